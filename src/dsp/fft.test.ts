@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { RealFFT } from './fft';
+
+function naiveDft(x: Float64Array): { re: Float64Array; im: Float64Array } {
+  const n = x.length;
+  const re = new Float64Array(n / 2 + 1);
+  const im = new Float64Array(n / 2 + 1);
+  for (let k = 0; k <= n / 2; k++) {
+    let sr = 0;
+    let si = 0;
+    for (let j = 0; j < n; j++) {
+      const a = (-2 * Math.PI * j * k) / n;
+      sr += x[j] * Math.cos(a);
+      si += x[j] * Math.sin(a);
+    }
+    re[k] = sr;
+    im[k] = si;
+  }
+  return { re, im };
+}
+
+describe('RealFFT', () => {
+  for (const n of [4, 8, 16, 64, 1024]) {
+    it(`matches a naive DFT and inverts (n=${n})`, () => {
+      const x = new Float64Array(n);
+      let s = 12345;
+      for (let i = 0; i < n; i++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        x[i] = s / 2 ** 32 - 0.5;
+      }
+      const fft = new RealFFT(n);
+      const re = new Float64Array(n / 2 + 1);
+      const im = new Float64Array(n / 2 + 1);
+      fft.forward(x, re, im);
+      const ref = naiveDft(x);
+      for (let k = 0; k <= n / 2; k++) {
+        expect(Math.abs(re[k] - ref.re[k])).toBeLessThan(1e-9);
+        expect(Math.abs(im[k] - ref.im[k])).toBeLessThan(1e-9);
+      }
+      const back = new Float64Array(n);
+      fft.inverse(re, im, back);
+      for (let i = 0; i < n; i++) expect(Math.abs(back[i] - x[i])).toBeLessThan(1e-12);
+    });
+  }
+  it('rejects sizes that are not powers of two', () => {
+    expect(() => new RealFFT(1000)).toThrow(RangeError);
+    expect(() => new RealFFT(2)).toThrow(RangeError);
+  });
+});
