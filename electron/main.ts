@@ -1,0 +1,121 @@
+// The Electron shell: app lifecycle, one hardened window, the menu, and the IPC transport that
+// registers every VoiceApi call from the shared handler table behind a sender check.
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createHandlerTable } from '../src/api/handlers.js';
+import { CALL_NAMES } from '../src/api/types.js';
+import { writeFileAtomic } from '../src/audio/write-atomic.js';
+import { appPaths } from '../src/paths.js';
+import { createVoiceService, type ExportSink } from '../src/service.js';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  isTrustedSender,
+  lockDownContents,
+  secureWebPreferences,
+} from './security.js';
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+// Resources sit next to the bundle in development and in app.asar.unpacked when packaged.
+const root = app.isPackaged ? path.join(process.resourcesPath, 'app.asar.unpacked') : app.getAppPath();
+// The renderer stays inside the asar archive; models, assets and package.json are unpacked beside it.
+const paths = { ...appPaths(root), renderer: path.join(app.getAppPath(), 'dist') };
+let mainWindow: BrowserWindow | null = null;
+
+const saveWithDialog: ExportSink = async ({ fileName, bytes }) => {
+  const result = await dialog.showSaveDialog(mainWindow ?? undefined!, {
+    title: 'Export converted clip',
+    defaultPath: path.join(app.getPath('music'), fileName),
+    filters: [{ name: 'Audio', extensions: [path.extname(fileName).slice(1)] }],
+  });
+  if (result.canceled || !result.filePath) return { fileName, cancelled: true };
+  await writeFileAtomic(result.filePath, bytes);
+  return { fileName: path.basename(result.filePath), path: result.filePath };
+};
+
+const service = createVoiceService({ root, userDataDir: app.getPath('userData'), exportSink: saveWithDialog });
+const handlers = createHandlerTable(service);
+
+function registerIpc(): void {
+  for (const name of CALL_NAMES) {
+    ipcMain.handle(`voice:${name}`, (event, args: unknown) => {
+      if (!isTrustedSender(event, mainWindow?.webContents ?? null)) {
+        return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Call refused: unknown sender.' } };
+      }
+      return handlers[name](args, { transport: 'electron' });
+    });
+  }
+}
+
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const file = path.resolve(paths.renderer, rel);
+    if (!file.startsWith(path.resolve(paths.renderer) + path.sep)) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 960,
+    minHeight: 640,
+    title: 'VoiceShift',
+    show: false,
+    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs')),
+  });
+  lockDownContents(mainWindow.webContents, (url) => void shell.openExternal(url));
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+  void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+function buildMenu(): void {
+  const template: Electron.MenuItemConstructorOptions[] = [
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    { role: 'windowMenu' },
+  ];
+  if (!app.isPackaged) (template[2].submenu as Electron.MenuItemConstructorOptions[]).push({ role: 'toggleDevTools' });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+app.on('web-contents-created', (_event, contents) => lockDownContents(contents, (url) => void shell.openExternal(url)));
+
+app.whenReady().then(() => {
+  // Deny every permission except the microphone for our own origin.
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
+    const own = details.requestingUrl ? details.requestingUrl.startsWith(APP_ORIGIN) : false;
+    callback(own && permission === 'media');
+  });
+  serveRenderer();
+  registerIpc();
+  buildMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void service.dispose();
+});

@@ -1,0 +1,62 @@
+// The Electron shell's security rules in one place: window preferences, the CSP, navigation and
+// window.open guards, and the sender check every IPC handler runs before touching the engine.
+import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../src/server/web-server.js';
+
+/** The custom scheme the renderer is served from (never file://, so the CSP header applies). */
+export const APP_SCHEME = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://voiceshift`;
+
+export { CONTENT_SECURITY_POLICY };
+
+/** Web preferences for every window: isolated, sandboxed, no Node in the renderer. */
+export function secureWebPreferences(preload: string): BrowserWindowConstructorOptions['webPreferences'] {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
+
+/** True when a URL belongs to the app's own origin. */
+export function isAppUrl(url: string): boolean {
+  try {
+    return new URL(url).origin === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`);
+  } catch {
+    return false;
+  }
+}
+
+/** Blocks navigation away from the app, new windows and webviews for one WebContents. */
+export function lockDownContents(contents: WebContents, openExternal: (url: string) => void): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to the project's docs open in the system browser; nothing opens inside the app.
+    if (/^https:\/\//.test(url)) openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/**
+ * The sender check for IPC: the call must come from the main frame of our window, showing our
+ * origin. Anything else (an injected frame, a navigated page) is refused.
+ */
+export function isTrustedSender(event: IpcMainInvokeEvent, expected: WebContents | null): boolean {
+  if (!expected || event.sender !== expected) return false;
+  const frame = event.senderFrame;
+  if (!frame || frame !== expected.mainFrame) return false;
+  return isAppUrl(frame.url);
+}

@@ -1,0 +1,199 @@
+// The VoiceApi contract: the one definition of every call the renderer can make, shared by the
+// Electron IPC transport, the web-mode HTTP transport and the CLI. Types only; runtime checks live
+// in validate.ts and the handler table in handlers.ts.
+
+/** Audio as it crosses the API boundary: planar float32 samples in [-1, 1]. */
+export interface AudioData {
+  sampleRate: number;
+  channels: Float32Array[];
+}
+
+/** What `version()` reports. */
+export interface VersionInfo {
+  app: string;
+  onnxruntime: string;
+  node: string;
+  /** Transport serving this call. */
+  transport: 'electron' | 'web' | 'direct';
+  /** Model graphs listed in models/manifest.json with whether each file is present. */
+  models: { name: string; file: string; present: boolean }[];
+}
+
+export type VoiceKind = 'builtin' | 'enrolled';
+
+/** A target voice the user can pick. */
+export interface VoiceInfo {
+  id: string;
+  name: string;
+  kind: VoiceKind;
+  /** Licence of the source voice (built-ins) or 'user' for enrolled voices. */
+  licence: string;
+  gender?: 'female' | 'male' | 'unknown';
+  /** 2-D position of the voice's embedding on the voice map (fixed projection, roughly in [-1, 1]). */
+  map: [number, number];
+  /** Mean F0 of the voice in Hz, for display. */
+  meanF0Hz?: number;
+  createdAt?: string;
+  /** Whether a preview clip exists (fetch it with `previewVoice`). */
+  hasPreview: boolean;
+}
+
+export interface EnrollRequest {
+  name: string;
+  audio: AudioData;
+}
+
+export interface RenameRequest {
+  id: string;
+  name: string;
+}
+
+export interface VoiceIdRequest {
+  id: string;
+}
+
+export type Verdict = 'ok' | 'warn' | 'reject';
+
+/** A time range the quality gate flags, with why. */
+export interface FlaggedRegion {
+  start: number;
+  end: number;
+  reason: string;
+}
+
+export interface AnalysisReport {
+  durationSec: number;
+  sampleRate: number;
+  channels: number;
+  peakDb: number;
+  rmsDb: number;
+  loudnessLufs: number;
+  clippingRatio: number;
+  snrDb: number;
+  silenceRatio: number;
+  /** Per-frame anomaly score (0 = typical clean speech, 1 = at the calibrated threshold). Empty without a model. */
+  anomaly: { hopSec: number; scores: number[]; threshold: number; meanScore: number };
+  flagged: FlaggedRegion[];
+  verdict: Verdict;
+  reasons: string[];
+}
+
+export interface AnalyzeRequest {
+  audio: AudioData;
+}
+
+/** One voice in a target blend; weights are normalized by the engine. */
+export interface MixEntry {
+  voiceId: string;
+  weight: number;
+}
+
+export interface ConvertRequest {
+  source: AudioData;
+  target: { mix: MixEntry[] };
+  /** Pitch offset in semitones applied on top of the target voice's pitch range. Default 0. */
+  pitchSemitones?: number;
+  /** Griffin-Lim iterations of the vocoder. Default chosen by the engine. */
+  vocoderIterations?: number;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface ConvertResult {
+  audio: AudioData;
+  /** Stage name -> milliseconds. */
+  timings: Record<string, number>;
+  /** Cosine similarity of the output's speaker embedding to the target's and to the source's. */
+  similarity: { toTarget: number; toSource: number };
+  anomaly: { verdict: Verdict; reasons: string[] };
+  rtf: number;
+}
+
+export interface JobStatus {
+  jobId: string;
+  state: JobState;
+  /** 0..1 */
+  progress: number;
+  stage: string;
+  error?: ApiErrorInfo;
+  result?: ConvertResult;
+}
+
+export interface JobIdRequest {
+  jobId: string;
+}
+
+export type ExportFormat = 'wav' | 'flac';
+
+export interface ExportRequest {
+  audio: AudioData;
+  format: ExportFormat;
+  /** 16000, 22050, 44100 or 48000. */
+  sampleRate: number;
+  /** 16 or 24 (integer PCM), or 32 (float WAV only). */
+  bitDepth: 16 | 24 | 32;
+  /** Suggested file name without directories; the extension is set from the format. */
+  name: string;
+}
+
+/** Where an export went: a path (Electron save dialog, CLI) or bytes the renderer downloads (web mode). */
+export interface ExportResult {
+  fileName: string;
+  path?: string;
+  bytes?: Uint8Array;
+  cancelled?: boolean;
+}
+
+export type ApiErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'BAD_AUDIO'
+  | 'MODEL_ERROR'
+  | 'CANCELLED'
+  | 'IO_ERROR'
+  | 'BUSY'
+  | 'INTERNAL';
+
+export interface ApiErrorInfo {
+  code: ApiErrorCode;
+  message: string;
+}
+
+/** The calls, by name: argument type and result type. One definition used by every transport. */
+export interface VoiceApiCalls {
+  version: { args: void; result: VersionInfo };
+  listVoices: { args: void; result: VoiceInfo[] };
+  previewVoice: { args: VoiceIdRequest; result: AudioData };
+  enrollVoice: { args: EnrollRequest; result: VoiceInfo };
+  renameVoice: { args: RenameRequest; result: VoiceInfo };
+  deleteVoice: { args: VoiceIdRequest; result: { deleted: true } };
+  analyze: { args: AnalyzeRequest; result: AnalysisReport };
+  startConversion: { args: ConvertRequest; result: { jobId: string } };
+  getJob: { args: JobIdRequest; result: JobStatus };
+  cancelJob: { args: JobIdRequest; result: { cancelled: boolean } };
+  exportClip: { args: ExportRequest; result: ExportResult };
+}
+
+export type CallName = keyof VoiceApiCalls;
+
+/** The API as the renderer sees it: one async function per call. */
+export type VoiceApi = {
+  [K in CallName]: VoiceApiCalls[K]['args'] extends void
+    ? () => Promise<VoiceApiCalls[K]['result']>
+    : (args: VoiceApiCalls[K]['args']) => Promise<VoiceApiCalls[K]['result']>;
+};
+
+/** Every call name, in a fixed order (preload and transports iterate it). */
+export const CALL_NAMES: readonly CallName[] = [
+  'version',
+  'listVoices',
+  'previewVoice',
+  'enrollVoice',
+  'renameVoice',
+  'deleteVoice',
+  'analyze',
+  'startConversion',
+  'getJob',
+  'cancelJob',
+  'exportClip',
+] as const;

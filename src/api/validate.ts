@@ -1,0 +1,214 @@
+// Runtime validation of every VoiceApi argument. Arguments arrive from a renderer or an HTTP client
+// that we do not trust, so each call checks shapes, types, ranges and sizes before the engine sees
+// them, and says in plain words what was wrong.
+import { invalid } from './errors.js';
+import type {
+  AnalyzeRequest,
+  AudioData,
+  CallName,
+  ConvertRequest,
+  EnrollRequest,
+  ExportRequest,
+  JobIdRequest,
+  RenameRequest,
+  VoiceApiCalls,
+  VoiceIdRequest,
+} from './types.js';
+
+/** Limits on what a call may carry. */
+export const LIMITS = {
+  /** Longest audio accepted through the API, in seconds (a 60-minute file fits). */
+  maxAudioSeconds: 65 * 60,
+  minSampleRate: 4000,
+  maxSampleRate: 384_000,
+  maxChannels: 8,
+  maxNameLength: 80,
+  maxIdLength: 128,
+  maxMixEntries: 8,
+  maxPitchSemitones: 24,
+  maxVocoderIterations: 256,
+} as const;
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, what: string): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(`${what} must be an object.`);
+  }
+  return value as Obj;
+}
+
+function onlyKeys(obj: Obj, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) throw invalid(`${what} has an unknown field "${key}".`);
+  }
+}
+
+function finite(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`${what} must be a finite number.`);
+  if (value < min || value > max) throw invalid(`${what} must be between ${min} and ${max} (got ${value}).`);
+  return value;
+}
+
+function integer(value: unknown, what: string, min: number, max: number): number {
+  const n = finite(value, what, min, max);
+  if (!Number.isInteger(n)) throw invalid(`${what} must be a whole number.`);
+  return n;
+}
+
+/** A non-empty printable string without control characters. */
+export function text(value: unknown, what: string, maxLength: number): string {
+  if (typeof value !== 'string') throw invalid(`${what} must be text.`);
+  const trimmed = value.trim();
+  if (trimmed.length === 0) throw invalid(`${what} must not be empty.`);
+  if (trimmed.length > maxLength) throw invalid(`${what} must be at most ${maxLength} characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalid(`${what} must not contain control characters.`);
+  return trimmed;
+}
+
+function id(value: unknown, what: string): string {
+  const s = text(value, what, LIMITS.maxIdLength);
+  if (!/^[A-Za-z0-9_.:-]+$/.test(s)) throw invalid(`${what} may contain only letters, digits and . _ : -`);
+  return s;
+}
+
+/** Checks an AudioData value: rate, channel count, equal lengths, size, finite samples. */
+export function audio(value: unknown, what = 'audio'): AudioData {
+  const obj = object(value, what);
+  onlyKeys(obj, ['sampleRate', 'channels'], what);
+  const sampleRate = integer(obj.sampleRate, `${what}.sampleRate`, LIMITS.minSampleRate, LIMITS.maxSampleRate);
+  const channels = obj.channels;
+  if (!Array.isArray(channels)) throw invalid(`${what}.channels must be a list of Float32Array.`);
+  if (channels.length < 1 || channels.length > LIMITS.maxChannels) {
+    throw invalid(`${what} must have between 1 and ${LIMITS.maxChannels} channels (got ${channels.length}).`);
+  }
+  const length = (channels[0] as Float32Array | undefined)?.length ?? 0;
+  for (const [i, ch] of channels.entries()) {
+    if (!(ch instanceof Float32Array)) throw invalid(`${what}.channels[${i}] must be a Float32Array.`);
+    if (ch.length !== length) throw invalid(`${what} channels must all have the same length.`);
+  }
+  if (length === 0) throw invalid(`${what} is empty: it has no samples.`);
+  if (length / sampleRate > LIMITS.maxAudioSeconds) {
+    throw invalid(`${what} is too long: at most ${LIMITS.maxAudioSeconds / 60} minutes are accepted.`);
+  }
+  for (const ch of channels as Float32Array[]) {
+    for (let i = 0; i < ch.length; i++) {
+      if (!Number.isFinite(ch[i])) throw invalid(`${what} contains samples that are not finite numbers.`);
+    }
+  }
+  return { sampleRate, channels: channels as Float32Array[] };
+}
+
+function none(args: unknown, call: string): void {
+  if (args !== undefined && args !== null && !(typeof args === 'object' && Object.keys(args as Obj).length === 0)) {
+    throw invalid(`${call} takes no arguments.`);
+  }
+}
+
+function voiceIdRequest(args: unknown): VoiceIdRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['id'], 'The request');
+  return { id: id(obj.id, 'Voice id') };
+}
+
+function jobIdRequest(args: unknown): JobIdRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['jobId'], 'The request');
+  return { jobId: id(obj.jobId, 'Job id') };
+}
+
+function enrollRequest(args: unknown): EnrollRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['name', 'audio'], 'The request');
+  return { name: text(obj.name, 'Voice name', LIMITS.maxNameLength), audio: audio(obj.audio, 'Reference audio') };
+}
+
+function renameRequest(args: unknown): RenameRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['id', 'name'], 'The request');
+  return { id: id(obj.id, 'Voice id'), name: text(obj.name, 'Voice name', LIMITS.maxNameLength) };
+}
+
+function analyzeRequest(args: unknown): AnalyzeRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['audio'], 'The request');
+  return { audio: audio(obj.audio) };
+}
+
+function convertRequest(args: unknown): ConvertRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'vocoderIterations'], 'The request');
+  const source = audio(obj.source, 'Source audio');
+  const target = object(obj.target, 'target');
+  onlyKeys(target, ['mix'], 'target');
+  if (!Array.isArray(target.mix) || target.mix.length === 0) throw invalid('Pick at least one target voice.');
+  if (target.mix.length > LIMITS.maxMixEntries) throw invalid(`A blend may hold at most ${LIMITS.maxMixEntries} voices.`);
+  const seen = new Set<string>();
+  const mix = target.mix.map((entry, i) => {
+    const e = object(entry, `target.mix[${i}]`);
+    onlyKeys(e, ['voiceId', 'weight'], `target.mix[${i}]`);
+    const voiceId = id(e.voiceId, `target.mix[${i}].voiceId`);
+    if (seen.has(voiceId)) throw invalid(`The blend lists voice "${voiceId}" twice.`);
+    seen.add(voiceId);
+    return { voiceId, weight: finite(e.weight, `Weight of voice "${voiceId}"`, 0, 1000) };
+  });
+  if (!mix.some((m) => m.weight > 0)) throw invalid('At least one voice in the blend needs a weight above zero.');
+  const out: ConvertRequest = { source, target: { mix } };
+  if (obj.pitchSemitones !== undefined) {
+    out.pitchSemitones = finite(obj.pitchSemitones, 'Pitch shift (semitones)', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones);
+  }
+  if (obj.vocoderIterations !== undefined) {
+    out.vocoderIterations = integer(obj.vocoderIterations, 'Vocoder iterations', 1, LIMITS.maxVocoderIterations);
+  }
+  return out;
+}
+
+/** Characters allowed in an export name; everything else (slashes, dots runs, controls) is replaced. */
+export function safeFileStem(name: string): string {
+  const stem = name
+    .replace(/\.(wav|flac)$/i, '')
+    .replace(/[^A-Za-z0-9 _()+-]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^[ _.-]+|[ _.-]+$/g, '')
+    .slice(0, 80);
+  return stem.length > 0 ? stem : 'converted';
+}
+
+function exportRequest(args: unknown): ExportRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['audio', 'format', 'sampleRate', 'bitDepth', 'name'], 'The request');
+  const format = obj.format;
+  if (format !== 'wav' && format !== 'flac') throw invalid('Export format must be "wav" or "flac".');
+  const sampleRate = obj.sampleRate;
+  if (![16000, 22050, 44100, 48000].includes(sampleRate as number)) {
+    throw invalid('Export sample rate must be 16000, 22050, 44100 or 48000 Hz.');
+  }
+  const bitDepth = obj.bitDepth;
+  if (bitDepth !== 16 && bitDepth !== 24 && bitDepth !== 32) throw invalid('Bit depth must be 16, 24 or 32.');
+  if (bitDepth === 32 && format === 'flac') throw invalid('FLAC supports 16 or 24 bits; pick WAV for 32-bit float.');
+  return {
+    audio: audio(obj.audio),
+    format,
+    sampleRate: sampleRate as number,
+    bitDepth,
+    name: safeFileStem(text(obj.name, 'File name', 200)),
+  };
+}
+
+type Validators = { [K in CallName]: (args: unknown) => VoiceApiCalls[K]['args'] };
+
+/** One validator per call; each returns a clean copy of the arguments or throws INVALID_ARGUMENT. */
+export const validators: Validators = {
+  version: (a) => none(a, 'version'),
+  listVoices: (a) => none(a, 'listVoices'),
+  previewVoice: voiceIdRequest,
+  enrollVoice: enrollRequest,
+  renameVoice: renameRequest,
+  deleteVoice: voiceIdRequest,
+  analyze: analyzeRequest,
+  startConversion: convertRequest,
+  getJob: jobIdRequest,
+  cancelJob: jobIdRequest,
+  exportClip: exportRequest,
+};
