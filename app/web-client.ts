@@ -5,11 +5,6 @@ import type { Envelope } from '../src/api/handlers';
 import type { CallName, VoiceApi } from '../src/api/types';
 import { decodeMessage, encodeMessage } from '../src/api/wire';
 
-const CALLS: CallName[] = [
-  'version', 'listVoices', 'previewVoice', 'enrollVoice', 'renameVoice', 'deleteVoice',
-  'analyze', 'startConversion', 'getJob', 'cancelJob', 'exportClip',
-];
-
 /** An error from the engine, with its machine-readable code. */
 export class VoiceApiError extends Error {
   constructor(readonly code: string, message: string) {
@@ -35,7 +30,8 @@ export function createWebClient(token: string | null): VoiceApi {
     if (envelope.ok) return envelope.result;
     throw new VoiceApiError(envelope.error.code, envelope.error.message);
   };
-  const api = {} as Record<CallName, (args?: unknown) => Promise<unknown>>;
-  for (const name of CALLS) api[name] = (args?: unknown) => call(name, args);
-  return api as unknown as VoiceApi;
+  // Every property is a call; the server rejects names that are not in the contract.
+  return new Proxy({} as VoiceApi, {
+    get: (_target, name) => (typeof name === 'string' ? (args?: unknown) => call(name as CallName, args) : undefined),
+  });
 }
