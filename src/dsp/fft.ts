@@ -18,8 +18,8 @@ export class RealFFT {
   readonly bins: number;
   private readonly half: number;
   private readonly rev: Uint32Array;
-  private readonly cosT: Float64Array; // cos(2 pi k / half), k < half / 2
-  private readonly sinT: Float64Array;
+  private readonly oddStages: boolean;
+  private readonly tw4: Float64Array[][]; // [sign index][pass]: [cos k, s sin k, cos 2k, s sin 2k, cos 3k, s sin 3k], angle 2 pi k / size
   private readonly wRe: Float64Array; // cos(2 pi k / size), k <= half
   private readonly wIm: Float64Array; // -sin(2 pi k / size)
   private readonly zr: Float64Array;
@@ -41,12 +41,22 @@ export class RealFFT {
       for (let b = 0; b < bitsM; b++) r |= ((i >> b) & 1) << (bitsM - 1 - b);
       this.rev[i] = r;
     }
-    const q = Math.max(1, m / 2);
-    this.cosT = new Float64Array(q);
-    this.sinT = new Float64Array(q);
-    for (let k = 0; k < q; k++) {
-      this.cosT[k] = Math.cos((2 * Math.PI * k) / m);
-      this.sinT[k] = Math.sin((2 * Math.PI * k) / m);
+    this.oddStages = bitsM % 2 === 1;
+    this.tw4 = [[], []];
+    for (let q = this.oddStages ? 2 : 1; 4 * q <= m; q *= 4) {
+      const size = 4 * q;
+      for (let si = 0; si < 2; si++) {
+        const sg = si === 0 ? -1 : 1;
+        const t = new Float64Array(6 * q);
+        for (let k = 0; k < q; k++) {
+          for (let h = 1; h <= 3; h++) {
+            const a = (2 * Math.PI * h * k) / size;
+            t[6 * k + 2 * (h - 1)] = Math.cos(a);
+            t[6 * k + 2 * (h - 1) + 1] = sg * Math.sin(a);
+          }
+        }
+        this.tw4[si].push(t);
+      }
     }
     this.wRe = new Float64Array(m + 1);
     this.wIm = new Float64Array(m + 1);
@@ -58,48 +68,57 @@ export class RealFFT {
     this.zi = new Float64Array(m);
   }
 
-  /** In-place complex FFT of (zr, zi) of length half, input already bit-reversed. sign -1 forward, +1 inverse. */
-  private complexFft(sign: number): void {
+  /**
+   * In-place complex FFT of (zr, zi) of length half, input already bit-reversed.
+   * sign -1 forward, +1 inverse. One radix-2 pass when log2(half) is odd, then radix-4
+   * passes (three twiddle products per butterfly, tables contiguous per pass).
+   */
+  private complexFft(sign: number, firstDone: boolean): void {
     const m = this.half;
     const re = this.zr;
     const im = this.zi;
-    const cosT = this.cosT;
-    const sinT = this.sinT;
-    // size-2 butterflies
-    for (let i = 0; i < m; i += 2) {
-      const ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
-      re[i] = ar + br; im[i] = ai + bi;
-      re[i + 1] = ar - br; im[i + 1] = ai - bi;
-    }
-    // size-4 butterflies (twiddle 1 and -+i)
-    if (m >= 4) {
-      for (let i = 0; i < m; i += 4) {
-        let ar = re[i], ai = im[i], br = re[i + 2], bi = im[i + 2];
-        re[i] = ar + br; im[i] = ai + bi;
-        re[i + 2] = ar - br; im[i + 2] = ai - bi;
-        ar = re[i + 1]; ai = im[i + 1]; br = re[i + 3]; bi = im[i + 3];
-        // t = b * (sign i): forward multiplies by -i
-        const tr = -sign * bi;
-        const ti = sign * br;
-        re[i + 1] = ar + tr; im[i + 1] = ai + ti;
-        re[i + 3] = ar - tr; im[i + 3] = ai - ti;
+    let q = 1;
+    if (this.oddStages) {
+      if (!firstDone) {
+        for (let i = 0; i < m; i += 2) {
+          const ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
+          re[i] = ar + br; im[i] = ai + bi;
+          re[i + 1] = ar - br; im[i + 1] = ai - bi;
+        }
       }
+      q = 2;
     }
-    for (let size = 8; size <= m; size <<= 1) {
-      const halfSize = size >> 1;
-      const step = m / size;
-      for (let i = 0; i < m; i += size) {
-        for (let j = 0, k = 0; j < halfSize; j++, k += step) {
-          const c = cosT[k];
-          const s = sign * sinT[k];
-          const p = i + j;
-          const q = p + halfSize;
-          const br = re[q], bi = im[q];
-          const tr = br * c - bi * s;
-          const ti = br * s + bi * c;
-          const ar = re[p], ai = im[p];
-          re[p] = ar + tr; im[p] = ai + ti;
-          re[q] = ar - tr; im[q] = ai - ti;
+    const tables = this.tw4[sign < 0 ? 0 : 1];
+    let pass = 0;
+    for (; 4 * q <= m; q *= 4, pass++) {
+      const tw = tables[pass];
+      const size = 4 * q;
+      // k outer / blocks inner: each twiddle triple is loaded once per pass
+      for (let k = 0; k < q; k++) {
+        const t6 = 6 * k;
+        const c1 = tw[t6], s1 = tw[t6 + 1];
+        const c2 = tw[t6 + 2], s2 = tw[t6 + 3];
+        const c3 = tw[t6 + 4], s3 = tw[t6 + 5];
+        for (let i0 = k; i0 < m; i0 += size) {
+          const i1 = i0 + q, i2 = i1 + q, i3 = i2 + q;
+          // P1 (at i1) gets w^2k, P2 (at i2) gets w^k, P3 gets w^3k
+          const x1r = re[i1], x1i = im[i1];
+          const p1r = x1r * c2 - x1i * s2, p1i = x1r * s2 + x1i * c2;
+          const x2r = re[i2], x2i = im[i2];
+          const p2r = x2r * c1 - x2i * s1, p2i = x2r * s1 + x2i * c1;
+          const x3r = re[i3], x3i = im[i3];
+          const p3r = x3r * c3 - x3i * s3, p3i = x3r * s3 + x3i * c3;
+          const p0r = re[i0], p0i = im[i0];
+          const ar = p0r + p1r, ai = p0i + p1i;
+          const br = p0r - p1r, bi = p0i - p1i;
+          const cr = p2r + p3r, ci = p2i + p3i;
+          const dr = p2r - p3r, di = p2i - p3i;
+          // (sign i) * d : forward multiplies by -i
+          const er = -sign * di, ei = sign * dr; // sign is -1 or 1
+          re[i0] = ar + cr; im[i0] = ai + ci;
+          re[i2] = ar - cr; im[i2] = ai - ci;
+          re[i1] = br + er; im[i1] = bi + ei;
+          re[i3] = br - er; im[i3] = bi - ei;
         }
       }
     }
@@ -117,12 +136,23 @@ export class RealFFT {
     const zr = this.zr;
     const zi = this.zi;
     const rev = this.rev;
-    for (let k = 0; k < m; k++) {
-      const r = rev[k];
-      zr[r] = input[offset + 2 * k];
-      zi[r] = input[offset + 2 * k + 1];
+    if (this.oddStages) {
+      // bit-reversed load fused with the radix-2 pass: rev[i + 1] = rev[i] + m / 2
+      for (let i = 0; i < m; i += 2) {
+        const j = offset + 2 * rev[i];
+        const ar = input[j], ai = input[j + 1], br = input[j + m], bi = input[j + m + 1];
+        zr[i] = ar + br; zi[i] = ai + bi;
+        zr[i + 1] = ar - br; zi[i + 1] = ai - bi;
+      }
+      this.complexFft(-1, true);
+    } else {
+      for (let k = 0; k < m; k++) {
+        const r = rev[k];
+        zr[r] = input[offset + 2 * k];
+        zi[r] = input[offset + 2 * k + 1];
+      }
+      this.complexFft(-1, false);
     }
-    this.complexFft(-1);
     this.splitForward(outRe, outIm);
   }
 
@@ -136,13 +166,25 @@ export class RealFFT {
     const zr = this.zr;
     const zi = this.zi;
     const rev = this.rev;
-    for (let k = 0; k < m; k++) {
-      const r = rev[k];
-      const j = 2 * k;
-      zr[r] = input[offset + j] * window[j];
-      zi[r] = input[offset + j + 1] * window[j + 1];
+    if (this.oddStages) {
+      for (let i = 0; i < m; i += 2) {
+        const w = 2 * rev[i];
+        const j = offset + w;
+        const ar = input[j] * window[w], ai = input[j + 1] * window[w + 1];
+        const br = input[j + m] * window[w + m], bi = input[j + m + 1] * window[w + m + 1];
+        zr[i] = ar + br; zi[i] = ai + bi;
+        zr[i + 1] = ar - br; zi[i + 1] = ai - bi;
+      }
+      this.complexFft(-1, true);
+    } else {
+      for (let k = 0; k < m; k++) {
+        const r = rev[k];
+        const j = 2 * k;
+        zr[r] = input[offset + j] * window[j];
+        zi[r] = input[offset + j + 1] * window[j + 1];
+      }
+      this.complexFft(-1, false);
     }
-    this.complexFft(-1);
     this.splitForward(outRe, outIm);
   }
 
@@ -156,16 +198,20 @@ export class RealFFT {
     outIm[0] = 0;
     outRe[m] = zr[0] - zi[0];
     outIm[m] = 0;
-    for (let k = 1; k < m; k++) {
+    // bins k and m - k share Z[k] and Z[m - k]; w[m - k] = -conj(w[k])
+    for (let k = 1, h = m >> 1; k <= h; k++) {
+      const j = m - k;
       const ar = zr[k], ai = zi[k];
-      const br = zr[m - k], bi = -zi[m - k]; // conj(Z[m-k])
-      const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi); // even part
-      // odd part: (Z[k] - conj Z[m-k]) / (2i)
-      const dr = 0.5 * (ar - br), di = 0.5 * (ai - bi);
-      const or = di, oi = -dr;
+      const br = zr[j], bi = zi[j];
+      const er = 0.5 * (ar + br), ei = 0.5 * (ai - bi); // even part of bin k
+      const dr = 0.5 * (ar - br), di = 0.5 * (ai + bi);
       const wr = wRe[k], wi = wIm[k];
-      outRe[k] = er + (or * wr - oi * wi);
-      outIm[k] = ei + (or * wi + oi * wr);
+      // odd(k) = (di, -dr); X[k] = e + w * odd
+      outRe[k] = er + (di * wr + dr * wi);
+      outIm[k] = ei + (di * wi - dr * wr);
+      // X[j]: even = (er, -ei), odd = (di, dr), w[j] = (-wr, wi)
+      outRe[j] = er + (-di * wr - dr * wi);
+      outIm[j] = -ei + (di * wi - dr * wr);
     }
   }
 
@@ -173,34 +219,68 @@ export class RealFFT {
    * Inverse real FFT (scaled by 1/size): half-spectrum -> `size` real samples.
    * The imaginary parts of bins 0 and size/2 are ignored.
    * @param out destination, `size` samples written from `offset`
+   * @param inOffset index of bin 0 in `re` / `im` (default 0)
    */
-  inverse(re: ArrayLike<number>, im: ArrayLike<number>, out: Float64Array | Float32Array, offset = 0): void {
+  inverse(re: Float64Array, im: Float64Array, out: Float64Array | Float32Array, offset = 0, inOffset = 0): void {
+    this.inverseCore(re, im, inOffset);
+    const m = this.half;
+    const zr = this.zr;
+    const zi = this.zi;
+    const scale = 1 / m;
+    for (let k = 0; k < m; k++) {
+      out[offset + 2 * k] = zr[k] * scale;
+      out[offset + 2 * k + 1] = zi[k] * scale;
+    }
+  }
+
+  /**
+   * Inverse real FFT fused with windowed overlap-add: acc[accOffset + j] += x[j] * window[j]
+   * where x is the (1/size scaled) inverse transform of the half-spectrum at `inOffset`.
+   */
+  inverseOverlapAdd(re: Float64Array, im: Float64Array, inOffset: number, acc: Float64Array, accOffset: number, window: Float64Array): void {
+    this.inverseCore(re, im, inOffset);
+    const m = this.half;
+    const zr = this.zr;
+    const zi = this.zi;
+    const scale = 1 / m;
+    for (let k = 0; k < m; k++) {
+      const j = 2 * k;
+      acc[accOffset + j] += zr[k] * scale * window[j];
+      acc[accOffset + j + 1] += zi[k] * scale * window[j + 1];
+    }
+  }
+
+  private inverseCore(re: Float64Array, im: Float64Array, base: number): void {
     const m = this.half;
     const zr = this.zr;
     const zi = this.zi;
     const rev = this.rev;
     const wRe = this.wRe;
     const wIm = this.wIm;
-    for (let k = 0; k < m; k++) {
-      const ar = re[k], ai = k === 0 ? 0 : im[k];
-      const br = re[m - k], bi = m - k === m ? 0 : -im[m - k]; // conj(X[m-k])
+    {
+      const x0 = re[base], xm = re[base + m];
+      zr[0] = 0.5 * (x0 + xm);
+      zi[0] = 0.5 * (x0 - xm);
+    }
+    for (let k = 1, h = m >> 1; k <= h; k++) {
+      const j = m - k;
+      const ar = re[base + k], ai = im[base + k];
+      const br = re[base + j], bi = -im[base + j]; // conj(X[m - k])
       const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
       const dr = 0.5 * (ar - br), di = 0.5 * (ai - bi);
-      // odd = d * conj(w)  (w = e^{-2 pi i k / n})
+      // odd(k) = d * conj(w[k]); conj(w) = (wr, -wi)
       const wr = wRe[k], wi = -wIm[k];
       const or = dr * wr - di * wi;
       const oi = dr * wi + di * wr;
-      // Z = even + i * odd
-      const r = rev[k];
-      zr[r] = er - oi;
-      zi[r] = ei + or;
+      const rk = rev[k];
+      zr[rk] = er - oi;
+      zi[rk] = ei + or;
+      // bin j: even = (er, -ei), d = (-dr, di), conj(w[j]) = (-wr, wi): odd(j) = (or, -oi)
+      const rj = rev[j];
+      zr[rj] = er + oi;
+      zi[rj] = or - ei;
     }
-    this.complexFft(1);
-    const scale = 1 / m;
-    for (let k = 0; k < m; k++) {
-      out[offset + 2 * k] = zr[k] * scale;
-      out[offset + 2 * k + 1] = zi[k] * scale;
-    }
+    this.complexFft(1, false);
   }
 }
 

@@ -161,12 +161,7 @@ export function istft(spec: Spectrogram, opts: IstftOptions = {}): Float32Array 
   const win = hannPeriodic(nFft);
   const inv = inverseWindowSum(frames, nFft, hop);
   const acc = new Float64Array(inv.length);
-  const frame = new Float64Array(nFft);
-  for (let t = 0; t < frames; t++) {
-    fft.inverse(spec.re.subarray(t * bins, (t + 1) * bins), spec.im.subarray(t * bins, (t + 1) * bins), frame);
-    const o = t * hop;
-    for (let j = 0; j < nFft; j++) acc[o + j] += frame[j] * win[j];
-  }
+  for (let t = 0; t < frames; t++) fft.inverseOverlapAdd(spec.re, spec.im, t * bins, acc, t * hop, win);
   const length = opts.length ?? (frames - 1) * hop;
   const out = new Float32Array(length);
   const pad = nFft / 2;
