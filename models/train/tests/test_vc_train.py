@@ -1,0 +1,52 @@
+"""Cheap unit tests: python3 -m unittest discover -s models/train/tests (Debian python with torch)."""
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vc_train.augment import perturb_content_input, warp  # noqa: E402
+from vc_train.model import ContentEncoderExport, ModelConfig, VCModel, f0_input  # noqa: E402
+from vc_train.vocoder import griffin_lim  # noqa: E402
+
+
+class ModelTest(unittest.TestCase):
+    def test_shapes_keep_time(self) -> None:
+        torch.manual_seed(0)
+        for vq in (False, True):
+            cfg = ModelConfig(channels=32, vq=vq)
+            m = VCModel(cfg, 3).eval()
+            for t in (20, 37):
+                mel = torch.randn(1, 80, t) - 5
+                out = ContentEncoderExport(m.content)(mel)
+                c = out[0] if vq else out
+                self.assertEqual(tuple(c.shape), (1, m.content.out_dim, t))
+                if vq:
+                    self.assertEqual(tuple(out[1].shape), (1, t))
+                e = m.speaker(mel)
+                self.assertAlmostEqual(float(e.norm()), 1.0, places=5)
+                f0 = f0_input(torch.full((1, t), 5.0), torch.ones(1, t))
+                self.assertEqual(tuple(m.decoder(c, e, f0).shape), (1, 80, t))
+
+    def test_f0_input_unvoiced_zero(self) -> None:
+        f = f0_input(torch.tensor([[5.3, 0.0]]), torch.tensor([[1.0, 0.0]]))
+        self.assertEqual(float(f[0, 0, 1]), 0.0)
+        self.assertEqual(float(f[0, 1, 0]), 1.0)
+
+    def test_warp_identity_and_perturb(self) -> None:
+        x = torch.randn(2, 80, 10)
+        self.assertTrue(torch.allclose(warp(x, torch.ones(2)), x, atol=1e-5))
+        y = perturb_content_input(x - 4, torch.Generator().manual_seed(0))
+        self.assertEqual(y.shape, x.shape)
+        self.assertTrue(torch.isfinite(y).all())
+
+    def test_griffin_lim_length(self) -> None:
+        y = griffin_lim(np.full((80, 21), -4.0, np.float32), n_iter=2)
+        self.assertEqual(len(y), 20 * 256)
+
+
+if __name__ == "__main__":
+    unittest.main()

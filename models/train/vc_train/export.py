@@ -1,0 +1,271 @@
+"""Export the trained model per the contract (DESIGN §4): ONNX graphs, manifest.json, voices.json,
+voice previews and ONNX/PyTorch test vectors.
+
+Usage (from models/train):
+  /usr/bin/python3 -m vc_train.export --ckpt ckpt/cont/last.pt [--vq-ckpt ckpt/vq/last.pt] \
+      --corpus /work/corpus --out ../ --assets ../../assets/voices
+  (--out is the models/ folder; smoke.sh passes a temp dir and --no-previews)
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn as nn
+
+from .data import load_f0_stats, load_voice, voice_info
+from .model import F0_CENTER, F0_SCALE, ContentEncoderExport, VCModel, count_params, f0_input
+from .train import load_model
+
+OPSET = 17
+FEATURES = {"sampleRate": 16000, "nFft": 1024, "winLength": 1024, "hop": 256, "nMels": 80, "fMin": 0,
+            "fMax": 8000, "melScale": "slaney", "melNorm": "slaney", "magnitude": "linear", "logFloor": 1e-5,
+            "window": "hann-periodic", "center": True, "padMode": "reflect", "log": "natural"}
+ANOMALY_METRIC = ("mean over 80 bands of |log-mel reconstruction - input| per frame, reconstruction = "
+                  "decoder(content_encoder(mel), speaker_encoder(mel), own f0)")
+QS = [0.5, 0.9, 0.95, 0.99, 0.999]
+
+
+class DecoderExport(nn.Module):
+    def __init__(self, dec: nn.Module) -> None:
+        super().__init__()
+        self.dec = dec
+
+    def forward(self, content: torch.Tensor, embedding: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.dec(content, embedding, f0)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_graph(module: nn.Module, args: tuple, path: Path, inputs: list[str], outputs: list[str]) -> None:
+    dyn: dict[str, dict[int, str]] = {}
+    for n, a in zip(inputs, args):
+        if a.dim() == 3 and n != "embedding":
+            dyn[n] = {2: "T"}
+    for n in outputs:
+        dyn[n] = {1: "T"} if n == "codes" else ({2: "T"} if n != "embedding" else {})
+    dyn = {k: v for k, v in dyn.items() if v}
+    module.eval()
+    with torch.no_grad():
+        torch.onnx.export(module, args, str(path), input_names=inputs, output_names=outputs, opset_version=OPSET,
+                          dynamic_axes=dyn, do_constant_folding=True)
+
+
+def own_f0(lf0: np.ndarray, vuv: np.ndarray) -> torch.Tensor:
+    return f0_input(torch.from_numpy(lf0).unsqueeze(0), torch.from_numpy(vuv).unsqueeze(0))
+
+
+@torch.no_grad()
+def recon_error(model: VCModel, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, vq: bool = False) -> np.ndarray:
+    """Per-frame anomaly metric (see ANOMALY_METRIC) for one utterance, [T]."""
+    x = torch.from_numpy(mel).unsqueeze(0)
+    z = model.content.pre(x)
+    if vq:
+        z, _, _ = model.content.quantize(z)
+    e = model.speaker(x)
+    y = model.decoder(z, e, own_f0(lf0, vuv))
+    return (y - x).abs().mean(1)[0].numpy()
+
+
+def tensor_list(t: torch.Tensor) -> list:
+    return [float(v) for v in t.detach().reshape(-1).numpy().astype(np.float32)]
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", default="ckpt/cont/last.pt")
+    ap.add_argument("--vq-ckpt", default="")
+    ap.add_argument("--corpus", default="/work/corpus")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2]))
+    ap.add_argument("--assets", default=str(Path(__file__).resolve().parents[3] / "assets" / "voices"))
+    ap.add_argument("--no-previews", action="store_true")
+    ap.add_argument("--max-utts", type=int, default=40, help="utterances per voice for mean embeddings")
+    ap.add_argument("--note", default="")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = Path(args.corpus)
+    model, ck = load_model(args.ckpt)
+    cfg = model.cfg
+    vqm: Optional[VCModel] = None
+    vck: dict = {}
+    if args.vq_ckpt:
+        vqm, vck = load_model(args.vq_ckpt)
+        # the VQ variant shares the speaker encoder: use exactly the continuous one
+        vqm.speaker.load_state_dict(model.speaker.state_dict())
+
+    # ---- graphs ----
+    T = 40
+    g = torch.Generator().manual_seed(7)
+    info = voice_info(corpus)
+    tv_voice = next(v for v in sorted(info) if (corpus / "feats" / f"{v}.npz").exists())
+    u = load_voice(corpus, tv_voice)[0]
+    mel = torch.from_numpy(np.ascontiguousarray(u.mel[:, :T])).unsqueeze(0)
+    if mel.shape[2] < T:
+        mel = torch.nn.functional.pad(mel, (0, T - mel.shape[2]), value=math.log(1e-5))
+    f0 = own_f0(np.pad(u.lf0[:T], (0, T - len(u.lf0[:T]))), np.pad(u.vuv[:T], (0, T - len(u.vuv[:T]))))
+    files: dict[str, dict[str, Any]] = {}
+    vectors: dict[str, Any] = {"T": T, "note": "row-major float32 values; inputs and PyTorch outputs", "inputs": {
+        "mel": {"dims": [1, 80, T], "data": tensor_list(mel)}, "f0": {"dims": [1, 2, T], "data": tensor_list(f0)}}}
+
+    def add(name: str, module: nn.Module, inp: tuple, inames: list[str], onames: list[str], extra: dict) -> None:
+        path = out / f"{name}.onnx"
+        export_graph(module, inp, path, inames, onames)
+        with torch.no_grad():
+            res = module(*inp)
+        res = res if isinstance(res, tuple) else (res,)
+        vectors[name] = {"inputs": inames, "outputs": {
+            n: {"dims": list(r.shape), "dtype": "int64" if r.dtype == torch.int64 else "float32",
+                "data": [int(v) for v in r.reshape(-1)] if r.dtype == torch.int64 else tensor_list(r)}
+            for n, r in zip(onames, res)}}
+        files[name] = {"file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size,
+                       "inputs": inames, "outputs": onames, **extra}
+
+    with torch.no_grad():
+        emb = model.speaker(mel)
+        content = model.content(mel)
+    vectors["inputs"]["embedding"] = {"dims": [1, cfg.emb_dim], "data": tensor_list(emb)}
+    vectors["inputs"]["content"] = {"dims": [1, cfg.content_dim, T], "data": tensor_list(content)}
+    add("content_encoder", ContentEncoderExport(model.content), (mel,), ["mel"], ["content"],
+        {"contentChannels": cfg.content_dim})
+    add("speaker_encoder", model.speaker, (mel,), ["mel"], ["embedding"], {"embeddingDim": cfg.emb_dim})
+    add("decoder", DecoderExport(model.decoder), (content, emb, f0), ["content", "embedding", "f0"], ["mel"],
+        {"contentChannels": cfg.content_dim})
+    if vqm is not None:
+        vcfg = vqm.cfg
+        with torch.no_grad():
+            vcontent, _ = ContentEncoderExport(vqm.content)(mel)
+        vectors["inputs"]["content_vq"] = {"dims": [1, vqm.content.out_dim, T], "data": tensor_list(vcontent)}
+        add("content_encoder_vq", ContentEncoderExport(vqm.content), (mel,), ["mel"], ["content", "codes"],
+            {"contentChannels": vqm.content.out_dim, "codebooks": vcfg.vq_groups, "codesPerBook": vcfg.vq_codes,
+             "codes": f"sum over codebooks g of index_g * {vcfg.vq_codes}^g"})
+        add("decoder_vq", DecoderExport(vqm.decoder), (vcontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
+            {"contentChannels": vqm.content.out_dim})
+    tdir = out / "testdata"
+    tdir.mkdir(exist_ok=True)
+    with open(tdir / "onnx_vectors.json", "w") as f:
+        json.dump(vectors, f, separators=(",", ":"))
+
+    # ---- anomaly calibration on clean held-out speech (held-out sentences of every voice) ----
+    frame_err: list[np.ndarray] = []
+    utt_err: list[float] = []
+    for v in sorted(info):
+        if not (corpus / "feats" / f"{v}.npz").exists():
+            continue
+        for x in load_voice(corpus, v, {"test"})[:12]:
+            e = recon_error(model, x.mel, x.lf0, x.vuv)
+            frame_err.append(e)
+            utt_err.append(float(e.mean()))
+    fe = np.concatenate(frame_err) if frame_err else np.zeros(1)
+    anomaly = {"metric": ANOMALY_METRIC,
+               "quantiles": {str(q): float(np.quantile(fe, q)) for q in QS},
+               "utteranceQuantiles": {str(q): float(np.quantile(np.asarray(utt_err or [0.0]), q)) for q in QS},
+               "calibration": f"{len(utt_err)} clean held-out-sentence utterances, {len(fe)} frames"}
+
+    # ---- voices.json ----
+    f0s = load_f0_stats(corpus)
+    voices = []
+    assets = Path(args.assets)
+    for v in ck["voices"]:
+        i = info[v]
+        if not i["shippable"]:
+            continue
+        utts = load_voice(corpus, v)[: args.max_utts]
+        with torch.no_grad():
+            es = torch.cat([model.speaker(torch.from_numpy(x.mel).unsqueeze(0)) for x in utts])
+        m = es.mean(0)
+        m = m / m.norm()
+        from .corpus import voice_table
+        vt = voice_table()
+        entry = {"id": v, "name": vt[v].name if v in vt else v, "licence": i["licence"], "source": i["source"],
+                 "gender": i["gender"], "pseudo": i["pseudo"],
+                 "embedding": [round(float(a), 6) for a in m],
+                 "f0": {"mean": round(f0s[v]["mean"], 5), "std": round(f0s[v]["std"], 5)},
+                 "preview": f"assets/voices/{v}.wav"}
+        if not args.no_previews:
+            assets.mkdir(parents=True, exist_ok=True)
+            write_preview(corpus, v, assets / f"{v}.wav")
+        voices.append(entry)
+    with open(out / "voices.json", "w") as f:
+        json.dump({"version": 1, "embeddingDim": cfg.emb_dim, "voices": voices}, f, indent=1)
+
+    # ---- manifest ----
+    mean = np.asarray(ck["mel_mean"], np.float32)
+    std = np.asarray(ck["mel_std"], np.float32)
+    old: dict = {}
+    if (out / "manifest.json").exists():
+        try:
+            old = json.loads((out / "manifest.json").read_text())
+        except Exception:  # noqa: BLE001
+            old = {}
+    n_utts = {v: len(load_voice(corpus, v, {"train"})) for v in ck["voices"]}
+    training = {
+        "voices": ck["voices"], "utterancesPerVoice": n_utts, "utterances": int(sum(n_utts.values())),
+        "heldOutVoices": sorted(v for v, i in info.items() if i["role"] == "heldout"),
+        "steps": int(ck["step"]), "wallMinutes": round(ck["elapsed"] / 60, 1), "threads": 1,
+        "batch": ck["args"]["batch"], "cropFrames": ck["args"]["crop"], "seed": ck["args"]["seed"],
+        "params": {**ck["params"], "total": int(sum(ck["params"].values()))}, "config": ck["cfg"],
+        "torch": torch.__version__, "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if vck:
+        training["vq"] = {"steps": int(vck["step"]), "wallMinutes": round(vck["elapsed"] / 60, 1),
+                          "params": {**vck["params"], "total": int(sum(vck["params"].values()))}, "config": vck["cfg"]}
+    if args.note:
+        training["note"] = args.note
+    manifest = {
+        "version": 1, "features": FEATURES,
+        "f0Input": {"center": F0_CENTER, "scale": F0_SCALE,
+                    "channels": ["voiced ? (ln(F0 Hz) - center) / scale : 0", "voiced flag 0/1"]},
+        "embeddingDim": cfg.emb_dim, "contentChannels": cfg.content_dim, "models": files,
+        "melStats": {"mean": [float(a) for a in mean], "std": [float(a) for a in std],
+                     "note": "normalization is baked into the graphs; informational"},
+        "anomaly": anomaly, "training": training,
+        "evaluation": old.get("evaluation", {"status": "not yet evaluated"}),
+        "testVectors": "testdata/onnx_vectors.json",
+    }
+    with open(out / "manifest.json", "w") as f:
+        json.dump(manifest, f, indent=1)
+    total = sum(x["bytes"] for x in files.values())
+    print(f"exported {len(files)} graphs ({total / 1e6:.1f} MB), {len(voices)} voices -> {out}", flush=True)
+    return 0
+
+
+def write_preview(corpus: Path, voice: str, path: Path, seconds: float = 3.0) -> None:
+    import csv
+    with open(corpus / "metadata.tsv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["voice"] == voice and r["split"] == "train"]
+    best = None
+    for r in rows[:30]:
+        x, sr = sf.read(r["path"], dtype="float32")
+        d = len(x) / sr
+        if best is None or abs(d - seconds) < abs(best[1] - seconds):
+            best = (x, d)
+    assert best is not None
+    x = best[0][: int(seconds * 16000)]
+    fade = 800
+    if len(x) > 2 * fade:
+        x[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
+    x = x / max(1e-6, float(np.abs(x).max())) * 0.89
+    sf.write(str(path), x, 16000, subtype="PCM_16")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

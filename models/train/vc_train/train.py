@@ -1,0 +1,233 @@
+"""Train the autoencoder (continuous or VQ variant), seeded and resumable.
+
+Usage (from models/train):
+  /usr/bin/python3 -m vc_train.train --corpus /work/corpus --ckpt ckpt/cont --steps 4000 --minutes 45
+  /usr/bin/python3 -m vc_train.train --corpus /work/corpus --ckpt ckpt/vq --variant vq --init ckpt/cont/last.pt \
+      --steps 1500 --minutes 15
+Re-running the same command resumes from <ckpt>/last.pt. Loss log: <ckpt>/log.tsv.
+The VQ variant shares (and freezes) the continuous model's speaker encoder, so one speaker_encoder.onnx
+and one voices.json serve both decoders.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .augment import LOG_FLOOR, add_noise, perturb_content_input, warp
+from .data import Sampler, load_stats, load_voice, voice_info
+from .model import ModelConfig, VCModel, count_params, f0_input
+
+
+def seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def lr_at(step: int, total: int, base: float, warmup: int = 200) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def am_softmax_loss(e: torch.Tensor, w: torch.Tensor, y: torch.Tensor, mask: torch.Tensor,
+                    s: float = 20.0, m: float = 0.2) -> tuple[torch.Tensor, torch.Tensor]:
+    wn = w / w.norm(dim=1, keepdim=True)
+    cos = e @ wn.t()
+    logits = s * (cos - m * F.one_hot(y, w.shape[0]).float())
+    ce = F.cross_entropy(logits, y, reduction="none")
+    acc = (cos.argmax(1) == y).float()
+    denom = mask.sum().clamp(min=1.0)
+    return (ce * mask).sum() / denom, (acc * mask).sum() / denom
+
+
+def save_ckpt(path: Path, obj: dict) -> None:
+    tmp = str(path) + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_model(path: str, map_location: str = "cpu") -> tuple[VCModel, dict]:
+    ck = torch.load(path, map_location=map_location)
+    cfg = ModelConfig(**ck["cfg"])
+    m = VCModel(cfg, len(ck["voices"]))
+    m.load_state_dict(ck["model"])
+    m.eval()
+    return m, ck
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default="/work/corpus")
+    ap.add_argument("--ckpt", default="ckpt/cont")
+    ap.add_argument("--variant", choices=["cont", "vq"], default="cont")
+    ap.add_argument("--init", default="", help="VQ: continuous checkpoint to take the speaker encoder from")
+    ap.add_argument("--steps", type=int, default=4000, help="total steps (LR schedule length)")
+    ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much training wall time")
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--channels", type=int, default=192)
+    ap.add_argument("--content-dim", type=int, default=16)
+    ap.add_argument("--ckpt-every-s", type=float, default=180.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--log-every", type=int, default=25)
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    seed_all(args.seed)
+    corpus = Path(args.corpus)
+    ckdir = Path(args.ckpt)
+    ckdir.mkdir(parents=True, exist_ok=True)
+    last = ckdir / "last.pt"
+
+    info = voice_info(corpus)
+    train_voices = sorted(v for v, i in info.items() if i["role"] == "train"
+                          and (corpus / "feats" / f"{v}.npz").exists())
+    utts = {v: load_voice(corpus, v, {"train"}) for v in train_voices}
+    utts = {v: u for v, u in utts.items() if u}
+    train_voices = sorted(utts)
+    mean, std = load_stats(corpus)
+    print(f"voices: {len(train_voices)}, utterances: {sum(len(u) for u in utts.values())}, frames: "
+          f"{sum(x.mel.shape[1] for u in utts.values() for x in u)}", flush=True)
+
+    cfg = ModelConfig(channels=args.channels, content_dim=args.content_dim, vq=args.variant == "vq")
+    model = VCModel(cfg, len(train_voices))
+    model.set_mel_stats(torch.from_numpy(mean), torch.from_numpy(std))
+    step = 0
+    elapsed = 0.0
+    sampler = Sampler(utts, args.crop, args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+
+    if args.variant == "vq":
+        if not args.init:
+            print("--variant vq needs --init <continuous checkpoint>", file=sys.stderr)
+            return 2
+        ck0 = torch.load(args.init, map_location="cpu")
+        src = ck0["model"]
+        own = model.state_dict()
+        # copy everything whose shape matches (speaker encoder, most of content encoder and decoder)
+        copied = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(copied, strict=False)
+        assert ck0["voices"] == train_voices, "VQ must use the continuous model's training voices"
+        for p in list(model.speaker.parameters()) + [model.spk_w]:
+            p.requires_grad_(False)
+        print(f"vq: initialised {len(copied)}/{len(own)} tensors from {args.init}; speaker encoder frozen", flush=True)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.99))
+    if last.exists():
+        ck = torch.load(last, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        sampler.rng.bit_generator.state = ck["sampler_rng"]
+        gen.set_state(ck["torch_gen"])
+        print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
+    elif args.variant == "vq":
+        # initialise the codebooks from encoder outputs
+        with torch.no_grad():
+            b = sampler.batch(32)
+            z = model.content.pre(torch.from_numpy(b["mel"]))
+            g, d = cfg.vq_groups, cfg.vq_dim
+            zz = z.view(32, g, d, -1).permute(1, 0, 3, 2).reshape(g, -1, d)
+            for gi in range(g):
+                idx = torch.randperm(zz.shape[1], generator=gen)[:cfg.vq_codes]
+                model.content.codebook.data[gi] = zz[gi, idx]
+
+    n_par = {"content_encoder": count_params(model.content), "speaker_encoder": count_params(model.speaker),
+             "decoder": count_params(model.decoder)}
+    print("params:", n_par, "total", sum(n_par.values()), flush=True)
+    logf = open(ckdir / "log.tsv", "a")
+    if step == 0:
+        logf.write("step\tminutes\tlr\trec\tspk\tspk_acc\tvq\tperplexity\n")
+
+    def checkpoint() -> None:
+        save_ckpt(last, dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
+                             cfg=cfg.to_dict(), voices=train_voices, variant=args.variant,
+                             sampler_rng=sampler.rng.bit_generator.state, torch_gen=gen.get_state(),
+                             mel_mean=mean, mel_std=std, params=n_par, args=vars(args)))
+
+    model.train()
+    t_last_ck = time.time()
+    acc_hist: list[list[float]] = []
+    while step < args.steps and elapsed < args.minutes * 60:
+        t0 = time.time()
+        for gparam in opt.param_groups:
+            gparam["lr"] = lr_at(step, args.steps, args.lr)
+        b = sampler.batch(args.batch)
+        mel = torch.from_numpy(b["mel"])
+        ref = torch.from_numpy(b["ref"])
+        lf0 = torch.from_numpy(b["lf0"])
+        vuv = torch.from_numpy(b["vuv"])
+        label = torch.from_numpy(b["label"])
+        B = mel.shape[0]
+        # pseudo-speakers: a global warp of target + reference (+ matching F0 shift) for 30% of items
+        pw = (torch.rand(B, generator=gen) < 0.3)
+        alpha = torch.where(pw, torch.exp((torch.rand(B, generator=gen) * 2 - 1) * math.log(1.14)), torch.ones(B))
+        if pw.any():
+            mel = warp(mel, alpha)
+            ref = warp(ref, alpha)
+            lf0 = torch.where(vuv > 0.5, lf0 + torch.log(alpha).unsqueeze(1), lf0)
+        spk_mask = (~pw).float()
+        # speaker encoder input: mild gain + occasional noise (robust enrolment from real microphones)
+        ref_in = torch.clamp(ref + (torch.rand(B, 1, 1, generator=gen) - 0.5), min=LOG_FLOOR)
+        use_n = (torch.rand(B, 1, 1, generator=gen) < 0.2).float()
+        ref_in = use_n * add_noise(ref_in, gen, (15.0, 40.0)) + (1 - use_n) * ref_in
+        c_in = perturb_content_input(mel, gen)
+
+        e = model.speaker(ref_in)
+        z = model.content.pre(c_in)
+        vq_loss = torch.zeros(())
+        perplex = 0.0
+        if cfg.vq:
+            z, idx, vq_loss = model.content.quantize(z)
+            with torch.no_grad():
+                counts = F.one_hot(idx[:, 0].reshape(-1), cfg.vq_codes).float().mean(0)
+                perplex = float(torch.exp(-(counts * torch.log(counts + 1e-10)).sum()))
+        y = model.decoder(z, e, f0_input(lf0, vuv), normalized_out=True)
+        target = model.decoder.mel.norm(mel)
+        rec = F.l1_loss(y, target)
+        if cfg.vq:
+            spk = torch.zeros(())
+            acc = torch.zeros(())
+            loss = rec + vq_loss
+        else:
+            spk, acc = am_softmax_loss(e, model.spk_w, label, spk_mask)
+            loss = rec + 0.2 * spk
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        step += 1
+        elapsed += time.time() - t0
+        acc_hist.append([float(rec), float(spk), float(acc), float(vq_loss), perplex])
+        if step % args.log_every == 0:
+            a = np.mean(np.asarray(acc_hist), axis=0)
+            acc_hist = []
+            line = f"{step}\t{elapsed / 60:.2f}\t{lr_at(step, args.steps, args.lr):.2e}\t{a[0]:.4f}\t{a[1]:.3f}\t{a[2]:.3f}\t{a[3]:.4f}\t{a[4]:.1f}"
+            logf.write(line + "\n")
+            logf.flush()
+            print(line, flush=True)
+        if time.time() - t_last_ck > args.ckpt_every_s:
+            checkpoint()
+            t_last_ck = time.time()
+    checkpoint()
+    print(f"done: step {step}, {elapsed / 60:.1f} min -> {last}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

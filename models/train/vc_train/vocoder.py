@@ -1,0 +1,58 @@
+"""Griffin-Lim vocoder as the app uses it (DESIGN §4): log-mel -> linear magnitude through the
+pseudo-inverse of the same mel matrix, then fast Griffin-Lim (momentum) with the §3 STFT."""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import HOP, N_FFT, hann_periodic, mel_filterbank, reflect_pad
+
+_PINV: dict[str, np.ndarray] = {}
+
+
+def mel_pinv() -> np.ndarray:
+    if "p" not in _PINV:
+        _PINV["p"] = np.linalg.pinv(mel_filterbank().astype(np.float64))
+    return _PINV["p"]
+
+
+def stft(x: np.ndarray) -> np.ndarray:
+    t = 1 + len(x) // HOP
+    xp = reflect_pad(x, N_FFT // 2)
+    win = hann_periodic(N_FFT)
+    idx = np.arange(N_FFT)[None, :] + HOP * np.arange(t)[:, None]
+    return np.fft.rfft(xp[idx] * win, axis=1).T  # [513, T]
+
+
+def istft(spec: np.ndarray, length: int) -> np.ndarray:
+    t = spec.shape[1]
+    win = hann_periodic(N_FFT)
+    frames = np.fft.irfft(spec.T, n=N_FFT, axis=1) * win
+    n = N_FFT + HOP * (t - 1)
+    out = np.zeros(n)
+    wsum = np.zeros(n)
+    for i in range(t):
+        out[i * HOP:i * HOP + N_FFT] += frames[i]
+        wsum[i * HOP:i * HOP + N_FFT] += win ** 2
+    out /= np.maximum(wsum, 1e-8)
+    pad = N_FFT // 2
+    return out[pad:pad + length]
+
+
+def griffin_lim(log_mel: np.ndarray, n_iter: int = 32, momentum: float = 0.99, seed: int = 0) -> np.ndarray:
+    """[80, T] RAW log-mel -> float32 audio of (T - 1) * 256 samples."""
+    mag = np.maximum(mel_pinv() @ np.exp(log_mel.astype(np.float64)), 0.0)  # [513, T]
+    t = mag.shape[1]
+    length = (t - 1) * HOP
+    rng = np.random.default_rng(seed)
+    angles = np.exp(2j * np.pi * rng.random(mag.shape))
+    prev = np.zeros_like(angles)
+    for _ in range(n_iter):
+        x = istft(mag * angles, length)
+        rebuilt = stft(x)[:, :t]
+        if rebuilt.shape[1] < t:
+            rebuilt = np.pad(rebuilt, ((0, 0), (0, t - rebuilt.shape[1])))
+        a = rebuilt - (momentum / (1 + momentum)) * prev
+        angles = a / np.maximum(np.abs(a), 1e-16)
+        prev = rebuilt
+    x = istft(mag * angles, length)
+    return x.astype(np.float32)
