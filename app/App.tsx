@@ -1,42 +1,186 @@
-// The application shell: header, main area and status line. Later issues fill the main area with
-// the record/load, voices, convert, compare and export panels.
-import { useEffect, useState } from 'react';
-import type { VersionInfo } from '../src/api/types';
+// The application shell and its state: the source clip and its quality check, the voices and the
+// target blend, the conversion job, the session history and which conversion is on screen. Panels
+// are laid out as the five steps a user follows: input, target voice, convert, compare, export.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AudioData, MixEntry, VersionInfo, VoiceInfo } from '../src/api/types';
 import { api, transport } from './bridge';
+import { AnalysisPanel, type AnalysisState } from './components/AnalysisPanel';
+import { ComparePanel, type CompareHandle } from './components/ComparePanel';
+import { ConvertPanel } from './components/ConvertPanel';
+import { ExportPanel } from './components/ExportPanel';
+import { History, type HistoryItem } from './components/History';
+import { InputPanel } from './components/InputPanel';
+import type { RecordHandle } from './components/RecordPanel';
+import { ShortcutsHint } from './components/ShortcutsHint';
+import { VoicesPanel } from './components/VoicesPanel';
+import { useConversion } from './hooks/useConversion';
+import { useShortcuts } from './hooks/useShortcuts';
+import { blendLabel, blendShortName, mixForRequest } from './lib/blend';
+import { suggestExportName } from './lib/names';
+import { durationOf } from './lib/wav';
+
+interface Source {
+  id: number;
+  name: string;
+  audio: AudioData;
+}
+
+let nextId = 1;
 
 export function App() {
   const [version, setVersion] = useState<VersionInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [versionError, setVersionError] = useState<string | null>(null);
+  const [source, setSource] = useState<Source | null>(null);
+  const [analyses, setAnalyses] = useState<Record<number, AnalysisState>>({});
+  const [voices, setVoices] = useState<VoiceInfo[]>([]);
+  const [voicesError, setVoicesError] = useState<unknown>(null);
+  const [mix, setMix] = useState<MixEntry[]>([]);
+  const [pitch, setPitch] = useState(0);
+  const [history, setHistory] = useState<HistoryItem[]>([]);
+  const [currentId, setCurrentId] = useState<number | null>(null);
+  const [playRequest, setPlayRequest] = useState(0);
+  const conversion = useConversion(api);
+  const recordRef = useRef<RecordHandle>(null);
+  const compareRef = useRef<CompareHandle>(null);
+  const exportNameRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     let live = true;
     api.version().then(
       (v) => live && setVersion(v),
-      (e: Error) => live && setError(e.message),
+      (e: Error) => live && setVersionError(e.message),
     );
     return () => {
       live = false;
     };
   }, []);
 
+  const reloadVoices = useCallback(async () => {
+    try {
+      const list = await api.listVoices();
+      setVoices(list);
+      setVoicesError(null);
+      // Drop blend entries whose voice is gone; pick a first voice when none is chosen.
+      setMix((m) => {
+        const kept = m.filter((e) => list.some((v) => v.id === e.voiceId));
+        if (kept.length > 0) return kept;
+        const first = list.find((v) => v.kind === 'builtin') ?? list[0];
+        return first ? [{ voiceId: first.id, weight: 1 }] : [];
+      });
+      return list;
+    } catch (err) {
+      setVoicesError(err);
+      throw err;
+    }
+  }, []);
+
+  useEffect(() => {
+    void reloadVoices().catch(() => {});
+  }, [reloadVoices]);
+
+  const onSource = useCallback((name: string, audio: AudioData) => {
+    const id = nextId++;
+    setSource({ id, name, audio });
+    setCurrentId(null);
+    setAnalyses((a) => ({ ...a, [id]: { status: 'running' } }));
+    api.analyze({ audio }).then(
+      (report) => setAnalyses((a) => ({ ...a, [id]: { status: 'done', report } })),
+      (error: unknown) => setAnalyses((a) => ({ ...a, [id]: { status: 'error', error } })),
+    );
+  }, []);
+
+  const current = history.find((h) => h.id === currentId) ?? null;
+  const sourceAnalysis = source ? analyses[source.id] : undefined;
+  const sourceReport = sourceAnalysis?.status === 'done' ? sourceAnalysis.report : null;
+  const request = mixForRequest(mix);
+  const targetLabel = request.length > 0 ? blendLabel(request, voices) : '';
+
+  const blocker = !source
+    ? 'Record, open a file or try the demo clip first (step 1).'
+    : request.length === 0
+      ? 'Pick a target voice (step 2).'
+      : null;
+  const warning =
+    sourceReport?.verdict === 'reject'
+      ? 'The quality check rejected this clip; the result will likely sound poor. Try another take, or convert anyway.'
+      : null;
+
+  const convert = async () => {
+    if (!source || request.length === 0) return;
+    const src = source;
+    const label = targetLabel;
+    const short = blendShortName(request, voices);
+    const usedPitch = pitch;
+    const result = await conversion.start({ source: src.audio, target: { mix: request }, pitchSemitones: usedPitch });
+    if (!result) return;
+    const item: HistoryItem = {
+      id: nextId++,
+      sourceName: src.name,
+      source: src.audio,
+      report: sourceReport,
+      voiceLabel: label,
+      pitch: usedPitch,
+      result,
+      suggestedName: suggestExportName(src.name, short),
+      at: new Date(),
+    };
+    setHistory((h) => [item, ...h]);
+    setCurrentId(item.id);
+  };
+
+  useShortcuts({
+    record: () => recordRef.current?.toggle(),
+    playPause: () => compareRef.current?.playPause(),
+    toggleAB: () => compareRef.current?.toggleAB(),
+  });
+
   const present = version?.models.filter((m) => m.present).length ?? 0;
+  const compareSource = current ? current.source : (source?.audio ?? null);
+  const compareReport = current ? current.report : sourceReport;
+
   return (
     <div className="shell">
       <header className="header">
         <h1>VoiceShift</h1>
         <span className="tagline">One-shot voice conversion on your own machine</span>
+        <ShortcutsHint />
       </header>
       <main className="main" aria-label="Workspace">
-        <p>Record or load a clip, pick a target voice, convert, compare and export.</p>
+        <div className="workspace">
+          <div className="column left">
+            <InputPanel recordRef={recordRef} onSource={onSource} />
+            {source && <AnalysisPanel name={source.name} durationSec={durationOf(source.audio)} state={sourceAnalysis} />}
+            <VoicesPanel api={api} voices={voices} loadError={voicesError} mix={mix} onMix={setMix} source={source} reload={reloadVoices} />
+          </div>
+          <div className="column right">
+            <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
+            <ComparePanel ref={compareRef} source={compareSource} report={compareReport} result={current?.result ?? null} resultLabel={current?.voiceLabel ?? ''} playRequest={playRequest} />
+            <div className="bottom-row">
+              <ExportPanel api={api} item={current} nameRef={exportNameRef} />
+              <History
+                items={history}
+                currentId={currentId}
+                onPlay={(id) => {
+                  setCurrentId(id);
+                  setPlayRequest((n) => n + 1);
+                }}
+                onExport={(id) => {
+                  setCurrentId(id);
+                  exportNameRef.current?.focus();
+                }}
+              />
+            </div>
+          </div>
+        </div>
       </main>
       <footer className="status" role="status" aria-label="Status">
-        {error && <span className="error">Engine unavailable: {error}</span>}
+        {versionError && <span className="error">Engine unavailable: {versionError}</span>}
         {version && (
           <span data-testid="version">
             VoiceShift {version.app} · onnxruntime {version.onnxruntime} · {present}/{version.models.length} models · {transport}
           </span>
         )}
-        {!version && !error && <span>Connecting to the engine…</span>}
+        {!version && !versionError && <span>Connecting to the engine…</span>}
       </footer>
     </div>
   );

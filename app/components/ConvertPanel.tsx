@@ -1,0 +1,61 @@
+// Step 3: the one primary action. Pitch offset, Convert, then the job's stage and progress with a
+// Cancel button, and failures in plain words with what to do next.
+import type { ConversionView } from '../hooks/useConversion';
+import { stageLabel } from '../lib/format';
+import { ErrorNote } from './ErrorNote';
+
+interface Props {
+  conversion: ConversionView;
+  pitch: number;
+  onPitch: (semitones: number) => void;
+  blocker: string | null;
+  warning: string | null;
+  targetLabel: string;
+  onConvert: () => void;
+}
+
+export function ConvertPanel({ conversion, pitch, onPitch, blocker, warning, targetLabel, onConvert }: Props) {
+  const running = conversion.phase === 'running';
+  const pct = Math.round(conversion.progress * 100);
+  return (
+    <section className="panel convert" aria-labelledby="convert-title">
+      <h2 id="convert-title">
+        <span className="step">3</span> Convert
+      </h2>
+      <div className="convert-row">
+        <label className="field pitch">
+          <span>
+            Pitch <output data-testid="pitch-value">{pitch > 0 ? `+${pitch}` : pitch} st</output>
+          </span>
+          <input type="range" min={-12} max={12} step={1} value={pitch} aria-label="Pitch shift in semitones" onChange={(e) => onPitch(Number(e.target.value))} disabled={running} />
+        </label>
+        {!running ? (
+          <button type="button" className="primary" onClick={onConvert} disabled={!!blocker}>
+            Convert{targetLabel ? ` to ${targetLabel}` : ''}
+          </button>
+        ) : (
+          <button type="button" className="danger" onClick={conversion.cancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {blocker && !running && <p className="hint">{blocker}</p>}
+      {warning && !running && <p className="warn small">{warning}</p>}
+      {running && (
+        <div className="progress" role="status" aria-live="polite">
+          <div className="row">
+            <span data-testid="stage">{stageLabel(conversion.stage)}</span>
+            <span className="muted">{pct}%</span>
+          </div>
+          <progress max={100} value={pct} aria-label="Conversion progress" />
+        </div>
+      )}
+      {conversion.phase === 'cancelled' && (
+        <p className="muted" role="status">
+          Conversion cancelled. Nothing was changed.
+        </p>
+      )}
+      {conversion.phase === 'failed' && <ErrorNote error={conversion.error} />}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+// Step 5: export the selected conversion as WAV or FLAC at a chosen rate and bit depth under a
+// suggested name. Web mode gets bytes and downloads them; Electron saves through a dialog and
+// reports the path (or that the dialog was closed).
+import { useEffect, useState, type Ref } from 'react';
+import type { ExportFormat, VoiceApi } from '../../src/api/types';
+import { downloadBytes } from '../browser/download';
+import { withExtension } from '../lib/names';
+import type { HistoryItem } from './History';
+import { ErrorNote } from './ErrorNote';
+
+const RATES = [16000, 22050, 44100, 48000] as const;
+
+interface Props {
+  api: VoiceApi;
+  item: HistoryItem | null;
+  nameRef?: Ref<HTMLInputElement>;
+}
+
+export function ExportPanel({ api, item, nameRef }: Props) {
+  const [format, setFormat] = useState<ExportFormat>('wav');
+  const [sampleRate, setSampleRate] = useState<number>(44100);
+  const [bitDepth, setBitDepth] = useState<16 | 24 | 32>(16);
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  useEffect(() => {
+    setName(item?.suggestedName ?? '');
+    setDone(null);
+    setError(null);
+  }, [item]);
+
+  useEffect(() => {
+    if (format === 'flac' && bitDepth === 32) setBitDepth(24);
+  }, [format, bitDepth]);
+
+  const run = async () => {
+    if (!item) return;
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const stem = name.trim() || item.suggestedName;
+      const out = await api.exportClip({ audio: item.result.audio, format, sampleRate, bitDepth, name: stem });
+      if (out.cancelled) setDone('Export cancelled: nothing was saved.');
+      else if (out.path) setDone(`Saved to ${out.path}`);
+      else if (out.bytes) {
+        const fileName = out.fileName || withExtension(stem, format);
+        downloadBytes(out.bytes, fileName);
+        setDone(`Downloaded ${fileName}`);
+      } else setDone(`Exported ${out.fileName}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="panel export" aria-labelledby="export-title">
+      <h2 id="export-title">
+        <span className="step">5</span> Export
+      </h2>
+      {!item && <p className="muted">Convert a clip first; then save it here.</p>}
+      <form
+        className="export-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label className="field wide">
+          <span>File name</span>
+          <input ref={nameRef} aria-label="File name" value={name} onChange={(e) => setName(e.target.value)} disabled={!item} maxLength={80} />
+        </label>
+        <label className="field">
+          <span>Format</span>
+          <select aria-label="Format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} disabled={!item}>
+            <option value="wav">WAV</option>
+            <option value="flac">FLAC</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Sample rate</span>
+          <select aria-label="Sample rate" value={sampleRate} onChange={(e) => setSampleRate(Number(e.target.value))} disabled={!item}>
+            {RATES.map((r) => (
+              <option key={r} value={r}>
+                {r === 22050 ? '22.05' : r / 1000} kHz
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Bit depth</span>
+          <select aria-label="Bit depth" value={bitDepth} onChange={(e) => setBitDepth(Number(e.target.value) as 16 | 24 | 32)} disabled={!item}>
+            <option value={16}>16-bit</option>
+            <option value={24}>24-bit</option>
+            {format === 'wav' && <option value={32}>32-bit float</option>}
+          </select>
+        </label>
+        <button type="submit" className="primary" disabled={!item || busy}>
+          {busy ? 'Exporting…' : `Export ${format.toUpperCase()}`}
+        </button>
+      </form>
+      {done && (
+        <p className="ok" role="status" data-testid="export-done">
+          {done}
+        </p>
+      )}
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+// A 2-D map of the speaker embeddings (VoiceInfo.map): every voice as a dot, the current target
+// highlighted and the blend's position as a diamond, so blends can be designed by eye.
+import type { MixEntry, VoiceInfo } from '../../src/api/types';
+import { blendPosition } from '../lib/blend';
+
+interface Props {
+  voices: VoiceInfo[];
+  mix: MixEntry[];
+  onUse: (id: string) => void;
+}
+
+const SIZE = 260;
+const PAD = 28;
+
+export function VoiceMap({ voices, mix, onUse }: Props) {
+  if (voices.length === 0) return null;
+  const xs = voices.map((v) => v.map[0]);
+  const ys = voices.map((v) => v.map[1]);
+  const span = Math.max(1, ...xs.map(Math.abs), ...ys.map(Math.abs));
+  const px = (x: number) => PAD + ((x / span + 1) / 2) * (SIZE - 2 * PAD);
+  const py = (y: number) => SIZE - (PAD + ((y / span + 1) / 2) * (SIZE - 2 * PAD));
+  const inMix = new Set(mix.map((m) => m.voiceId));
+  const blend = mix.length > 1 ? blendPosition(mix, voices) : null;
+  return (
+    <figure className="voice-map">
+      <svg viewBox={`0 0 ${SIZE} ${SIZE}`} role="group" aria-label="Voice map: voices placed by how they sound">
+        <line className="axis" x1={PAD} x2={SIZE - PAD} y1={SIZE / 2} y2={SIZE / 2} />
+        <line className="axis" y1={PAD} y2={SIZE - PAD} x1={SIZE / 2} x2={SIZE / 2} />
+        {blend &&
+          mix.map((m) => {
+            const v = voices.find((x) => x.id === m.voiceId);
+            return v ? <line key={m.voiceId} className="blend-link" x1={px(v.map[0])} y1={py(v.map[1])} x2={px(blend[0])} y2={py(blend[1])} /> : null;
+          })}
+        {voices.map((v) => (
+          <g
+            key={v.id}
+            role="button"
+            tabIndex={0}
+            aria-label={`${v.name} on the map`}
+            className={`map-voice ${v.kind}${inMix.has(v.id) ? ' selected' : ''}`}
+            onClick={() => onUse(v.id)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                onUse(v.id);
+              }
+            }}
+          >
+            <circle cx={px(v.map[0])} cy={py(v.map[1])} r={inMix.has(v.id) ? 7 : 5} />
+            <text x={px(v.map[0]) + 9} y={py(v.map[1]) + 4}>
+              {v.name}
+            </text>
+          </g>
+        ))}
+        {blend && (
+          <g className="map-blend" aria-label="Blend position" role="img">
+            <rect x={px(blend[0]) - 6} y={py(blend[1]) - 6} width={12} height={12} transform={`rotate(45 ${px(blend[0])} ${py(blend[1])})`} />
+            <text x={px(blend[0]) + 10} y={py(blend[1]) - 8}>
+              Blend
+            </text>
+          </g>
+        )}
+      </svg>
+      <figcaption className="muted small">Voice map: nearby dots sound alike. ● built-in ● yours ◆ blend</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,88 @@
+// One wavesurfer.js view over AudioData: the audio becomes a WAV blob the view loads, optional
+// flagged regions (Regions plugin) and an optional spectrogram (Spectrogram plugin) below it. The
+// instance and the blob URL are destroyed when the audio or the spectrogram choice changes and on
+// unmount.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import WaveSurfer from 'wavesurfer.js';
+import RegionsPlugin from 'wavesurfer.js/dist/plugins/regions.esm.js';
+import SpectrogramPlugin from 'wavesurfer.js/dist/plugins/spectrogram.esm.js';
+import type { AudioData, FlaggedRegion } from '../../src/api/types';
+import { encodeWav } from '../lib/wav';
+
+export interface WaveViewOptions {
+  audio: AudioData | null;
+  height?: number;
+  waveColor: string;
+  progressColor: string;
+  spectrogram?: boolean;
+  regions?: readonly FlaggedRegion[];
+  regionColor?: string;
+}
+
+export interface WaveView {
+  containerRef: React.RefObject<HTMLDivElement | null>;
+  spectrogramRef: React.RefObject<HTMLDivElement | null>;
+  ws: WaveSurfer | null;
+  ready: boolean;
+}
+
+export function useWaveSurfer(options: WaveViewOptions): WaveView {
+  const containerRef = useRef<HTMLDivElement | null>(null);
+  const spectrogramRef = useRef<HTMLDivElement | null>(null);
+  const [ws, setWs] = useState<WaveSurfer | null>(null);
+  const [ready, setReady] = useState(false);
+  const { audio, height = 96, waveColor, progressColor, spectrogram = false, regions, regionColor } = options;
+  const blob = useMemo(() => (audio ? new Blob([encodeWav(audio, 'pcm16') as BlobPart], { type: 'audio/wav' }) : null), [audio]);
+
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container || !blob) return;
+    const regionsPlugin = RegionsPlugin.create();
+    const plugins = [regionsPlugin] as NonNullable<Parameters<typeof WaveSurfer.create>[0]['plugins']>;
+    if (spectrogram && spectrogramRef.current) {
+      plugins.push(
+        SpectrogramPlugin.create({
+          container: spectrogramRef.current,
+          height: 128,
+          labels: true,
+          frequencyMax: 8000,
+          scale: 'mel',
+          useWebWorker: false,
+        }),
+      );
+    }
+    const instance = WaveSurfer.create({
+      container,
+      height,
+      waveColor,
+      progressColor,
+      cursorColor: progressColor,
+      cursorWidth: 2,
+      normalize: true,
+      sampleRate: 16000,
+      dragToSeek: true,
+      autoCenter: false,
+      plugins,
+    });
+    let live = true;
+    instance.on('decode', () => {
+      if (!live) return;
+      for (const r of regions ?? []) {
+        regionsPlugin.addRegion({ start: r.start, end: r.end, color: regionColor, drag: false, resize: false, content: r.reason });
+      }
+    });
+    instance.on('ready', () => live && setReady(true));
+    void instance.loadBlob(blob).catch(() => {});
+    setWs(instance);
+    return () => {
+      live = false;
+      setReady(false);
+      setWs(null);
+      instance.destroy();
+    };
+    // Colours and regions are applied at creation; a new analysis arrives with new audio.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [blob, spectrogram, height, regions]);
+
+  return { containerRef, spectrogramRef, ws, ready };
+}
