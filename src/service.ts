@@ -1,9 +1,15 @@
 // Composes the engine modules into the VoiceApi implementation that every transport serves through
 // the handler table. Transports differ only in where exports go (ExportSink) and what they call
-// themselves (CallContext.transport).
+// themselves (CallContext.transport). The engine (verified model sessions, voice library) loads
+// lazily on the first call that needs it and is shared; conversions run as queued, cancellable jobs.
 import type { ApiImplementation } from './api/handlers.js';
 import { ApiError } from './api/errors.js';
-import type { ExportResult } from './api/types.js';
+import type { AudioData, ConvertResult, ExportResult } from './api/types.js';
+import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
+import { Engine } from './convert/engine.js';
+import { encodeClip } from './convert/export.js';
+import { JobRegistry } from './convert/jobs.js';
+import { PREVIEW_RATE } from './convert/voice-library.js';
 import { readVersionInfo } from './version.js';
 
 /** Delivers encoded export bytes: the Electron shell asks for a path, web mode returns the bytes. */
@@ -16,33 +22,110 @@ export interface ServiceOptions {
   userDataDir: string;
   /** Where exports go; default returns the bytes to the caller. */
   exportSink?: ExportSink;
+  /** Models folder. Default <root>/models. */
+  modelsDir?: string;
+  /** onnxruntime intraOpNumThreads. Default 1. */
+  intraOpNumThreads?: number;
+  /** Conversions run at the same time (others queue). Default 1. */
+  concurrency?: number;
 }
 
 /** The VoiceApi implementation plus its resources. */
 export interface VoiceService extends ApiImplementation {
+  /** The shared engine, loading it on first use (the CLI and the bench use it directly). */
+  engine(): Promise<Engine>;
   dispose(): Promise<void>;
 }
 
 /** Returns bytes to the caller (web mode: the renderer turns them into a download). */
 export const returnBytes: ExportSink = async ({ fileName, bytes }) => ({ fileName, bytes });
 
-/** Builds the service. Engine calls are wired here as the engine modules land. */
+/** Maps a decoder failure to the API's BAD_AUDIO error. */
+export function decodeFailure(err: unknown, what: string): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof AudioDecodeError) return new ApiError('BAD_AUDIO', `${what} could not be read: ${err.message}`);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new ApiError('NOT_FOUND', `${what} was not found.`);
+  return new ApiError('IO_ERROR', `${what} could not be read (${code ?? (err as Error)?.message ?? 'unknown error'}).`);
+}
+
+/** Builds the service. */
 export function createVoiceService(options: ServiceOptions): VoiceService {
-  const notYet = async (): Promise<never> => {
-    throw new ApiError('MODEL_ERROR', 'The conversion engine is not available in this build.');
+  let loading: Promise<Engine> | null = null;
+  let disposed = false;
+  const engine = (): Promise<Engine> => {
+    if (disposed) return Promise.reject(new ApiError('MODEL_ERROR', 'The engine was shut down. Restart the app.'));
+    if (!loading) {
+      loading = Engine.load({
+        root: options.root,
+        userDataDir: options.userDataDir,
+        modelsDir: options.modelsDir,
+        intraOpNumThreads: options.intraOpNumThreads,
+      });
+      // A failed load is retried on the next call (e.g. after the models were restored).
+      loading.catch(() => {
+        loading = null;
+      });
+    }
+    return loading;
   };
+  const jobs = new JobRegistry<ConvertResult>({ concurrency: options.concurrency ?? 1 });
+  const sink = options.exportSink ?? returnBytes;
+
   return {
+    engine,
     version: async (_args, ctx) => readVersionInfo(options.root, ctx.transport),
-    listVoices: notYet,
-    previewVoice: notYet,
-    enrollVoice: notYet,
-    renameVoice: notYet,
-    deleteVoice: notYet,
-    analyze: notYet,
-    startConversion: notYet,
-    getJob: notYet,
-    cancelJob: notYet,
-    exportClip: notYet,
-    dispose: async () => {},
+    listVoices: async () => (await engine()).library.list(),
+    previewVoice: async ({ id }) => {
+      const eng = await engine();
+      const voice = eng.library.require(id);
+      if (voice.info.kind === 'enrolled') {
+        const samples = await eng.library.readEnrolledPreview(id);
+        if (!samples) throw new ApiError('NOT_FOUND', `"${voice.info.name}" has no preview clip.`);
+        return { sampleRate: PREVIEW_RATE, channels: [samples] } satisfies AudioData;
+      }
+      if (!voice.previewPath) throw new ApiError('NOT_FOUND', `"${voice.info.name}" has no preview clip.`);
+      try {
+        const decoded = await decodeAudioFile(voice.previewPath);
+        return { sampleRate: decoded.sampleRate, channels: decoded.channels };
+      } catch (err) {
+        const e = decodeFailure(err, `The preview of "${voice.info.name}"`);
+        throw e.code === 'NOT_FOUND' ? new ApiError('NOT_FOUND', `The preview clip of "${voice.info.name}" is missing. Reinstall the app.`) : e;
+      }
+    },
+    enrollVoice: async ({ name, audio }) => (await engine()).enroll(name, audio),
+    renameVoice: async ({ id, name }) => (await engine()).library.rename(id, name),
+    deleteVoice: async ({ id }) => {
+      await (await engine()).library.delete(id);
+      return { deleted: true };
+    },
+    analyze: async ({ audio }) => (await engine()).analyze(audio),
+    startConversion: async (req) => {
+      const eng = await engine();
+      // Resolve the target now so an unknown voice fails the call itself, not the job.
+      const target = eng.resolveTarget(req.target.mix);
+      const jobId = jobs.start((ctx) =>
+        eng.convert(req.source, target, {
+          pitchSemitones: req.pitchSemitones,
+          vocoderIterations: req.vocoderIterations,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.stage, p.progress),
+        }),
+      );
+      return { jobId };
+    },
+    getJob: async ({ jobId }) => jobs.status(jobId),
+    cancelJob: async ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    exportClip: async (req) => {
+      const clip = await encodeClip(req.audio, req);
+      return sink(clip);
+    },
+    dispose: async () => {
+      disposed = true;
+      await jobs.dispose();
+      const l = loading;
+      loading = null;
+      if (l) await l.then((e) => e.dispose()).catch(() => {});
+    },
   };
 }

@@ -1,0 +1,357 @@
+// The command-line tool `vc` (DESIGN §5): the same engine as the app, for scripts and terminals.
+//   vc convert <input> --voice <id|id=w,id=w|reference-audio> [--pitch N] [--out file] [--format wav|flac] [--json]
+//   vc voices [--json]      vc enroll <audio> --name N [--json]      vc analyze <input> [--json]      vc bench
+// A progress bar goes to stderr on a terminal; --json prints one JSON object on stdout. Failures print
+// one clear line on stderr and exit non-zero; output files are written atomically, so a failure or
+// Ctrl+C never leaves a (partial) output file behind.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiError, toErrorInfo } from './api/errors.js';
+import type { AudioData, ExportFormat, MixEntry } from './api/types.js';
+import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/validate.js';
+import { decodeAudioFile } from './audio/decode.js';
+import { writeFileAtomic } from './audio/write-atomic.js';
+import type { Engine } from './convert/engine.js';
+import { encodeClip } from './convert/export.js';
+import type { TargetVoice } from './convert/pipeline.js';
+import { defaultUserDataDir } from './paths.js';
+import { createVoiceService, decodeFailure } from './service.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `Usage: vc <command> [options]
+
+Commands:
+  convert <input> --voice <id|reference-audio|id=w,id=w>  convert speech to another voice
+      [--pitch N] (semitones, -24..24)  [--out file]  [--format wav|flac]  [--rate 16000|22050|44100|48000]
+      [--bits 16|24|32]  [--iterations N] (vocoder)  [--json]
+  voices [--json]                    list built-in and enrolled voices
+  enroll <audio> --name N [--json]   enroll a voice from 3-30 s of someone's speech
+  analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
+  bench                              time the pipeline on a 10 s clip (JSON on the last line)
+
+Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR or ~/.local/share/voiceshift)
+  --threads N  --json  -h, --help`;
+
+/** Where the CLI writes. Tests pass their own. */
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Whether stderr is a terminal (progress bar). */
+  isTTY: boolean;
+  cwd: string;
+  /** Fires on Ctrl+C. */
+  signal?: AbortSignal;
+}
+
+interface Parsed {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk']);
+const BOOL_FLAGS = new Set(['json', 'help']);
+
+function usage(message: string): ApiError {
+  return new ApiError('INVALID_ARGUMENT', `${message} (run "vc --help" for usage)`);
+}
+
+/** Parses argv (without node and script). */
+export function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h') flags.set('help', true);
+    else if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (BOOL_FLAGS.has(name)) flags.set(name, true);
+      else if (VALUE_FLAGS.has(name)) {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw usage(`--${name} needs a value`);
+        flags.set(name, v);
+      } else throw usage(`Unknown option ${a}`);
+    } else positional.push(a);
+  }
+  return { command: positional.shift() ?? '', positional, flags };
+}
+
+function numberFlag(p: Parsed, name: string, min: number, max: number, integer = false): number | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw usage(`--${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function stringFlag(p: Parsed, name: string): string | undefined {
+  const v = p.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function readAudio(file: string, cwd: string, what: string): Promise<AudioData> {
+  let decoded;
+  try {
+    decoded = await decodeAudioFile(path.resolve(cwd, file));
+  } catch (err) {
+    const e = decodeFailure(err, `${what} "${file}"`);
+    throw e;
+  }
+  return validateAudio({ sampleRate: decoded.sampleRate, channels: decoded.channels }, what);
+}
+
+/** A progress bar on stderr (terminals only), cleared when done. */
+function progressBar(io: CliIo, enabled: boolean): { update(stage: string, p: number): void; done(): void } {
+  let last = '';
+  return {
+    update(stage, p) {
+      if (!enabled) return;
+      const width = 30;
+      const fill = Math.round(p * width);
+      const line = `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(p * 100)).padStart(3)}% ${stage}`;
+      if (line !== last) io.stderr(`\r${line.padEnd(60)}`);
+      last = line;
+    },
+    done() {
+      if (enabled && last) io.stderr(`\r${' '.repeat(60)}\r`);
+      last = '';
+    },
+  };
+}
+
+/** Parses "id", or a blend "id=w,id=w" when every part has a weight. */
+function parseMix(spec: string): MixEntry[] | null {
+  const parts = spec.split(',');
+  if (parts.length === 1 && !spec.includes('=')) return [{ voiceId: spec, weight: 1 }];
+  const mix: MixEntry[] = [];
+  for (const part of parts) {
+    const m = /^([A-Za-z0-9_.:-]+)=([0-9.]+)$/.exec(part.trim());
+    if (!m) return null;
+    mix.push({ voiceId: m[1], weight: Number(m[2]) });
+  }
+  return mix;
+}
+
+async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: AbortSignal): Promise<{ target: TargetVoice; label: string; kind: string }> {
+  const mix = parseMix(spec);
+  if (mix && mix.every((m) => engine.library.get(m.voiceId))) {
+    if (mix.length > LIMITS.maxMixEntries) throw usage(`A blend may hold at most ${LIMITS.maxMixEntries} voices`);
+    const label = mix.length === 1 ? mix[0].voiceId : mix.map((m) => m.voiceId).join('+');
+    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend' };
+  }
+  const file = path.resolve(io.cwd, spec);
+  if (fs.existsSync(file) && fs.statSync(file).isFile()) {
+    const ref = await readAudio(spec, io.cwd, 'Reference audio');
+    const t = await engine.targetFromReference(ref, signal);
+    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference' };
+  }
+  const unknown = mix ? mix.find((m) => !engine.library.get(m.voiceId))?.voiceId : spec;
+  throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice id nor an audio file. Run "vc voices" to list the voices.`);
+}
+
+/** Writes `bytes` to `file` atomically; refuses to write into a missing directory. */
+async function writeOutput(file: string, bytes: Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new ApiError('IO_ERROR', `The output folder ${dir} does not exist.`);
+  try {
+    await writeFileAtomic(file, bytes);
+  } catch (err) {
+    throw new ApiError('IO_ERROR', `Could not write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+}
+
+async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+  const input = p.positional[0];
+  if (!input) throw usage('convert needs an input file');
+  const spec = stringFlag(p, 'voice');
+  if (!spec) throw usage('convert needs --voice <id|reference-audio>');
+  const pitch = numberFlag(p, 'pitch', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones) ?? 0;
+  const iterations = numberFlag(p, 'iterations', 1, LIMITS.maxVocoderIterations, true);
+  const chunk = numberFlag(p, 'chunk', 2, 120);
+  const outFlag = stringFlag(p, 'out');
+  const format = (stringFlag(p, 'format') ?? (outFlag && /\.flac$/i.test(outFlag) ? 'flac' : 'wav')) as ExportFormat;
+  if (format !== 'wav' && format !== 'flac') throw usage('--format must be wav or flac');
+  const rate = numberFlag(p, 'rate', 8000, 48000, true) ?? 16000;
+  if (![16000, 22050, 44100, 48000].includes(rate)) throw usage('--rate must be 16000, 22050, 44100 or 48000');
+  const bits = (numberFlag(p, 'bits', 16, 32, true) ?? 16) as 16 | 24 | 32;
+  if (![16, 24, 32].includes(bits) || (bits === 32 && format === 'flac')) throw usage('--bits must be 16 or 24 (or 32 for WAV)');
+
+  const source = await readAudio(input, io.cwd, 'Input audio');
+  const eng = await engine();
+  const { target, label, kind } = await resolveVoice(eng, spec, io, io.signal);
+  const stem = safeFileStem(path.basename(input).replace(/\.[^.]+$/, ''));
+  const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(io.cwd, `${stem}-${safeFileStem(label)}.${format}`);
+  const bar = progressBar(io, io.isTTY && !p.flags.has('json'));
+  let result;
+  try {
+    result = await eng.convert(source, target, {
+      pitchSemitones: pitch,
+      vocoderIterations: iterations,
+      chunkSeconds: chunk,
+      signal: io.signal,
+      onProgress: (pr) => bar.update(pr.stage, pr.progress),
+    });
+  } finally {
+    bar.done();
+  }
+  if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
+  const clip = await encodeClip(result.audio, { format, sampleRate: rate, bitDepth: bits, name: stem });
+  await writeOutput(out, clip.bytes);
+  if (io.signal?.aborted) {
+    fs.rmSync(out, { force: true });
+    throw new ApiError('CANCELLED', 'Cancelled.');
+  }
+  const summary = {
+    ok: true,
+    output: out,
+    voice: label,
+    target: kind,
+    seconds: Math.round((result.audio.channels[0].length / result.audio.sampleRate) * 1000) / 1000,
+    similarity: result.similarity,
+    rtf: result.rtf,
+    timings: result.timings,
+    quality: result.anomaly,
+  };
+  if (p.flags.has('json')) io.stdout(JSON.stringify(summary) + '\n');
+  else {
+    io.stdout(`Wrote ${path.relative(io.cwd, out) || out} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
+    io.stdout(`Speaker similarity: to target ${result.similarity.toTarget.toFixed(3)}, to source ${result.similarity.toSource.toFixed(3)}\n`);
+    if (result.anomaly.verdict !== 'ok') io.stdout(`Input quality (${result.anomaly.verdict}): ${result.anomaly.reasons.join(' ')}\n`);
+  }
+}
+
+async function cmdVoices(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+  const voices = (await engine()).library.list();
+  if (p.flags.has('json')) {
+    io.stdout(JSON.stringify({ ok: true, voices }) + '\n');
+    return;
+  }
+  const rows = voices.map((v) => [v.id, v.name, v.kind, v.gender ?? '', v.meanF0Hz ? `${Math.round(v.meanF0Hz)} Hz` : '', v.licence]);
+  const head = ['ID', 'NAME', 'KIND', 'GENDER', 'F0', 'LICENCE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) io.stdout(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+}
+
+async function cmdEnroll(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+  const file = p.positional[0];
+  if (!file) throw usage('enroll needs an audio file');
+  const nameFlag = stringFlag(p, 'name');
+  if (!nameFlag) throw usage('enroll needs --name <name>');
+  const name = text(nameFlag, 'Voice name', LIMITS.maxNameLength);
+  const ref = await readAudio(file, io.cwd, 'Reference audio');
+  const info = await (await engine()).enroll(name, ref);
+  if (p.flags.has('json')) io.stdout(JSON.stringify({ ok: true, voice: info }) + '\n');
+  else io.stdout(`Enrolled "${info.name}" as ${info.id} (mean F0 ${Math.round(info.meanF0Hz ?? 0)} Hz).\n`);
+}
+
+async function cmdAnalyze(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+  const file = p.positional[0];
+  if (!file) throw usage('analyze needs an input file');
+  const a = await readAudio(file, io.cwd, 'Input audio');
+  const report = await (await engine()).analyze(a, io.signal);
+  if (p.flags.has('json')) {
+    io.stdout(JSON.stringify({ ok: true, report }) + '\n');
+    return;
+  }
+  io.stdout(
+    [
+      `Duration ${report.durationSec.toFixed(2)} s, ${report.sampleRate} Hz, ${report.channels} channel(s)`,
+      `Peak ${report.peakDb.toFixed(1)} dBFS, RMS ${report.rmsDb.toFixed(1)} dBFS, loudness ${report.loudnessLufs.toFixed(1)} LUFS`,
+      `Clipping ${(report.clippingRatio * 100).toFixed(3)}%, SNR ~${report.snrDb.toFixed(0)} dB, silence ${Math.round(report.silenceRatio * 100)}%`,
+      `Anomaly: mean score ${report.anomaly.meanScore.toFixed(2)} (threshold ${report.anomaly.threshold}), ${report.flagged.length} flagged region(s)`,
+      ...report.flagged.map((r) => `  ${r.start.toFixed(2)}-${r.end.toFixed(2)} s: ${r.reason}`),
+      `Verdict: ${report.verdict.toUpperCase()}: ${report.reasons.join(' ')}`,
+    ].join('\n') + '\n',
+  );
+}
+
+/**
+ * Runs the CLI.
+ * @returns the process exit code (0 ok, 1 failure, 2 usage, 130 cancelled)
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed: Parsed | undefined;
+  const service = (() => {
+    let s: ReturnType<typeof createVoiceService> | undefined;
+    return {
+      get: () => {
+        const p = parsed!;
+        s ??= createVoiceService({
+          root: ROOT,
+          userDataDir: stringFlag(p, 'data') ? path.resolve(io.cwd, stringFlag(p, 'data')!) : defaultUserDataDir(),
+          modelsDir: stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : process.env.VOICESHIFT_MODELS_DIR,
+          intraOpNumThreads: numberFlag(p, 'threads', 1, 64, true),
+        });
+        return s;
+      },
+      dispose: () => s?.dispose(),
+    };
+  })();
+  const engine = (): Promise<Engine> => service.get().engine();
+  try {
+    parsed = parseArgs(argv);
+    if (parsed.flags.has('help') || parsed.command === 'help' || parsed.command === '') {
+      io.stdout(USAGE + '\n');
+      return parsed.command === '' && !parsed.flags.has('help') ? 2 : 0;
+    }
+    switch (parsed.command) {
+      case 'convert':
+        await cmdConvert(parsed, engine, io);
+        break;
+      case 'voices':
+        await cmdVoices(parsed, engine, io);
+        break;
+      case 'enroll':
+        await cmdEnroll(parsed, engine, io);
+        break;
+      case 'analyze':
+        await cmdAnalyze(parsed, engine, io);
+        break;
+      case 'bench': {
+        // The bench is its own script (npm run bench); run it in a fresh process so its memory figures are its own.
+        const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'bench.ts'), ...argv.slice(1)], { cwd: ROOT, stdio: 'inherit' });
+        if (r.status !== 0) throw new ApiError('INTERNAL', `The benchmark failed (exit ${r.status ?? r.signal}).`);
+        break;
+      }
+      default:
+        throw usage(`Unknown command "${parsed.command}"`);
+    }
+    return 0;
+  } catch (err) {
+    const info = io.signal?.aborted ? { code: 'CANCELLED' as const, message: 'Cancelled; no output was written.' } : toErrorInfo(err);
+    if (info.code === 'INTERNAL' && process.env.VC_DEBUG) io.stderr(String((err as Error)?.stack) + '\n');
+    io.stderr(`vc: ${info.message}\n`);
+    if (parsed?.flags.has('json')) io.stdout(JSON.stringify({ ok: false, error: info }) + '\n');
+    return info.code === 'CANCELLED' ? 130 : info.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  } finally {
+    await service.dispose();
+  }
+}
+
+/** Entry point for a real process: Ctrl+C cancels (a second one exits at once). */
+export async function main(argv = process.argv.slice(2)): Promise<never> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+  const code = await runCli(argv, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: !!process.stderr.isTTY,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  process.exit(code);
+}
+
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invoked === fileURLToPath(import.meta.url) || invoked === fileURLToPath(import.meta.url).replace(/\.ts$/, '')) void main();

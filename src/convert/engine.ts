@@ -1,0 +1,150 @@
+// The engine: one loaded model (sessions verified against the manifest), the voice library and the
+// voice map, with the operations the service and the CLI share: resolve a target (voice id, blend or
+// one-shot reference), convert, analyze, enroll. Loaded once and shared; dispose() closes sessions.
+import path from 'node:path';
+import { ApiError } from '../api/errors.js';
+import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VoiceInfo } from '../api/types.js';
+import { VoiceModel } from '../model/inference.js';
+import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
+import { SessionRegistry } from '../model/session-registry.js';
+import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
+import { blendVoices } from './blend.js';
+import { enrollReference, type EnrolledTarget } from './enroll.js';
+import { MODEL_RATE } from './frames.js';
+import { toModelAudio } from './model-audio.js';
+import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
+import { VoiceLibrary } from './voice-library.js';
+import { createVoiceMap } from './voice-map.js';
+
+/** Options of `Engine.load`. */
+export interface EngineOptions {
+  /** App root holding models/ and assets/. */
+  root: string;
+  /** Where enrolled voices persist. */
+  userDataDir: string;
+  /** Models folder. Default <root>/models. */
+  modelsDir?: string;
+  /** onnxruntime intraOpNumThreads. Default 1 (see SessionRegistryOptions). */
+  intraOpNumThreads?: number;
+}
+
+/** Options of one conversion. */
+export interface EngineConvertOptions {
+  pitchSemitones?: number;
+  vocoderIterations?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ConvertProgress) => void;
+  /** Chunk length in seconds (see ConvertOptions). */
+  chunkSeconds?: number;
+}
+
+/** The loaded engine. */
+export class Engine {
+  readonly model: VoiceModel;
+  readonly library: VoiceLibrary;
+  /** Milliseconds to verify and load the models, the manifest and the library. */
+  readonly loadMs: number;
+
+  private constructor(model: VoiceModel, library: VoiceLibrary, loadMs: number) {
+    this.model = model;
+    this.library = library;
+    this.loadMs = loadMs;
+  }
+
+  /**
+   * Loads the manifest, verifies and opens the sessions, reads the voices.
+   * @throws ApiError MODEL_ERROR naming a missing or altered file
+   */
+  static async load(options: EngineOptions): Promise<Engine> {
+    const t0 = performance.now();
+    const modelsDir = options.modelsDir ?? path.join(options.root, 'models');
+    const manifest = loadManifest(modelsDir);
+    const builtins = loadBuiltinVoices(modelsDir, manifest.embeddingDim);
+    const registry = await SessionRegistry.open(modelsDir, { manifest, intraOpNumThreads: options.intraOpNumThreads });
+    try {
+      const library = await VoiceLibrary.open({
+        builtins,
+        userDataDir: options.userDataDir,
+        assetsRoot: options.root,
+        voiceMap: createVoiceMap(builtins.map((b) => b.embedding)),
+        embeddingDim: manifest.embeddingDim,
+      });
+      return new Engine(new VoiceModel(registry), library, performance.now() - t0);
+    } catch (err) {
+      await registry.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * The target of a mix: one voice, or the normalized blend of several.
+   * @throws ApiError NOT_FOUND for an unknown voice id
+   */
+  resolveTarget(mix: MixEntry[]): TargetVoice {
+    const parts = mix.map((m) => ({ voice: this.library.require(m.voiceId).target, weight: m.weight }));
+    return parts.length === 1 ? parts[0].voice : blendVoices(parts);
+  }
+
+  /**
+   * A one-shot target from reference speech (checked like an enrollment, not stored).
+   * @throws ApiError BAD_AUDIO with the reason when the reference is unusable
+   */
+  async targetFromReference(reference: AudioData, signal?: AbortSignal): Promise<EnrolledTarget> {
+    return enrollReference(this.model, reference, toModelAudio(reference), signal);
+  }
+
+  /**
+   * Enrolls and stores a voice.
+   * @throws ApiError BAD_AUDIO (unusable reference), INVALID_ARGUMENT (name taken), IO_ERROR
+   */
+  async enroll(name: string, reference: AudioData): Promise<VoiceInfo> {
+    const t = await this.targetFromReference(reference);
+    return this.library.add({ name, embedding: t.embedding, f0: t.f0, preview: t.preview });
+  }
+
+  /** Levels, anomaly and verdict of a clip. */
+  async analyze(audio: AudioData, signal?: AbortSignal): Promise<AnalysisReport> {
+    return analyzeAudio(this.model, audio, toModelAudio(audio), signal);
+  }
+
+  /**
+   * Converts `source` toward `target`. The result is 16 kHz mono, as long as the source.
+   * @throws ApiError CANCELLED, BAD_AUDIO, MODEL_ERROR
+   */
+  async convert(source: AudioData, target: TargetVoice, options: EngineConvertOptions = {}): Promise<ConvertResult> {
+    const t0 = performance.now();
+    const tp = performance.now();
+    const mono = toModelAudio(source);
+    const prepareMs = performance.now() - tp;
+    const out = await convertAudio(this.model, mono, target, {
+      pitchSemitones: options.pitchSemitones,
+      vocoderIterations: options.vocoderIterations,
+      chunkSeconds: options.chunkSeconds,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      anomaly: true,
+    });
+    const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] });
+    const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;
+    const report = buildReport({ sampleRate: MODEL_RATE, channels: [mono] }, levels, an);
+    const total = performance.now() - t0;
+    const timings = { prepare: Math.round(prepareMs * 10) / 10, ...out.timings, total: Math.round(total * 10) / 10 };
+    if (!Number.isFinite(out.similarity.toTarget)) throw new ApiError('INTERNAL', 'The speaker similarity could not be measured.');
+    return {
+      audio: { sampleRate: MODEL_RATE, channels: [out.audio] },
+      timings,
+      similarity: { toTarget: round4(out.similarity.toTarget), toSource: round4(out.similarity.toSource) },
+      anomaly: { verdict: report.verdict, reasons: report.reasons },
+      rtf: round4(total / 1000 / (mono.length / MODEL_RATE)),
+    };
+  }
+
+  /** Closes the model sessions. */
+  async dispose(): Promise<void> {
+    await this.model.registry.dispose();
+  }
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

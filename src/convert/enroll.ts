@@ -1,0 +1,76 @@
+// One-shot enrollment: turns 3-30 s of someone's speech into a target voice (speaker embedding +
+// ln-F0 statistics + a short preview). References that are too short, too long, silent, clipped,
+// mostly noise or without voiced speech are refused with a plain reason (ApiError BAD_AUDIO), since a
+// bad reference makes every later conversion bad. Used by enrollVoice and by one-shot conversion.
+import { ApiError } from '../api/errors.js';
+import type { AnalysisReport, AudioData } from '../api/types.js';
+import { f0Yin } from '../dsp/f0.js';
+import { LogMelExtractor } from '../dsp/mel.js';
+import type { VoiceModel } from '../model/inference.js';
+import { analyzeAudio, GATE } from './analyze.js';
+import { MODEL_RATE, throwIfCancelled } from './frames.js';
+import type { TargetVoice } from './pipeline.js';
+import { f0Stats } from './pitch.js';
+
+/** Limits of a reference clip. */
+export const ENROLL_LIMITS = {
+  minSeconds: 3,
+  maxSeconds: 30,
+  /** Voiced (pitched) speech needed, seconds. */
+  minVoicedSeconds: 1,
+  /** Clipping refused above this ratio (stricter than the general gate). */
+  maxClipping: 0.005,
+  /** Preview length, seconds. */
+  previewSeconds: 4,
+} as const;
+
+/** A reference turned into a voice. */
+export interface EnrolledTarget extends TargetVoice {
+  /** 16 kHz mono preview, peak-normalized. */
+  preview: Float32Array;
+  analysis: AnalysisReport;
+}
+
+/**
+ * Checks a reference and computes its voice.
+ * @param mono the same audio as 16 kHz mono
+ * @throws ApiError BAD_AUDIO with the reason when the reference is unusable
+ */
+export async function enrollReference(model: VoiceModel, audio: AudioData, mono: Float32Array, signal?: AbortSignal): Promise<EnrolledTarget> {
+  const seconds = audio.channels[0].length / audio.sampleRate;
+  if (seconds < ENROLL_LIMITS.minSeconds) {
+    throw new ApiError('BAD_AUDIO', `The reference is too short (${seconds.toFixed(1)} s): it needs ${ENROLL_LIMITS.minSeconds} to ${ENROLL_LIMITS.maxSeconds} seconds of speech.`);
+  }
+  if (seconds > ENROLL_LIMITS.maxSeconds) {
+    throw new ApiError('BAD_AUDIO', `The reference is too long (${seconds.toFixed(0)} s): trim it to at most ${ENROLL_LIMITS.maxSeconds} seconds of one person speaking.`);
+  }
+  const analysis = await analyzeAudio(model, audio, mono, signal);
+  if (analysis.peakDb < GATE.silentPeakDb) throw new ApiError('BAD_AUDIO', 'The reference is silent: record someone speaking.');
+  if (analysis.clippingRatio > ENROLL_LIMITS.maxClipping) {
+    throw new ApiError('BAD_AUDIO', `The reference is clipped (${(analysis.clippingRatio * 100).toFixed(1)}% of samples): record it again with a lower input gain.`);
+  }
+  if (analysis.verdict === 'reject') {
+    throw new ApiError('BAD_AUDIO', `This reference cannot be used: ${analysis.reasons.join(' ')}`);
+  }
+  throwIfCancelled(signal, 'Enrollment');
+  const track = f0Yin(mono);
+  const stats = f0Stats(track.logF0, track.voiced);
+  const voicedSec = (stats.voicedFrames * 256) / MODEL_RATE;
+  if (voicedSec < ENROLL_LIMITS.minVoicedSeconds) {
+    throw new ApiError('BAD_AUDIO', `No clear speech was found in the reference (${voicedSec.toFixed(1)} s voiced): record someone speaking for at least ${ENROLL_LIMITS.minSeconds} seconds.`);
+  }
+  const mel = new LogMelExtractor().compute(mono);
+  const embedding = await model.embed(mel.data, mel.frames);
+  return { embedding, f0: { mean: stats.mean, std: stats.std }, preview: makePreview(mono), analysis };
+}
+
+/** The first seconds of a clip, faded out and peak-normalized to -1 dBFS. */
+export function makePreview(mono: Float32Array, seconds: number = ENROLL_LIMITS.previewSeconds): Float32Array {
+  const x = Float32Array.from(mono.subarray(0, Math.min(mono.length, Math.round(seconds * MODEL_RATE))));
+  const fade = Math.min(800, x.length >> 2);
+  for (let i = 0; i < fade; i++) x[x.length - 1 - i] *= i / fade;
+  let peak = 0;
+  for (const v of x) peak = Math.max(peak, Math.abs(v));
+  if (peak > 1e-6) for (let i = 0; i < x.length; i++) x[i] *= 0.89 / peak;
+  return x;
+}

@@ -1,0 +1,230 @@
+// The conversion pipeline (DESIGN §1, §4): 16 kHz mono source -> log-mel -> content encoder ->
+// decoder with the target's speaker embedding and the pitch-converted F0 -> Griffin-Lim -> loudness
+// matched to the source. Long input runs in overlapping chunks (equal-power crossfades), so memory per
+// step stays bounded and progress is reported per chunk; an AbortSignal is checked between stages and
+// chunks. The speaker similarity of the result to the target and to the source comes back with it.
+import { ApiError } from '../api/errors.js';
+import { f0Yin } from '../dsp/f0.js';
+import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
+import { LogMelExtractor } from '../dsp/mel.js';
+import type { VoiceModel } from '../model/inference.js';
+import { frameErrors } from './analyze.js';
+import { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop } from './frames.js';
+import { convertLogF0, f0Stats, type F0Stats } from './pitch.js';
+import { cosine, meanEmbedding } from './similarity.js';
+
+export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
+
+/** What the decoder needs to know about the target voice. */
+export interface TargetVoice {
+  /** L2-normalized speaker embedding [D]. */
+  embedding: Float32Array;
+  /** ln-F0 statistics of the voice. */
+  f0: F0Stats;
+}
+
+/** Progress of a conversion. */
+export interface ConvertProgress {
+  /** Current stage name (e.g. 'content', 'vocoder'). */
+  stage: string;
+  /** 0..1 over the whole conversion. */
+  progress: number;
+  chunk: number;
+  chunks: number;
+}
+
+/** Options of `convertAudio`. */
+export interface ConvertOptions {
+  /** Pitch offset in semitones on top of the target's range. Default 0. */
+  pitchSemitones?: number;
+  /** Griffin-Lim iterations. Default DEFAULT_VOCODER_ITERATIONS. */
+  vocoderIterations?: number;
+  /** Chunk length in seconds. Default 10 (inputs up to chunkSeconds + overlapSeconds run in one piece). */
+  chunkSeconds?: number;
+  /** Overlap between chunks, crossfaded, in seconds. Default 0.5. */
+  overlapSeconds?: number;
+  /** Compute the speaker similarity of the output (one more speaker-encoder pass). Default true. */
+  similarity?: boolean;
+  /** Also measure the source's reconstruction error (one more decoder pass per chunk) for the quality gate. Default false. */
+  anomaly?: boolean;
+  /** Match the output loudness to the source. Default true. */
+  matchLoudness?: boolean;
+  /** Checked between stages and chunks; aborting throws ApiError('CANCELLED'). */
+  signal?: AbortSignal;
+  /** Called at each stage of each chunk. */
+  onProgress?: (p: ConvertProgress) => void;
+}
+
+/** The result of `convertAudio`. */
+export interface ConvertOutput {
+  /** 16 kHz mono output, as long as the input. */
+  audio: Float32Array;
+  /** Stage -> milliseconds, summed over chunks. */
+  timings: Record<string, number>;
+  /** Cosine similarity of the output's speaker embedding to the target's and to the source's (NaN when not measured). */
+  similarity: { toTarget: number; toSource: number };
+  /** Speaker embedding of the source (mean over chunks). */
+  sourceEmbedding: Float32Array;
+  chunks: number;
+  /** With `options.anomaly`: per-frame reconstruction error of the source and its mean log-mel. */
+  anomaly?: { errors: Float32Array; meanLogMel: Float32Array };
+}
+
+/** Griffin-Lim iterations used when the caller does not choose: the measured quality/speed balance. */
+export const DEFAULT_VOCODER_ITERATIONS = 16;
+
+
+/** A chunk of the source: [start, end) samples, start a multiple of HOP. */
+export interface Chunk {
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits `n` samples into overlapping chunks whose starts are frame-aligned.
+ * @param chunk chunk length in samples
+ * @param overlap overlap in samples
+ */
+export function planChunks(n: number, chunk: number, overlap: number): Chunk[] {
+  const step = Math.max(HOP, Math.floor((chunk - overlap) / HOP) * HOP);
+  if (n <= chunk + overlap) return [{ start: 0, end: n }];
+  const out: Chunk[] = [];
+  for (let start = 0; ; start += step) {
+    const end = Math.min(n, start + chunk);
+    // fold a short tail into the last chunk instead of making a sliver
+    if (n - end < overlap * 2) {
+      out.push({ start, end: n });
+      break;
+    }
+    out.push({ start, end });
+  }
+  return out;
+}
+
+/** Root mean square over the louder half of 20 ms frames (speech level, ignoring pauses). */
+export function activeRms(x: Float32Array, rate = MODEL_RATE): number {
+  const frame = Math.max(1, Math.round(rate * 0.02));
+  const energies: number[] = [];
+  for (let i = 0; i + frame <= x.length; i += frame) {
+    let s = 0;
+    for (let j = i; j < i + frame; j++) s += x[j] * x[j];
+    energies.push(s / frame);
+  }
+  if (energies.length === 0) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+    return Math.sqrt(s / Math.max(1, x.length));
+  }
+  energies.sort((a, b) => b - a);
+  const top = energies.slice(0, Math.max(1, Math.ceil(energies.length / 2)));
+  return Math.sqrt(top.reduce((a, b) => a + b, 0) / top.length);
+}
+
+/**
+ * Scales `out` so its speech level equals the source's, then keeps the peak at or below -0.5 dBFS.
+ * @returns the applied gain
+ */
+export function matchLoudness(out: Float32Array, source: Float32Array): number {
+  const a = activeRms(source);
+  const b = activeRms(out);
+  let gain = b > 1e-9 ? a / b : 1;
+  let peak = 0;
+  for (let i = 0; i < out.length; i++) peak = Math.max(peak, Math.abs(out[i]));
+  const ceiling = 0.944; // -0.5 dBFS
+  if (peak * gain > ceiling) gain = ceiling / peak;
+  for (let i = 0; i < out.length; i++) out[i] *= gain;
+  return gain;
+}
+
+/**
+ * Converts 16 kHz mono `source` toward `target`.
+ * @throws ApiError CANCELLED when `options.signal` fires; MODEL_ERROR when a graph fails
+ */
+export async function convertAudio(model: VoiceModel, source: Float32Array, target: TargetVoice, options: ConvertOptions = {}): Promise<ConvertOutput> {
+  const { signal, onProgress } = options;
+  const iterations = options.vocoderIterations ?? DEFAULT_VOCODER_ITERATIONS;
+  const chunkLen = Math.round((options.chunkSeconds ?? 10) * MODEL_RATE);
+  const overlap = Math.round((options.overlapSeconds ?? 0.5) * MODEL_RATE);
+  const wantSimilarity = options.similarity ?? true;
+  const timings: Record<string, number> = {};
+  const time = async <T>(stage: string, fn: () => T | Promise<T>): Promise<T> => {
+    throwIfCancelled(signal);
+    const t0 = performance.now();
+    const r = await fn();
+    timings[stage] = (timings[stage] ?? 0) + (performance.now() - t0);
+    return r;
+  };
+  if (source.length < HOP) throw new ApiError('BAD_AUDIO', 'The source is too short to convert: record at least a second of speech.');
+
+  const chunks = planChunks(source.length, chunkLen, overlap);
+  const report = (stage: string, k: number, frac: number): void =>
+    onProgress?.({ stage, progress: Math.min(1, (k + frac) / chunks.length), chunk: k, chunks: chunks.length });
+
+  // Pitch of the whole source first: the conversion needs its global statistics.
+  report('pitch', 0, 0);
+  const track = await time('f0', () => f0Yin(source));
+  const srcStats = f0Stats(track.logF0, track.voiced);
+  await yieldToEventLoop();
+
+  const mel = new LogMelExtractor();
+  const out = new Float32Array(source.length);
+  const srcEmb: { e: Float32Array; w: number }[] = [];
+  const outEmb: { e: Float32Array; w: number }[] = [];
+  const semis = options.pitchSemitones ?? 0;
+  const totalFrames = 1 + Math.floor(source.length / HOP);
+  const anomaly = options.anomaly ? { errors: new Float32Array(totalFrames), meanLogMel: new Float32Array(totalFrames) } : undefined;
+
+  for (let k = 0; k < chunks.length; k++) {
+    const { start, end } = chunks[k];
+    const piece = source.subarray(start, end);
+    report('features', k, 0);
+    const m = await time('mel', () => mel.compute(piece));
+    const frames = m.frames;
+    const f0Frame = start / HOP;
+    const lf0 = track.logF0.subarray(f0Frame, f0Frame + frames);
+    const vuv = track.voiced.subarray(f0Frame, f0Frame + frames);
+    report('content', k, 0.1);
+    const content = await time('contentEncoder', () => model.content(m.data, frames));
+    if (wantSimilarity || anomaly) {
+      const e = await time('speakerEncoder', () => model.embed(m.data, frames));
+      srcEmb.push({ e, w: frames });
+      if (anomaly) {
+        const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
+        frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
+      }
+    }
+    const f0In = model.f0Input(convertLogF0(lf0, vuv, srcStats, target.f0, semis), vuv);
+    report('decoder', k, 0.3);
+    const outMel = await time('decoder', () => model.decode(content, target.embedding, f0In, frames));
+    await yieldToEventLoop();
+    report('vocoder', k, 0.45);
+    const audio = await time('vocoder', () => griffinLimFromLogMel(outMel, frames, { iterations, length: piece.length }));
+    await yieldToEventLoop();
+    if (wantSimilarity) {
+      report('similarity', k, 0.9);
+      const om = await time('mel', () => mel.compute(audio));
+      outEmb.push({ e: await time('speakerEncoder', () => model.embed(om.data, om.frames)), w: frames });
+    }
+    // Overlap-add with an equal-power crossfade (the chunks' phases are unrelated).
+    const fadeLen = k > 0 ? Math.min(overlap, chunks[k - 1].end - start) : 0;
+    for (let i = 0; i < audio.length; i++) {
+      if (i < fadeLen) {
+        const x = (i + 0.5) / fadeLen;
+        out[start + i] = out[start + i] * Math.cos((Math.PI / 2) * x) + audio[i] * Math.sin((Math.PI / 2) * x);
+      } else {
+        out[start + i] = audio[i];
+      }
+    }
+    report('vocoder', k, 1);
+    await yieldToEventLoop();
+  }
+  throwIfCancelled(signal);
+  if (options.matchLoudness ?? true) await time('loudness', () => matchLoudness(out, source));
+  const sourceEmbedding = srcEmb.length > 0 ? meanEmbedding(srcEmb) : new Float32Array(model.embeddingDim);
+  const outputEmbedding = wantSimilarity ? meanEmbedding(outEmb) : undefined;
+  const similarity = outputEmbedding
+    ? { toTarget: cosine(outputEmbedding, target.embedding), toSource: cosine(outputEmbedding, sourceEmbedding) }
+    : { toTarget: NaN, toSource: NaN };
+  for (const k of Object.keys(timings)) timings[k] = Math.round(timings[k] * 10) / 10;
+  return { audio: out, timings, similarity, sourceEmbedding, chunks: chunks.length, anomaly };
+}

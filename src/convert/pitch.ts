@@ -1,0 +1,62 @@
+// Pitch conversion for the decoder's explicit F0 input (DESIGN §6): the source's log-F0 contour is
+// standardized with the source's own statistics and re-scaled to the target voice's mean and spread,
+// then offset by the user's pitch control:
+//   lnF0_out = (lnF0_src - mean_src) / std_src * std_tgt + mean_tgt + semitones * ln(2) / 12
+// Statistics are the mean and standard deviation of ln(F0 Hz) over voiced frames.
+
+/** Mean and standard deviation of ln(F0 Hz) over voiced frames. */
+export interface F0Stats {
+  mean: number;
+  std: number;
+}
+
+/** Fewer voiced frames than this and a contour's spread is not trusted (the shift keeps the source's spread). */
+export const MIN_VOICED_FRAMES = 10;
+/** Floor on a standard deviation of ln F0 (about 1/3 semitone), so flat sources do not blow up. */
+export const MIN_F0_STD = 0.02;
+
+/**
+ * Mean and standard deviation of ln F0 over voiced frames.
+ * @returns stats and the voiced frame count; mean/std are NaN with no voiced frame
+ */
+export function f0Stats(logF0: ArrayLike<number>, voiced: ArrayLike<number>): F0Stats & { voicedFrames: number } {
+  let n = 0;
+  let s = 0;
+  let s2 = 0;
+  for (let t = 0; t < logF0.length; t++) {
+    if (voiced[t] > 0.5) {
+      n++;
+      s += logF0[t];
+      s2 += logF0[t] * logF0[t];
+    }
+  }
+  if (n === 0) return { mean: NaN, std: NaN, voicedFrames: 0 };
+  const mean = s / n;
+  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)), voicedFrames: n };
+}
+
+/**
+ * The converted ln-F0 contour (unvoiced frames stay 0).
+ * @param source stats of the whole source (not the chunk), from `f0Stats`
+ * @param target the target voice's stats
+ * @param semitones the user's offset; default 0
+ */
+export function convertLogF0(
+  logF0: ArrayLike<number>,
+  voiced: ArrayLike<number>,
+  source: F0Stats & { voicedFrames?: number },
+  target: F0Stats,
+  semitones = 0,
+): Float32Array {
+  const out = new Float32Array(logF0.length);
+  const offset = (semitones * Math.LN2) / 12;
+  const trusted = (source.voicedFrames ?? MIN_VOICED_FRAMES) >= MIN_VOICED_FRAMES && Number.isFinite(source.mean);
+  const srcStd = Math.max(MIN_F0_STD, trusted ? source.std : MIN_F0_STD);
+  const tgtStd = Math.max(MIN_F0_STD, target.std);
+  const ratio = trusted ? tgtStd / srcStd : 1;
+  const srcMean = Number.isFinite(source.mean) ? source.mean : target.mean;
+  for (let t = 0; t < logF0.length; t++) {
+    if (voiced[t] > 0.5) out[t] = (logF0[t] - srcMean) * ratio + target.mean + offset;
+  }
+  return out;
+}

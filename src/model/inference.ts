@@ -1,0 +1,78 @@
+// Typed calls into the three graphs of the autoencoder (DESIGN §4), over a SessionRegistry:
+// content encoder, speaker encoder and decoder, plus the decoder's f0 input built from a log-F0
+// track. Arrays are band-major [channels][T], the layout of an ONNX [1, channels, T] tensor.
+import { ApiError } from '../api/errors.js';
+import type { Manifest } from './manifest.js';
+import type { SessionRegistry } from './session-registry.js';
+
+/** The autoencoder's three calls. */
+export class VoiceModel {
+  readonly registry: SessionRegistry;
+  readonly manifest: Manifest;
+  readonly embeddingDim: number;
+  readonly contentChannels: number;
+
+  constructor(registry: SessionRegistry) {
+    this.registry = registry;
+    this.manifest = registry.manifest;
+    this.embeddingDim = registry.manifest.embeddingDim;
+    this.contentChannels = registry.manifest.contentChannels;
+  }
+
+  /**
+   * Content codes of a raw log-mel.
+   * @param mel band-major [80][frames]
+   * @returns band-major [C][frames]
+   */
+  async content(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const out = await this.registry.run('content_encoder', { mel: [mel, [1, 80, frames]] });
+    const t = out.content;
+    if (!t || t.dims[2] !== frames) throw new ApiError('MODEL_ERROR', 'The content encoder returned an unexpected shape.');
+    return t.data as Float32Array;
+  }
+
+  /**
+   * L2-normalized speaker embedding of a raw log-mel.
+   * @returns [D]
+   */
+  async embed(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const out = await this.registry.run('speaker_encoder', { mel: [mel, [1, 80, frames]] });
+    const t = out.embedding;
+    if (!t || t.dims[1] !== this.embeddingDim) throw new ApiError('MODEL_ERROR', 'The speaker encoder returned an unexpected shape.');
+    return Float32Array.from(t.data as Float32Array);
+  }
+
+  /**
+   * Raw log-mel from content codes, a speaker embedding and the f0 input.
+   * @param content band-major [C][frames]
+   * @param f0 [2][frames] from `f0Input`
+   * @returns band-major [80][frames]
+   */
+  async decode(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number): Promise<Float32Array> {
+    const c = content.length / frames;
+    const out = await this.registry.run('decoder', {
+      content: [content, [1, c, frames]],
+      embedding: [embedding, [1, embedding.length]],
+      f0: [f0, [1, 2, frames]],
+    });
+    const t = out.mel;
+    if (!t || t.dims[2] !== frames) throw new ApiError('MODEL_ERROR', 'The decoder returned an unexpected shape.');
+    return t.data as Float32Array;
+  }
+
+  /**
+   * The decoder's f0 input [2][frames]: channel 0 = voiced ? (lnF0 - center) / scale : 0, channel 1 = voiced flag.
+   * @param logF0 ln Hz per frame (ignored where unvoiced)
+   */
+  f0Input(logF0: ArrayLike<number>, voiced: ArrayLike<number>): Float32Array {
+    const n = logF0.length;
+    const { center, scale } = this.manifest.f0Input;
+    const out = new Float32Array(2 * n);
+    for (let t = 0; t < n; t++) {
+      const v = voiced[t] > 0.5;
+      out[t] = v ? (logF0[t] - center) / scale : 0;
+      out[n + t] = v ? 1 : 0;
+    }
+    return out;
+  }
+}

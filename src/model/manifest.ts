@@ -1,0 +1,185 @@
+// Types, loading and validation of the model export: models/manifest.json (graphs with sha256 and
+// I/O names, feature contract, F0 input normalization, anomaly calibration) and models/voices.json
+// (built-in voices). Everything the engine reads from the training side passes through here, so a
+// malformed export fails once, early, with an ApiError('MODEL_ERROR') that says which file is wrong.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../api/errors.js';
+
+/** One exported graph as listed in the manifest. */
+export interface ModelFileEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** The anomaly calibration: quantiles of per-frame (and per-utterance mean) reconstruction error on clean speech. */
+export interface AnomalyCalibration {
+  metric: string;
+  quantiles: Record<string, number>;
+  utteranceQuantiles: Record<string, number>;
+}
+
+/** models/manifest.json, the fields the engine relies on (others are kept in `raw`). */
+export interface Manifest {
+  version: number;
+  features: Record<string, unknown>;
+  f0Input: { center: number; scale: number };
+  embeddingDim: number;
+  contentChannels: number;
+  models: Record<string, ModelFileEntry>;
+  anomaly: AnomalyCalibration;
+  raw: Record<string, unknown>;
+}
+
+/** One built-in voice of models/voices.json. */
+export interface BuiltinVoiceEntry {
+  id: string;
+  name: string;
+  licence: string;
+  source: string;
+  gender: 'female' | 'male' | 'unknown';
+  embedding: Float32Array;
+  /** Mean and standard deviation of ln(F0 Hz) over voiced frames. */
+  f0: { mean: number; std: number };
+  /** Preview clip path relative to the app root (e.g. assets/voices/<id>.wav). */
+  preview?: string;
+}
+
+/** Graphs the engine needs; the others in the manifest are optional. */
+export const REQUIRED_MODELS = ['content_encoder', 'speaker_encoder', 'decoder'] as const;
+
+/** Input and output names each known graph must have (the model contract, DESIGN §4). */
+export const EXPECTED_IO: Record<string, { inputs: string[]; outputs: string[] }> = {
+  content_encoder: { inputs: ['mel'], outputs: ['content'] },
+  speaker_encoder: { inputs: ['mel'], outputs: ['embedding'] },
+  decoder: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
+  content_encoder_vq: { inputs: ['mel'], outputs: ['content', 'codes'] },
+  decoder_vq: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
+};
+
+function modelError(message: string): ApiError {
+  return new ApiError('MODEL_ERROR', message);
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw modelError(`${what} is missing (${path.basename(file)}). Reinstall the app or re-export the models.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw modelError(`${what} (${path.basename(file)}) is not valid JSON. Reinstall the app or re-export the models.`);
+  }
+}
+
+function num(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw modelError(`manifest.json: ${what} must be a number.`);
+  return v;
+}
+
+function strList(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw modelError(`manifest.json: ${what} must be a list of names.`);
+  return v as string[];
+}
+
+/**
+ * Reads and validates `<modelsDir>/manifest.json`.
+ * @throws ApiError MODEL_ERROR naming the problem
+ */
+export function loadManifest(modelsDir: string): Manifest {
+  const raw = readJson(path.join(modelsDir, 'manifest.json'), 'The model manifest') as Record<string, unknown>;
+  if (raw === null || typeof raw !== 'object') throw modelError('manifest.json must hold an object.');
+  const f0 = (raw.f0Input ?? {}) as Record<string, unknown>;
+  const modelsRaw = (raw.models ?? {}) as Record<string, Record<string, unknown>>;
+  if (typeof modelsRaw !== 'object') throw modelError('manifest.json: "models" must be an object.');
+  const models: Record<string, ModelFileEntry> = {};
+  for (const [name, m] of Object.entries(modelsRaw)) {
+    if (m === null || typeof m !== 'object') throw modelError(`manifest.json: entry "${name}" must be an object.`);
+    const file = typeof m.file === 'string' ? path.basename(m.file) : `${name}.onnx`;
+    if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(m.sha256)) throw modelError(`manifest.json: ${file} has no valid sha256.`);
+    models[name] = {
+      file,
+      sha256: m.sha256.toLowerCase(),
+      bytes: num(m.bytes, `${name}.bytes`),
+      inputs: strList(m.inputs, `${name}.inputs`),
+      outputs: strList(m.outputs, `${name}.outputs`),
+    };
+  }
+  for (const req of REQUIRED_MODELS) {
+    if (!models[req]) throw modelError(`manifest.json does not list the ${req} graph. Re-export the models.`);
+  }
+  const anomalyRaw = (raw.anomaly ?? {}) as Record<string, unknown>;
+  const quantiles = numberMap(anomalyRaw.quantiles);
+  const utteranceQuantiles = numberMap(anomalyRaw.utteranceQuantiles);
+  return {
+    version: num(raw.version, 'version'),
+    features: (raw.features ?? {}) as Record<string, unknown>,
+    f0Input: { center: num(f0.center, 'f0Input.center'), scale: num(f0.scale, 'f0Input.scale') },
+    embeddingDim: num(raw.embeddingDim, 'embeddingDim'),
+    contentChannels: num(raw.contentChannels, 'contentChannels'),
+    models,
+    anomaly: { metric: typeof anomalyRaw.metric === 'string' ? anomalyRaw.metric : '', quantiles, utteranceQuantiles },
+    raw,
+  };
+}
+
+function numberMap(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+  }
+  return out;
+}
+
+/** L2 norm of a vector. */
+export function l2norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+/**
+ * Reads and validates `<modelsDir>/voices.json` (built-in voices).
+ * @param embeddingDim D from the manifest; every embedding must have it
+ * @throws ApiError MODEL_ERROR naming the problem
+ */
+export function loadBuiltinVoices(modelsDir: string, embeddingDim: number): BuiltinVoiceEntry[] {
+  const raw = readJson(path.join(modelsDir, 'voices.json'), 'The built-in voice list') as { voices?: unknown };
+  if (!raw || !Array.isArray(raw.voices)) throw modelError('voices.json must hold a "voices" list.');
+  const seen = new Set<string>();
+  return raw.voices.map((v: Record<string, unknown>, i: number) => {
+    const id = typeof v?.id === 'string' ? v.id : '';
+    if (!/^[A-Za-z0-9_.:-]+$/.test(id)) throw modelError(`voices.json: voice ${i} has no valid id.`);
+    if (seen.has(id)) throw modelError(`voices.json lists "${id}" twice.`);
+    seen.add(id);
+    const emb = v.embedding;
+    if (!Array.isArray(emb) || emb.length !== embeddingDim || !emb.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw modelError(`voices.json: "${id}" needs an embedding of ${embeddingDim} numbers.`);
+    }
+    const embedding = Float32Array.from(emb as number[]);
+    const n = l2norm(embedding);
+    if (!(n > 0)) throw modelError(`voices.json: "${id}" has a zero embedding.`);
+    for (let k = 0; k < embedding.length; k++) embedding[k] /= n;
+    const f0 = (v.f0 ?? {}) as Record<string, unknown>;
+    if (typeof f0.mean !== 'number' || typeof f0.std !== 'number' || !(f0.std >= 0)) {
+      throw modelError(`voices.json: "${id}" needs f0.mean and f0.std (ln Hz).`);
+    }
+    const gender = v.gender === 'female' || v.gender === 'male' ? v.gender : 'unknown';
+    return {
+      id,
+      name: typeof v.name === 'string' && v.name.trim() ? v.name.trim() : id,
+      licence: typeof v.licence === 'string' ? v.licence : 'unknown',
+      source: typeof v.source === 'string' ? v.source : '',
+      gender,
+      embedding,
+      f0: { mean: f0.mean, std: f0.std },
+      preview: typeof v.preview === 'string' ? v.preview : undefined,
+    };
+  });
+}
