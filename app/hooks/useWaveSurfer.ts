@@ -68,7 +68,12 @@ export function useWaveSurfer(options: WaveViewOptions): WaveView {
     instance.on('decode', () => {
       if (!live) return;
       for (const r of regions ?? []) {
-        regionsPlugin.addRegion({ start: r.start, end: r.end, color: regionColor, drag: false, resize: false, content: r.reason });
+        const label = document.createElement('span');
+        label.textContent = '⚠';
+        label.title = r.reason;
+        label.setAttribute('aria-label', `Flagged ${r.start.toFixed(1)}–${r.end.toFixed(1)} s: ${r.reason}`);
+        label.style.cssText = 'font-size:11px;padding:1px 3px;';
+        regionsPlugin.addRegion({ start: r.start, end: r.end, color: regionColor, drag: false, resize: false, content: label });
       }
     });
     instance.on('ready', () => live && setReady(true));

@@ -1,0 +1,27 @@
+// A user opens a file that is not audio: the app says so in plain words and what to do, and keeps
+// working: the demo clip loads and shows its waveform afterwards. The layout also holds at 1920x1080
+// in the dark theme.
+import { expect, test } from './fixtures';
+import { corruptFile, shot } from './helpers';
+
+test('a corrupt file shows an error and the app keeps working', async ({ appPage: page }) => {
+  await page.getByLabel('Open audio file').setInputFiles(corruptFile('broken.mp3'));
+  const alert = page.getByRole('alert').filter({ hasText: 'could not be read as audio' });
+  await expect(alert).toContainText('This file could not be read as audio');
+  await expect(alert).toContainText('broken.mp3');
+  await expect(alert).toContainText('Pick a WAV, MP3, FLAC, OGG or M4A file');
+  await shot(page, 'error-01-corrupt-file');
+
+  await page.getByRole('button', { name: 'Try the demo clip' }).click();
+  await expect(page.getByText('This file could not be read as audio')).toHaveCount(0);
+  await expect(page.getByTestId('source-name')).toHaveText('demo');
+  await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
+  expect(Number(await page.getByTestId('source-duration').getAttribute('data-seconds'))).toBeCloseTo(6.09, 1);
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.getByRole('checkbox', { name: 'Spectrogram' }).check();
+  await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
+  await page.waitForTimeout(500);
+  await shot(page, 'layout-1920-dark-spectrogram');
+});
