@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { codedError, toPlainError } from './errors';
+import { formatClock, rmsToMeter, stageLabel } from './format';
+import { shortcutFor } from './shortcuts';
+
+describe('shortcuts', () => {
+  it('maps R, Space and B outside text fields', () => {
+    expect(shortcutFor({ key: 'r', targetTag: 'BODY' })).toBe('record');
+    expect(shortcutFor({ key: 'R', targetTag: 'BODY' })).toBe('record');
+    expect(shortcutFor({ key: ' ', code: 'Space', targetTag: 'DIV' })).toBe('playPause');
+    expect(shortcutFor({ key: 'b', targetTag: 'INPUT', targetType: 'range' })).toBe('toggleAB');
+  });
+
+  it('stays out of the way while typing, with modifiers and on repeat', () => {
+    expect(shortcutFor({ key: 'r', targetTag: 'INPUT', targetType: 'text' })).toBeNull();
+    expect(shortcutFor({ key: 'b', targetTag: 'TEXTAREA' })).toBeNull();
+    expect(shortcutFor({ key: 'b', targetTag: 'DIV', targetEditable: true })).toBeNull();
+    expect(shortcutFor({ key: 'r', ctrlKey: true, targetTag: 'BODY' })).toBeNull();
+    expect(shortcutFor({ key: 'r', repeat: true, targetTag: 'BODY' })).toBeNull();
+    expect(shortcutFor({ key: ' ', targetTag: 'BUTTON' })).toBeNull();
+  });
+});
+
+describe('plain errors', () => {
+  it('explains engine codes with a next step', () => {
+    const e = toPlainError(Object.assign(new Error('Voice "x" was not found.'), { code: 'NOT_FOUND' }));
+    expect(e.title).toBe('Not found');
+    expect(e.detail).toBe('Voice "x" was not found.');
+    expect(e.next).toMatch(/refresh the voice list/);
+  });
+
+  it('uses the fallback for browser exceptions and keeps local codes', () => {
+    const dom = Object.assign(new Error('EncodingError'), { code: 0 });
+    expect(toPlainError(dom, 'DECODE').title).toBe('This file could not be read as audio');
+    expect(toPlainError(codedError('MIC', 'denied')).next).toMatch(/microphone/);
+    expect(toPlainError('boom').title).toBe('Unexpected error');
+  });
+});
+
+describe('formatting', () => {
+  it('formats clock, stage names and meter levels', () => {
+    expect(formatClock(7.34)).toBe('0:07.3');
+    expect(formatClock(75)).toBe('1:15.0');
+    expect(stageLabel('content_encoder')).toBe('Content encoder');
+    expect(stageLabel('griffinLim')).toBe('Griffin lim');
+    expect(rmsToMeter(1)).toBe(1);
+    expect(rmsToMeter(0.001)).toBe(0);
+    expect(rmsToMeter(0.1)).toBeCloseTo(2 / 3);
+  });
+});
