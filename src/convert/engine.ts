@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
 import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VoiceInfo } from '../api/types.js';
+import { LogMelExtractor } from '../dsp/mel.js';
 import { VoiceModel } from '../model/inference.js';
 import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
 import { SessionRegistry } from '../model/session-registry.js';
@@ -100,6 +101,12 @@ export class Engine {
   async enroll(name: string, reference: AudioData): Promise<VoiceInfo> {
     const t = await this.targetFromReference(reference);
     return this.library.add({ name, embedding: t.embedding, f0: t.f0, preview: t.preview });
+  }
+
+  /** Speaker embedding of any audio, without the enrollment checks (for similarity measurements). */
+  async embedAudio(audio: AudioData): Promise<Float32Array> {
+    const mel = new LogMelExtractor().compute(toModelAudio(audio));
+    return this.model.embed(mel.data, mel.frames);
   }
 
   /** Levels, anomaly and verdict of a clip. */

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, loudnessLufs, measureLevels } from './analyze';
+import { noise } from './test-support';
+
+const sine = (f: number, sec: number, amp: number, rate = 16000) =>
+  Float32Array.from({ length: Math.round(sec * rate) }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
+
+describe('levels', () => {
+  it('measures peak, RMS and BS.1770 loudness of a 1 kHz sine', () => {
+    for (const rate of [16000, 48000]) {
+      const x = sine(997, 3, 0.1, rate);
+      const lv = measureLevels({ sampleRate: rate, channels: [x] });
+      expect(lv.peakDb).toBeCloseTo(-20, 1);
+      expect(lv.rmsDb).toBeCloseTo(-23.01, 1);
+      expect(lv.loudnessLufs).toBeCloseTo(-23.0, 0); // a 1 kHz sine at -20 dBFS peak reads about -23 LUFS
+      expect(lv.clippingRatio).toBe(0);
+    }
+    expect(loudnessLufs([new Float32Array(16000)], 16000)).toBe(-70);
+  });
+
+  it('detects clipping, silence and a noise floor', () => {
+    const clipped = sine(200, 2, 3).map((v) => Math.max(-1, Math.min(1, v)));
+    expect(measureLevels({ sampleRate: 16000, channels: [clipped] }).clippingRatio).toBeGreaterThan(0.3);
+    const half = new Float32Array(32000);
+    half.set(sine(300, 1, 0.5));
+    const lv = measureLevels({ sampleRate: 16000, channels: [half] });
+    expect(lv.silenceRatio).toBeCloseTo(0.5, 1);
+    const hum = measureLevels({ sampleRate: 16000, channels: [noise(3, 0.3)] });
+    expect(hum.snrDb).toBeLessThan(4);
+  });
+
+  it('gives a verdict with plain reasons from the classical checks', () => {
+    const silent = new Float32Array(32000);
+    const r1 = buildReport({ sampleRate: 16000, channels: [silent] }, measureLevels({ sampleRate: 16000, channels: [silent] }), null);
+    expect(r1.verdict).toBe('reject');
+    expect(r1.reasons.join(' ')).toMatch(/silent/);
+    const n = noise(3);
+    const r2 = buildReport({ sampleRate: 16000, channels: [n] }, measureLevels({ sampleRate: 16000, channels: [n] }), null);
+    expect(r2.verdict).toBe('reject');
+    expect(r2.reasons.join(' ')).toMatch(/noise/);
+    const short = sine(200, 0.2, 0.5);
+    expect(buildReport({ sampleRate: 16000, channels: [short] }, measureLevels({ sampleRate: 16000, channels: [short] }), null).reasons[0]).toMatch(/too short/);
+  });
+});

@@ -1,0 +1,178 @@
+// Conversion with the real exported models and real speech (../shared/data/cathy, female, CC0):
+// to a built-in voice of the other gender and to a one-shot reference of a held-out speaker, the
+// output must end closer to the target than to the source by speaker similarity; a blend of two voices
+// must land between them; the pitch control must move F0; cancel must stop within a chunk; enrollment
+// must refuse unusable references. Few Griffin-Lim iterations keep it quick: similarity is measured
+// on the vocoded audio, so this is the honest end-to-end check.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AudioData } from '../api/types';
+import { decodeAudioFile } from '../audio/decode';
+import { f0Yin } from '../dsp/f0';
+import type { Engine } from './engine';
+import type { TargetVoice } from './pipeline';
+import { cosine } from './similarity';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, noise, sharedEngine, tempDir } from './test-support';
+
+const ITER = 8;
+const ready = HAVE_MODELS && HAVE_CATHY;
+const why = NO_MODELS || (HAVE_CATHY ? '' : ' [SKIPPED: ../shared/data/cathy is not available]');
+
+/** Speech of an unseen male speaker: flite's rms voice is held out of training (espeak-ng as a fallback). */
+function heldOutReferenceFile(): string | null {
+  const dir = tempDir('vs-ref-');
+  const wav = path.join(dir, 'ref.wav');
+  const sentence = 'The quick brown fox jumps over the lazy dog, and then it runs far away into the quiet green forest.';
+  const attempts: [string, string[]][] = [
+    ['flite', ['-voice', 'rms', '-t', sentence, '-o', wav]],
+    ['espeak-ng', ['-v', 'en-us+m2', '-w', wav, sentence]],
+  ];
+  for (const [cmd, args] of attempts) {
+    const r = spawnSync(cmd, args, { stdio: 'ignore' });
+    if (r.status === 0 && fs.existsSync(wav) && fs.statSync(wav).size > 1000) return wav;
+  }
+  return null;
+}
+
+function medianF0Hz(x: Float32Array): number {
+  const t = f0Yin(x);
+  const v: number[] = [];
+  for (let i = 0; i < t.frames; i++) if (t.voiced[i] > 0) v.push(Math.exp(t.logF0[i]));
+  v.sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1] : NaN;
+}
+
+describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
+  let engine: Engine;
+  let source: AudioData;
+  let sourceEmb: Float32Array;
+  let refAudio: AudioData | null = null;
+  const embedOf = (a: AudioData): Promise<Float32Array> => engine.embedAudio(a);
+
+  beforeAll(async () => {
+    engine = await sharedEngine();
+    source = await cathySeconds(4);
+    sourceEmb = await engine.embedAudio(source);
+    const refFile = heldOutReferenceFile();
+    if (refFile) {
+      const d = await decodeAudioFile(refFile);
+      refAudio = { sampleRate: d.sampleRate, channels: d.channels };
+    }
+  });
+
+  function voiceOfGender(gender: 'male' | 'female'): string {
+    const v = engine.library.list().find((x) => x.kind === 'builtin' && x.gender === gender);
+    if (!v) throw new Error(`voices.json has no ${gender} built-in voice`);
+    return v.id;
+  }
+
+  it('converts female speech to a male built-in voice: closer to the target than to the source', async () => {
+    const id = voiceOfGender('male');
+    const target = engine.library.require(id).target;
+    const r = await engine.convert(source, target, { vocoderIterations: ITER });
+    const out = r.audio.channels[0];
+    expect(out.length).toBe(source.channels[0].length);
+    expect(out.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...out.map(Math.abs))).toBeLessThanOrEqual(0.945);
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['contentEncoder', 'decoder', 'vocoder', 'total']));
+    console.info(`built-in ${id}: similarity to target ${r.similarity.toTarget.toFixed(3)}, to source ${r.similarity.toSource.toFixed(3)}`);
+    expect(r.similarity.toTarget).toBeGreaterThan(r.similarity.toSource);
+  });
+
+  it('converts toward a one-shot reference of an unseen speaker: closer to the reference than to the source', async () => {
+    if (!refAudio) {
+      console.warn('SKIPPED one-shot: neither flite nor espeak-ng could synthesize a reference');
+      return;
+    }
+    const ref = await engine.targetFromReference(refAudio);
+    const r = await engine.convert(source, ref, { vocoderIterations: ITER });
+    const outEmb = await embedOf(r.audio);
+    const toRef = cosine(outEmb, ref.embedding);
+    const toSrc = cosine(outEmb, sourceEmb);
+    console.info(`one-shot: similarity to reference ${toRef.toFixed(3)}, to source ${toSrc.toFixed(3)} (pipeline says ${r.similarity.toTarget.toFixed(3)}/${r.similarity.toSource.toFixed(3)})`);
+    expect(toRef).toBeGreaterThan(toSrc);
+  });
+
+  it('puts a 50/50 blend of two voices between them', async () => {
+    const a = engine.library.require(voiceOfGender('male')).target;
+    const b = engine.library.require(voiceOfGender('female')).target;
+    const mix = engine.resolveTarget([
+      { voiceId: voiceOfGender('male'), weight: 1 },
+      { voiceId: voiceOfGender('female'), weight: 1 },
+    ]);
+    const emb = async (t: TargetVoice) => embedOf((await engine.convert(source, t, { vocoderIterations: ITER })).audio);
+    const [ea, eb, em] = [await emb(a), await emb(b), await emb(mix)];
+    const simA = [cosine(eb, a.embedding), cosine(em, a.embedding), cosine(ea, a.embedding)];
+    const simB = [cosine(ea, b.embedding), cosine(em, b.embedding), cosine(eb, b.embedding)];
+    console.info(`blend: to A (B-out, mix-out, A-out) ${simA.map((s) => s.toFixed(3)).join(' ')}; to B (A-out, mix-out, B-out) ${simB.map((s) => s.toFixed(3)).join(' ')}`);
+    expect(simA[1]).toBeGreaterThan(simA[0]);
+    expect(simA[1]).toBeLessThan(simA[2]);
+    expect(simB[1]).toBeGreaterThan(simB[0]);
+    expect(simB[1]).toBeLessThan(simB[2]);
+  });
+
+  it('follows the pitch control (+12 semitones roughly doubles F0)', async () => {
+    const target = engine.library.require(voiceOfGender('female')).target;
+    const base = await engine.convert(source, target, { vocoderIterations: ITER });
+    const up = await engine.convert(source, target, { vocoderIterations: ITER, pitchSemitones: 12 });
+    const ratio = medianF0Hz(up.audio.channels[0]) / medianF0Hz(base.audio.channels[0]);
+    console.info(`pitch +12: median F0 ratio ${ratio.toFixed(2)}`);
+    expect(ratio).toBeGreaterThan(1.5);
+    expect(ratio).toBeLessThan(2.6);
+  });
+
+  it('converts long input in crossfaded chunks to the full length', async () => {
+    const long = await cathySeconds(7);
+    const target = engine.library.require(voiceOfGender('male')).target;
+    const stages: number[] = [];
+    const r = await engine.convert(long, target, { vocoderIterations: 2, chunkSeconds: 2.5, onProgress: (p) => stages.push(p.chunk) });
+    expect(r.audio.channels[0].length).toBe(long.channels[0].length);
+    expect(r.audio.channels[0].every(Number.isFinite)).toBe(true);
+    expect(Math.max(...stages)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cancels within one chunk', async () => {
+    const long = await cathySeconds(10);
+    const target = engine.library.require(voiceOfGender('male')).target;
+    const controller = new AbortController();
+    let lastChunk = -1;
+    const started = performance.now();
+    const run = engine.convert(long, target, {
+      vocoderIterations: 2,
+      chunkSeconds: 2,
+      signal: controller.signal,
+      onProgress: (p) => {
+        lastChunk = p.chunk;
+        if (p.chunk === 1 && p.stage === 'decoder') controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(lastChunk).toBeLessThanOrEqual(1);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
+  it('refuses unusable references with a plain reason', async () => {
+    const speech = await cathySeconds(5);
+    const cases: [string, AudioData, RegExp][] = [
+      ['too short', await cathySeconds(2), /too short/],
+      ['too long', { sampleRate: 8000, channels: [new Float32Array(8000 * 31).fill(0.1)] }, /too long/],
+      ['silent', { sampleRate: 16000, channels: [new Float32Array(16000 * 5)] }, /silent/],
+      ['clipped', { sampleRate: 16000, channels: [speech.channels[0].map((v) => Math.max(-0.6, Math.min(0.6, v * 30)) / 0.6)] }, /clipped/],
+      ['noise', { sampleRate: 16000, channels: [noise(5, 0.3)] }, /noise/],
+    ];
+    for (const [what, audio, reason] of cases) {
+      await expect(engine.targetFromReference(audio), what).rejects.toMatchObject({ code: 'BAD_AUDIO', message: expect.stringMatching(reason) });
+    }
+  });
+
+  it('analyzes real speech as usable and white noise as not', async () => {
+    const good = await engine.analyze(source);
+    console.info(`analyze cathy: verdict ${good.verdict}, mean anomaly ${good.anomaly.meanScore}, reasons: ${good.reasons.join(' | ')}`);
+    expect(good.anomaly.scores.length).toBe(1 + Math.floor(source.channels[0].length / 256));
+    expect(good.verdict).not.toBe('reject');
+    const bad = await engine.analyze({ sampleRate: 16000, channels: [noise(3, 0.2)] });
+    expect(bad.verdict).toBe('reject');
+  });
+});

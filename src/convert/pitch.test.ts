@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { convertLogF0, f0Stats } from './pitch';
+
+describe('pitch conversion', () => {
+  const lf0 = Float32Array.from([Math.log(100), 0, Math.log(120), Math.log(80), Math.log(100)]);
+  const vuv = Float32Array.from([1, 0, 1, 1, 1]);
+
+  it('computes ln-F0 statistics over voiced frames only', () => {
+    const s = f0Stats(lf0, vuv);
+    expect(s.voicedFrames).toBe(4);
+    const vals = [100, 120, 80, 100].map(Math.log);
+    const mean = vals.reduce((a, b) => a + b) / 4;
+    expect(s.mean).toBeCloseTo(mean, 6);
+    expect(s.std).toBeCloseTo(Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / 4), 6);
+    expect(Number.isNaN(f0Stats(lf0, new Float32Array(5)).mean)).toBe(true);
+  });
+
+  it('maps the source mean and spread onto the target and adds the semitone offset', () => {
+    const src = { mean: Math.log(100), std: 0.1, voicedFrames: 100 };
+    const tgt = { mean: Math.log(200), std: 0.2 };
+    const out = convertLogF0(lf0, vuv, src, tgt, 12);
+    expect(out[1]).toBe(0);
+    expect(Math.exp(out[0])).toBeCloseTo(400, 3); // mean -> target mean, +1 octave
+    expect(out[2] - out[0]).toBeCloseTo(2 * (Math.log(120) - Math.log(100)), 5); // spread doubled
+  });
+
+  it('keeps the source spread when too few frames are voiced', () => {
+    const out = convertLogF0(lf0, vuv, { mean: Math.log(100), std: 0.5, voicedFrames: 3 }, { mean: Math.log(200), std: 0.1 }, 0);
+    expect(out[2] - out[0]).toBeCloseTo(Math.log(120) - Math.log(100), 5);
+  });
+});

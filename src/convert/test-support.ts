@@ -1,0 +1,77 @@
+// Test-only helpers for src/model, src/convert, the service and the CLI: where the real exported
+// models are (models/, or $VOICESHIFT_TEST_MODELS while developing against another export), real
+// speech from the shared CC0 corpus read by path (never copied into the repo), and a shared engine.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AudioData } from '../api/types.js';
+import { decodeAudioFile } from '../audio/decode.js';
+import { Engine } from './engine.js';
+
+/** Repository root. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The models under test. */
+export const MODELS_DIR = process.env.VOICESHIFT_TEST_MODELS ? path.resolve(process.env.VOICESHIFT_TEST_MODELS) : path.join(REPO_ROOT, 'models');
+/** Whether an export (manifest + voices) is present. */
+export const HAVE_MODELS = fs.existsSync(path.join(MODELS_DIR, 'manifest.json')) && fs.existsSync(path.join(MODELS_DIR, 'voices.json'));
+/** Why model tests are skipped, for the test names. */
+export const NO_MODELS = HAVE_MODELS ? '' : ` [SKIPPED: no exported models in ${MODELS_DIR}; run the training export first]`;
+/** The shared CC0 speech clips. */
+export const CATHY_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'cathy', 'audio');
+/** Whether the shared corpus is reachable. */
+export const HAVE_CATHY = fs.existsSync(CATHY_DIR);
+
+/** Sorted cathy clip paths. */
+export function cathyPaths(): string[] {
+  return fs.readdirSync(CATHY_DIR).filter((f) => f.endsWith('.flac')).sort().map((f) => path.join(CATHY_DIR, f));
+}
+
+/** One cathy clip decoded (index into the sorted list). */
+export async function cathyClip(index = 0): Promise<AudioData> {
+  const d = await decodeAudioFile(cathyPaths()[index]);
+  return { sampleRate: d.sampleRate, channels: d.channels };
+}
+
+/** Cathy speech concatenated to about `seconds` (16 kHz mono). */
+export async function cathySeconds(seconds: number, first = 0): Promise<AudioData> {
+  const n = Math.round(seconds * 16000);
+  const out = new Float32Array(n);
+  let o = 0;
+  const files = cathyPaths();
+  for (let i = first; o < n && i < files.length; i++) {
+    const d = await decodeAudioFile(files[i]);
+    const ch = d.channels[0];
+    const k = Math.min(ch.length, n - o);
+    out.set(ch.subarray(0, k), o);
+    o += k;
+  }
+  return { sampleRate: 16000, channels: [out] };
+}
+
+/** A fresh temporary directory (removed by the caller or the OS). */
+export function tempDir(prefix = 'vs-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+let shared: Promise<Engine> | null = null;
+
+/** One engine per test file over the models under test, with a throwaway user data dir. */
+export function sharedEngine(): Promise<Engine> {
+  shared ??= Engine.load({ root: REPO_ROOT, modelsDir: MODELS_DIR, userDataDir: tempDir('vs-engine-') });
+  return shared;
+}
+
+/** Deterministic white noise. */
+export function noise(seconds: number, amp = 0.3, seed = 1, rate = 16000): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(Math.round(seconds * rate));
+  for (let i = 0; i < out.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = amp * (2 * (((t ^ (t >>> 14)) >>> 0) / 4294967296) - 1);
+  }
+  return out;
+}
