@@ -1,0 +1,105 @@
+// The vc command line, run in-process (runCli) with the real exported models: convert writes a WAV
+// atomically and reports JSON; failures give one line, a non-zero code and no output file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile } from './audio/decode';
+import { encodeWav } from './audio/wav-encode';
+import { runCli, type CliIo } from './cli';
+import { cathyPaths, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from './convert/test-support';
+
+function io(cwd: string, signal?: AbortSignal): CliIo & { out: string; err: string } {
+  const r = { out: '', err: '', cwd, isTTY: false, signal } as CliIo & { out: string; err: string };
+  r.stdout = (s) => void (r.out += s);
+  r.stderr = (s) => void (r.err += s);
+  return r;
+}
+
+describe('vc usage errors', () => {
+  it('prints usage and exits 2 on bad arguments', async () => {
+    const a = io(tempDir());
+    expect(await runCli(['convert', 'x.wav', '--bogus'], a)).toBe(2);
+    expect(a.err.trim().split('\n')).toHaveLength(1);
+    expect(a.err).toMatch(/Unknown option --bogus/);
+    const b = io(tempDir());
+    expect(await runCli(['--help'], b)).toBe(0);
+    expect(b.out).toMatch(/Usage: vc/);
+    const c = io(tempDir());
+    expect(await runCli(['convert', 'x.wav', '--voice', 'a', '--pitch', '99'], c)).toBe(2);
+    expect(c.err).toMatch(/--pitch must be/);
+  });
+});
+
+describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MODELS}`, () => {
+  let voice: string;
+  let cwd: string;
+  const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data')];
+
+  beforeAll(async () => {
+    cwd = tempDir('vs-cli-');
+    const v = io(cwd);
+    expect(await runCli(['voices', '--json', ...common()], v)).toBe(0);
+    voice = JSON.parse(v.out).voices[0].id;
+  });
+
+  it('converts a cathy clip to a built-in voice and writes <stem>-<voice>.wav', async () => {
+    const input = cathyPaths()[0];
+    const a = io(cwd);
+    const code = await runCli(['convert', input, '--voice', voice, '--iterations', '4', '--json', ...common()], a);
+    expect(a.err).toBe('');
+    expect(code).toBe(0);
+    const res = JSON.parse(a.out);
+    const expected = path.join(cwd, `${path.basename(input, '.flac')}-${voice}.wav`);
+    expect(res).toMatchObject({ ok: true, output: expected, voice });
+    const back = await decodeAudioFile(expected);
+    const src = await decodeAudioFile(input);
+    expect(back.sampleRate).toBe(16000);
+    expect(back.channels[0].length).toBe(src.channels[0].length);
+    expect(fs.readdirSync(cwd).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes FLAC at 48 kHz to --out', async () => {
+    const a = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[1], '--voice', voice, '--out', 'sub.flac', '--rate', '48000', '--iterations', '2', ...common()], a)).toBe(0);
+    expect(a.out).toMatch(/Wrote sub\.flac/);
+    expect((await decodeAudioFile(path.join(cwd, 'sub.flac'))).sampleRate).toBe(48000);
+  });
+
+  it('fails with one line, a non-zero code and no file for bad input', async () => {
+    fs.writeFileSync(path.join(cwd, 'notaudio.wav'), 'hello, this is text');
+    const src = await decodeAudioFile(cathyPaths()[0]);
+    fs.writeFileSync(path.join(cwd, 'short.wav'), encodeWav({ sampleRate: 16000, channels: [src.channels[0].subarray(0, 32000)] }));
+    const cases: [string[], RegExp][] = [
+      [['convert', 'missing.wav', '--voice', voice, '--out', 'o1.wav'], /not found/],
+      [['convert', 'notaudio.wav', '--voice', voice, '--out', 'o2.wav'], /could not be read/],
+      [['convert', cathyPaths()[0], '--voice', 'no-such-voice', '--out', 'o3.wav'], /neither a voice id nor an audio file/],
+      [['convert', cathyPaths()[0], '--voice', voice, '--out', 'nodir/o4.wav'], /does not exist/],
+      [['enroll', 'short.wav', '--name', 'Too short'], /too short/],
+    ];
+    for (const [args, msg] of cases) {
+      const a = io(cwd);
+      expect(await runCli([...args, ...common()], a), args.join(' ')).toBe(1);
+      expect(a.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(a.err).toMatch(msg);
+    }
+    expect(fs.readdirSync(cwd).filter((f) => /^o\d/.test(f) || f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('cancels (Ctrl+C) without leaving an output file', async () => {
+    const controller = new AbortController();
+    const a = io(cwd, controller.signal);
+    const run = runCli(['convert', cathyPaths()[2], '--voice', voice, '--out', 'cancelled.wav', ...common()], a);
+    setTimeout(() => controller.abort(), 5);
+    expect(await run).toBe(130);
+    expect(a.err).toMatch(/Cancelled/);
+    expect(fs.existsSync(path.join(cwd, 'cancelled.wav'))).toBe(false);
+  });
+
+  it('analyzes a clip as JSON', async () => {
+    const a = io(cwd);
+    expect(await runCli(['analyze', cathyPaths()[0], '--json', ...common()], a)).toBe(0);
+    const { report } = JSON.parse(a.out);
+    expect(report).toMatchObject({ sampleRate: 16000, channels: 1 });
+    expect(report.anomaly.scores.length).toBeGreaterThan(10);
+  });
+});
