@@ -1,0 +1,183 @@
+// `npm run bench`: a fixed 10 s clip of real speech through the audio/DSP pipeline, timed per
+// stage (DESIGN §7). Why it exists: speed targets are ratios measured in one run (real-time
+// factor = processing time / audio duration), and regressions must show up as numbers.
+// The last line printed is one JSON object. The engine adds model stages by calling
+// runDspBench() and timing its own stages with timeStage() into the same `stages` record.
+
+import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { decodeAudio, decodeAudioFile } from './audio/decode';
+import { downmix } from './audio/downmix';
+import { encodeFlac } from './audio/flac-encode';
+import { resample } from './audio/resample';
+import { encodeWav } from './audio/wav-encode';
+import { f0Yin, type F0Track } from './dsp/f0';
+import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim';
+import { logMel, type LogMel } from './dsp/mel';
+
+/** Stage name -> milliseconds, in pipeline order. */
+export type BenchStages = Record<string, number>;
+
+/** Options of runDspBench. */
+export interface DspBenchOptions {
+  /** Clip length in seconds. Default 10. */
+  seconds?: number;
+  /** Griffin-Lim iterations. Default 32. */
+  glIterations?: number;
+  /** Timed repetitions per stage; the median is reported. Default 3. */
+  repeats?: number;
+  /** Folder of 16 kHz FLAC speech. Default ../shared/data/cathy/audio (from the working directory). */
+  speechDir?: string;
+}
+
+/** What runDspBench measured and produced (the engine feeds `audio16k` / `mel` / `f0` to the models). */
+export interface DspBenchResult {
+  clipSeconds: number;
+  /** 'cathy' (real CC0 speech) or 'synthetic' when the shared data is missing. */
+  clip: string;
+  stages: BenchStages;
+  /** Process CPU ms per stage (median); close to `stages` on an idle machine. */
+  cpuStages: BenchStages;
+  /** Model-rate mono audio after decode + downmix + resample. */
+  audio16k: Float32Array;
+  mel: LogMel;
+  f0: F0Track;
+  /** Vocoder output. */
+  vocoded: Float32Array;
+  /** Spectral convergence of the vocoder output against the mel-inverted target. */
+  griffinLimSpectralConvergence: number;
+}
+
+/**
+ * Time `fn` `repeats` times (after one untimed warm-up when repeats > 1) and record the
+ * median wall-clock ms in `stages[name]` (and the median process CPU ms in `cpuStages[name]`
+ * when given: on a loaded machine wall time exceeds CPU time); returns the last result.
+ */
+export async function timeStage<T>(stages: BenchStages, name: string, fn: () => T | Promise<T>, repeats = 1, cpuStages?: BenchStages): Promise<T> {
+  let result: T | undefined = repeats > 1 ? await fn() : undefined; // warm-up (JIT)
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < Math.max(1, repeats); i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    result = await fn();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const median = (a: number[]): number => Math.round(a.sort((x, y) => x - y)[a.length >> 1] * 100) / 100;
+  stages[name] = median(times);
+  if (cpuStages) cpuStages[name] = median(cpu);
+  return result as T;
+}
+
+async function speechClip(seconds: number, dir: string): Promise<{ audio: Float32Array; clip: string }> {
+  const n = Math.round(seconds * 16000);
+  const out = new Float32Array(n);
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.flac')).sort();
+  } catch {
+    files = [];
+  }
+  if (files.length === 0) {
+    // synthetic stand-in: a gliding harmonic tone with syllable-like amplitude modulation
+    let ph = 0;
+    for (let i = 0; i < n; i++) {
+      const t = i / 16000;
+      ph += (2 * Math.PI * (180 + 40 * Math.sin(2 * Math.PI * 0.5 * t))) / 16000;
+      let v = 0;
+      for (let h = 1; h <= 20; h++) v += Math.sin(h * ph) / h;
+      out[i] = 0.2 * v * Math.max(0, Math.sin(2 * Math.PI * 3 * t));
+    }
+    return { audio: out, clip: 'synthetic' };
+  }
+  let o = 0;
+  for (const f of files) {
+    if (o >= n) break;
+    const a = await decodeAudioFile(resolve(dir, f));
+    const ch = a.channels[0];
+    const k = Math.min(ch.length, n - o);
+    out.set(ch.subarray(0, k), o);
+    o += k;
+  }
+  return { audio: out, clip: 'cathy' };
+}
+
+/**
+ * Run the DSP pipeline on a fixed real-speech clip: a 44.1 kHz stereo FLAC is prepared
+ * (untimed), then decode, downmix, resample 44.1k -> 16k, log-mel, F0, mel inversion and
+ * Griffin-Lim are timed (median of `repeats`).
+ */
+export async function runDspBench(opts: DspBenchOptions = {}): Promise<DspBenchResult> {
+  const seconds = opts.seconds ?? 10;
+  const iters = opts.glIterations ?? 32;
+  const repeats = opts.repeats ?? 3;
+  const dir = opts.speechDir ?? resolve(process.cwd(), '../shared/data/cathy/audio');
+  const { audio: speech, clip } = await speechClip(seconds, dir);
+
+  // input file as a user would bring it: 44.1 kHz stereo FLAC (prepared, not timed)
+  const up = resample(speech, 16000, 44100);
+  const right = up.map((v) => 0.9 * v);
+  const fileBytes = encodeFlac({ sampleRate: 44100, channels: [up, right] });
+
+  const stages: BenchStages = {};
+  const cpu: BenchStages = {};
+  const decoded = await timeStage(stages, 'decode', () => decodeAudio(fileBytes), repeats, cpu);
+  const mono = await timeStage(stages, 'downmix', () => downmix(decoded), repeats, cpu);
+  const audio16k = await timeStage(stages, 'resample', () => resample(mono, decoded.sampleRate, 16000), repeats, cpu);
+  const mel = await timeStage(stages, 'logMel', () => logMel(audio16k), repeats, cpu);
+  const f0 = await timeStage(stages, 'f0', () => f0Yin(audio16k), repeats, cpu);
+  const target = await timeStage(stages, 'melInverse', () => melToLinear(mel.data, mel.frames), repeats, cpu);
+  const vocoded = await timeStage(stages, `griffinLim${iters}`, () => griffinLim(target, mel.frames, { iterations: iters, length: audio16k.length }), repeats, cpu);
+  await timeStage(stages, 'encodeWav', () => encodeWav({ sampleRate: 16000, channels: [vocoded] }), repeats, cpu);
+  return {
+    clipSeconds: audio16k.length / 16000,
+    clip,
+    stages,
+    cpuStages: cpu,
+    audio16k,
+    mel,
+    f0,
+    vocoded,
+    griffinLimSpectralConvergence: spectralConvergence(target, vocoded),
+  };
+}
+
+/** The JSON summary printed as the bench's last line. */
+export function benchSummary(r: Pick<DspBenchResult, 'clipSeconds' | 'clip' | 'stages'> & { cpuStages?: BenchStages; griffinLimSpectralConvergence?: number }, glIterations = 32): Record<string, unknown> {
+  const total = Object.values(r.stages).reduce((a, b) => a + b, 0);
+  const perTenSeconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.round(((ms * 10) / r.clipSeconds) * 100) / 100);
+  return {
+    clipSeconds: r.clipSeconds,
+    clip: r.clip,
+    stages: r.stages,
+    totalMs: Math.round(total * 100) / 100,
+    rtf: Math.round((total / (r.clipSeconds * 1000)) * 10000) / 10000,
+    cpuStages: r.cpuStages,
+    targets: {
+      logMelMsPer10s: { target: 20, measured: perTenSeconds(r.stages.logMel) },
+      griffinLim32MsPer10s: { target: 300, measured: glIterations === 32 ? perTenSeconds(r.stages[`griffinLim${glIterations}`]) : null },
+    },
+    griffinLimSpectralConvergence: r.griffinLimSpectralConvergence !== undefined ? Math.round(r.griffinLimSpectralConvergence * 10000) / 10000 : undefined,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    machine: { cpus: cpus().length, loadavg1m: Math.round(loadavg()[0] * 100) / 100, node: process.version },
+  };
+}
+
+async function main(): Promise<void> {
+  const r = await runDspBench();
+  const pad = Math.max(...Object.keys(r.stages).map((k) => k.length));
+  console.log(`DSP bench: ${r.clipSeconds.toFixed(2)} s of ${r.clip} speech (44.1 kHz stereo FLAC in), median of 3 runs`);
+  for (const [k, v] of Object.entries(r.stages)) console.log(`  ${k.padEnd(pad)}  ${v.toFixed(2).padStart(9)} ms wall  ${r.cpuStages[k].toFixed(2).padStart(9)} ms cpu`);
+  console.log(JSON.stringify(benchSummary(r)));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
