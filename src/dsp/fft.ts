@@ -221,7 +221,7 @@ export class RealFFT {
    * @param out destination, `size` samples written from `offset`
    * @param inOffset index of bin 0 in `re` / `im` (default 0)
    */
-  inverse(re: Float64Array, im: Float64Array, out: Float64Array | Float32Array, offset = 0, inOffset = 0): void {
+  inverse(re: Float64Array | Float32Array, im: Float64Array | Float32Array, out: Float64Array | Float32Array, offset = 0, inOffset = 0): void {
     this.inverseCore(re, im, inOffset);
     const m = this.half;
     const zr = this.zr;
@@ -237,7 +237,7 @@ export class RealFFT {
    * Inverse real FFT fused with windowed overlap-add: acc[accOffset + j] += x[j] * window[j]
    * where x is the (1/size scaled) inverse transform of the half-spectrum at `inOffset`.
    */
-  inverseOverlapAdd(re: Float64Array, im: Float64Array, inOffset: number, acc: Float64Array, accOffset: number, window: Float64Array): void {
+  inverseOverlapAdd(re: Float64Array | Float32Array, im: Float64Array | Float32Array, inOffset: number, acc: Float64Array, accOffset: number, window: Float64Array): void {
     this.inverseCore(re, im, inOffset);
     const m = this.half;
     const zr = this.zr;
@@ -250,7 +250,7 @@ export class RealFFT {
     }
   }
 
-  private inverseCore(re: Float64Array, im: Float64Array, base: number): void {
+  private inverseCore(re: Float64Array | Float32Array, im: Float64Array | Float32Array, base: number): void {
     const m = this.half;
     const zr = this.zr;
     const zi = this.zi;
