@@ -5,6 +5,7 @@
 // quantile of clean speech, so score 1 is the calibrated threshold. A verdict (ok / warn / reject)
 // comes with plain reasons; enrollment refuses 'reject', conversion reports it.
 import type { AnalysisReport, AudioData, FlaggedRegion, Verdict } from '../api/types.js';
+import { integratedLoudness } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
@@ -50,66 +51,17 @@ export interface Levels {
 const db = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -120);
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
-/** Biquad coefficients of the BS.1770 K-weighting at any rate (bilinear transform of its analog stages). */
-function kWeighting(rate: number): { b: number[]; a: number[] }[] {
-  // Stage 1: high shelf (+4 dB above ~1.7 kHz); stage 2: high-pass (~38 Hz). Constants of ITU-R BS.1770-4.
-  const shelf = (() => {
-    const f0 = 1681.974450955533, G = 3.999843853973347, Q = 0.7071752369554196;
-    const K = Math.tan((Math.PI * f0) / rate), Vh = 10 ** (G / 20), Vb = Vh ** 0.4996667741545416;
-    const a0 = 1 + K / Q + K * K;
-    return { b: [(Vh + (Vb * K) / Q + K * K) / a0, (2 * (K * K - Vh)) / a0, (Vh - (Vb * K) / Q + K * K) / a0], a: [1, (2 * (K * K - 1)) / a0, (1 - K / Q + K * K) / a0] };
-  })();
-  const hp = (() => {
-    const f0 = 38.13547087602444, Q = 0.5003270373238773;
-    const K = Math.tan((Math.PI * f0) / rate);
-    const a0 = 1 + K / Q + K * K;
-    return { b: [1, -2, 1], a: [1, (2 * (K * K - 1)) / a0, (1 - K / Q + K * K) / a0] };
-  })();
-  return [shelf, hp];
-}
-
-/** Integrated loudness (LUFS, BS.1770 gated) of planar channels. */
+/** Integrated loudness (LUFS, BS.1770 gated) via the DSP module; silence reads -70 (JSON has no -Infinity). */
 export function loudnessLufs(channels: Float32Array[], rate: number): number {
-  const stages = kWeighting(rate);
-  const block = Math.round(0.4 * rate);
-  const step = Math.round(0.1 * rate);
-  const n = channels[0].length;
-  const filtered = channels.map((ch) => {
-    let x: Float32Array = ch;
-    for (const { b, a } of stages) {
-      const y = new Float32Array(n);
-      let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-      for (let i = 0; i < n; i++) {
-        const v = b[0] * x[i] + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2;
-        x2 = x1; x1 = x[i]; y2 = y1; y1 = v;
-        y[i] = v;
-      }
-      x = y;
-    }
-    return x;
-  });
-  const blocks: number[] = [];
-  if (n < block) {
-    let s = 0;
-    for (const y of filtered) for (let i = 0; i < n; i++) s += y[i] * y[i];
-    blocks.push(s / Math.max(1, n));
-  } else {
-    for (let s0 = 0; s0 + block <= n; s0 += step) {
-      let s = 0;
-      for (const y of filtered) for (let i = s0; i < s0 + block; i++) s += y[i] * y[i];
-      blocks.push(s / block);
-    }
-  }
-  const lk = (z: number): number => -0.691 + 10 * Math.log10(Math.max(z, 1e-12));
-  const abs = blocks.filter((z) => lk(z) > -70);
-  if (abs.length === 0) return -70;
-  const rel = lk(abs.reduce((a, b) => a + b, 0) / abs.length) - 10;
-  const gated = abs.filter((z) => lk(z) > rel);
-  return lk(gated.reduce((a, b) => a + b, 0) / Math.max(1, gated.length));
+  const l = integratedLoudness({ sampleRate: rate, channels });
+  return Number.isFinite(l) ? Math.max(-70, l) : -70;
 }
 
-/** Peak, RMS, loudness, clipping, SNR estimate and silence ratio of audio at any rate. */
-export function measureLevels(audio: AudioData): Levels {
+/**
+ * Peak, RMS, loudness, clipping, SNR estimate and silence ratio of audio at any rate.
+ * @param options.loudness compute the integrated loudness (else it reads NaN). Default true.
+ */
+export function measureLevels(audio: AudioData, options: { loudness?: boolean } = {}): Levels {
   const { sampleRate: rate, channels } = audio;
   const n = channels[0].length;
   let peak = 0;
@@ -155,7 +107,7 @@ export function measureLevels(audio: AudioData): Levels {
     durationSec: n / rate,
     peakDb: db(peak),
     rmsDb: db(Math.sqrt(sum / Math.max(1, total))),
-    loudnessLufs: loudnessLufs(channels, rate),
+    loudnessLufs: options.loudness === false ? NaN : loudnessLufs(channels, rate),
     clippingRatio: clipped / Math.max(1, total),
     snrDb: snr,
     silenceRatio: silent / frames,

