@@ -1,3 +1,4 @@
+// Decoding of every supported format and the typed errors for empty, truncated, corrupt, oversized and non-audio input.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -229,6 +230,13 @@ describe('decode: FLAC, MP3, Ogg Vorbis, Ogg Opus', () => {
     // LAME writes an Info header with the frame count, so a cut MP3 is detected
     expect(await code(decodeAudio(mp3.subarray(0, 3000)))).toBe('TRUNCATED');
     expect((await decodeAudio(mp3.subarray(0, 3000), { allowTruncated: true })).channels.length).toBe(2);
+  });
+
+  it('refuses compressed files longer than maxSeconds', async () => {
+    expect(await code(decodeAudio(fixture('tone-16k-mono.ogg'), { maxSeconds: 0.5 }))).toBe('TOO_LARGE');
+    expect(await code(decodeAudio(fixture('tone-48k-mono.opus'), { maxSeconds: 0.5 }))).toBe('TOO_LARGE');
+    expect(await code(decodeAudio(fixture('tone-44k-stereo.mp3'), { maxSeconds: 0.4 }))).toBe('TOO_LARGE');
+    expect(await code(decodeAudio(cathy(), { maxSeconds: 1 }))).toBe('TOO_LARGE');
   });
 
   it('reads files from disk with the size limit checked first', async () => {

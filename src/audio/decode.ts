@@ -379,6 +379,26 @@ function flacStreamInfo(b: Uint8Array, start: number): { rate: number; channels:
   return { rate, channels, totalSamples };
 }
 
+/** Seconds given by the last complete Ogg page's granule position (Vorbis: id header rate; Opus: 48 kHz). */
+function oggSeconds(b: Uint8Array, format: 'ogg-vorbis' | 'ogg-opus'): number {
+  let rate = 48000;
+  if (format === 'ogg-vorbis') {
+    const p = 27 + b[26];
+    if (p + 16 > b.length) return 0;
+    rate = b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | ((b[p + 15] << 24) >>> 0);
+    if (!rate) return 0;
+  }
+  // scan back for the last "OggS" whose granule is set
+  for (let p = b.length - 27; p >= Math.max(0, b.length - 65536 - 27); p--) {
+    if (b[p] !== 0x4f || ascii(b, p, 4) !== 'OggS') continue;
+    let g = 0;
+    for (let k = 7; k >= 0; k--) g = g * 256 + b[p + 6 + k];
+    if (g >= 2 ** 63) continue; // -1: no packet ends on this page
+    return g / rate;
+  }
+  return 0;
+}
+
 /** Walk Ogg pages: 'ok' when the last page is complete and flagged end-of-stream. */
 function oggIntegrity(b: Uint8Array): 'ok' | 'cut' | 'corrupt' {
   let p = 0;
@@ -444,13 +464,18 @@ const FLAC_CRC16 = (() => {
   return t;
 })();
 
-/** Start of the last FLAC frame (sync code and matching CRC-16 up to the end), or -1. */
+/**
+ * Start of the last FLAC frame (sync code and matching CRC-16 up to the end), or -1.
+ * Bounded work: only the last 64 KiB and at most 64 candidate sync codes are examined.
+ */
 function lastFlacFrame(b: Uint8Array): number {
   const end = b.length;
   if (end < 10) return -1;
   const want = (b[end - 2] << 8) | b[end - 1];
-  for (let p = end - 10; p >= Math.max(0, end - 1 - (1 << 20)); p--) {
+  let candidates = 0;
+  for (let p = end - 10; p >= Math.max(0, end - 65536); p--) {
     if (b[p] !== 0xff || (b[p + 1] & 0xfe) !== 0xf8) continue;
+    if (++candidates > 64) return -1;
     let c = 0;
     for (let i = p; i < end - 2; i++) c = ((c << 8) & 0xffff) ^ FLAC_CRC16[(c >> 8) ^ b[i]];
     if (c === want) return p;
@@ -532,7 +557,28 @@ function mp3XingFrames(b: Uint8Array): { frames: number; samplesPerFrame: number
   return null;
 }
 
+/** Duration estimate of an MP3 from its first frame's bitrate (constant-bitrate assumption), seconds. */
+function mp3EstimatedSeconds(b: Uint8Array): number {
+  let i = id3Size(b);
+  const limit = Math.min(b.length, i + 64 * 1024);
+  while (i < limit && mpegFrameLength(b, i) === 0) i++;
+  const len = mpegFrameLength(b, i);
+  if (!len) return 0;
+  const xing = mp3XingFrames(b);
+  const ver = (b[i + 1] >> 3) & 3;
+  const srBase = [44100, 48000, 32000][(b[i + 2] >> 2) & 3];
+  const sr = ver === 3 ? srBase : ver === 2 ? srBase / 2 : srBase / 4;
+  if (xing) return (xing.frames * xing.samplesPerFrame) / sr;
+  const layer = (b[i + 1] >> 1) & 3;
+  const spf = layer === 3 ? 384 : layer === 2 || ver === 3 ? 1152 : 576;
+  return ((b.length - i) / len) * (spf / sr);
+}
+
 async function decodeMp3(b: Uint8Array, lim: ReturnType<typeof limits>): Promise<DecodedAudio> {
+  // refuse long files before decoding them (a VBR file without a Xing header is estimated
+  // from its first frame, hence the margin); the exact check follows the decode
+  const est = mp3EstimatedSeconds(b);
+  if (est > lim.maxSeconds * 2) checkDuration(est * 44100, 44100, lim.maxSeconds, 'mp3');
   const { MPEGDecoder } = await import('mpg123-decoder');
   const dec = new MPEGDecoder();
   let r: WasmResult;
@@ -563,6 +609,8 @@ async function decodeMp3(b: Uint8Array, lim: ReturnType<typeof limits>): Promise
 
 async function decodeOgg(b: Uint8Array, format: 'ogg-vorbis' | 'ogg-opus', lim: ReturnType<typeof limits>): Promise<DecodedAudio> {
   const integrity = oggIntegrity(b);
+  const est = oggSeconds(b, format);
+  if (est > lim.maxSeconds) checkDuration(est, 1, lim.maxSeconds, format);
   if (integrity === 'corrupt' && !lim.allowTruncated) {
     throw new AudioDecodeError('CORRUPT', `The ${FORMAT_NAMES[format]} file is damaged: its Ogg page structure is broken.`, format);
   }

@@ -1,3 +1,4 @@
+// WAV and FLAC encoders: bit-exact 16/24-bit round trips through decode.ts, dither, MD5, edge cases.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Peak/RMS/clipping and BS.1770 loudness (-3.01 LUFS reference sine, gating), normalization without clipping.
 import { describe, expect, it } from 'vitest';
 import { cathySpeech, tone } from '../dsp/test-helpers';
 import { clippingRatio, integratedLoudness, normalizeLoudness, peak, rms, toDb } from './level';

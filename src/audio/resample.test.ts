@@ -1,3 +1,4 @@
+// Resampler quality: >= 60 dB rejection above the new Nyquist, flat passband, no imaging; downmix.
 import { describe, expect, it } from 'vitest';
 import { tone } from '../dsp/test-helpers';
 import { downmix } from './downmix';

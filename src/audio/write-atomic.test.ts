@@ -1,3 +1,4 @@
+// Atomic writes: complete files or nothing, no temporary files left behind on failure.
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

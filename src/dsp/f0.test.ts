@@ -1,3 +1,4 @@
+// YIN F0 on synthetic tones (within 1%), noise/silence (unvoiced) and real female speech (plausible median, smooth contour).
 import { describe, expect, it } from 'vitest';
 import { f0Yin, shiftLogF0 } from './f0';
 import { cathySpeech, tone } from './test-helpers';

@@ -1,3 +1,4 @@
+// Checks the real FFT against a naive DFT and its inverse, for every size the DSP uses.
 import { describe, expect, it } from 'vitest';
 import { RealFFT } from './fft';
 

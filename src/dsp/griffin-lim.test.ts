@@ -1,3 +1,4 @@
+// Griffin-Lim vocoder quality on real speech: mel inversion error, spectral convergence (fast vs classic), determinism.
 import { describe, expect, it } from 'vitest';
 import { griffinLim, griffinLimFromLogMel, melToLinear, spectralConvergence } from './griffin-lim';
 import { logMel, melFilterbank } from './mel';
