@@ -4,10 +4,10 @@
 // The last line printed is one JSON object. The engine adds model stages by calling
 // runDspBench() and timing its own stages with timeStage() into the same `stages` record.
 
-import { readdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decodeAudio, decodeAudioFile } from './audio/decode';
 import { downmix } from './audio/downmix';
 import { encodeFlac } from './audio/flac-encode';
@@ -16,6 +16,7 @@ import { encodeWav } from './audio/wav-encode';
 import { f0Yin, type F0Track } from './dsp/f0';
 import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim';
 import { logMel, type LogMel } from './dsp/mel';
+import { runEngineBench, type EngineBenchResult } from './convert/bench-engine';
 
 /** Stage name -> milliseconds, in pipeline order. */
 export type BenchStages = Record<string, number>;
@@ -172,7 +173,43 @@ async function main(): Promise<void> {
   const pad = Math.max(...Object.keys(r.stages).map((k) => k.length));
   console.log(`DSP bench: ${r.clipSeconds.toFixed(2)} s of ${r.clip} speech (44.1 kHz stereo FLAC in), median of 3 runs`);
   for (const [k, v] of Object.entries(r.stages)) console.log(`  ${k.padEnd(pad)}  ${v.toFixed(2).padStart(9)} ms wall  ${r.cpuStages[k].toFixed(2).padStart(9)} ms cpu`);
-  console.log(JSON.stringify(benchSummary(r)));
+  const dsp = benchSummary(r);
+  // Model stages (engine): the same clip end to end through the real models; skipped with a note when no export exists.
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  let engine: EngineBenchResult | null = null;
+  try {
+    engine = await runEngineBench({ root, speech: r.audio16k, userDataDir: mkdtempSync(join(tmpdir(), 'vs-bench-')), modelsDir: process.env.VOICESHIFT_MODELS_DIR });
+  } catch (e) {
+    console.log(`Engine bench skipped: ${(e as Error).message}`);
+  }
+  if (!engine) {
+    console.log(JSON.stringify(dsp));
+    return;
+  }
+  const epad = Math.max(...Object.keys(engine.stages).map((k) => k.length));
+  console.log(`Engine bench: model load ${engine.modelLoadMs} ms; ${r.clipSeconds.toFixed(2)} s clip end to end (FLAC bytes in, WAV bytes out) to voice "${engine.voiceId}", median of 3 runs after a warm-up`);
+  for (const [k, v] of Object.entries(engine.stages)) console.log(`  ${k.padEnd(epad)}  ${v.toFixed(1).padStart(9)} ms`);
+  console.log(`  ${'total'.padEnd(epad)}  ${engine.endToEndMs.toFixed(1).padStart(9)} ms wall, ${engine.cpuMs.toFixed(1)} ms cpu (cold run ${engine.coldMs} ms)`);
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(
+    JSON.stringify({
+      clipSeconds: r.clipSeconds,
+      clip: r.clip,
+      stages: engine.stages,
+      endToEndMs: engine.endToEndMs,
+      rtf: engine.rtf,
+      cpuRtf: engine.cpuRtf,
+      coldMs: engine.coldMs,
+      modelLoadMs: engine.modelLoadMs,
+      peakRssMb,
+      voiceId: engine.voiceId,
+      vocoderIterations: engine.vocoderIterations,
+      similarity: engine.similarity,
+      targets: { rtf: { target: 0.05, measured: engine.rtf }, modelLoadMs: { target: 500, measured: engine.modelLoadMs }, peakRssMb: { target: 400, measured: peakRssMb } },
+      dsp: { stages: dsp.stages, cpuStages: dsp.cpuStages, totalMs: dsp.totalMs, rtf: dsp.rtf, targets: dsp.targets, griffinLimSpectralConvergence: dsp.griffinLimSpectralConvergence },
+      machine: dsp.machine,
+    }),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -40,6 +40,10 @@ export interface EngineBenchResult {
   endToEndMs: number;
   /** endToEndMs / clip duration. */
   rtf: number;
+  /** Median process CPU milliseconds per end-to-end run (all threads; less noisy than wall time on a shared machine). */
+  cpuMs: number;
+  /** cpuMs / clip duration. */
+  cpuRtf: number;
   /** The first (cold) end-to-end run, ms. */
   coldMs: number;
   similarity: { toTarget: number; toSource: number };
@@ -71,11 +75,13 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const clipSeconds = options.speech.length / MODEL_RATE;
     const runs: Record<string, number>[] = [];
     const totals: number[] = [];
+    const cpus: number[] = [];
     let similarity = { toTarget: NaN, toSource: NaN };
     const repeats = Math.max(1, options.repeats ?? 3);
     for (let i = 0; i <= repeats; i++) {
       const stages: Record<string, number> = {};
       const start = performance.now();
+      const c0 = process.cpuUsage();
       let t = performance.now();
       const decoded = await decodeAudio(fileBytes);
       stages.decode = performance.now() - t;
@@ -86,6 +92,8 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       for (const [k, v] of Object.entries(r.timings)) if (k !== 'total') stages[k] = v;
       stages.encodeWav = encodeMs;
       totals.push(performance.now() - start);
+      const c = process.cpuUsage(c0);
+      cpus.push((c.user + c.system) / 1000);
       runs.push(stages);
       similarity = r.similarity;
     }
@@ -94,12 +102,15 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const stages: Record<string, number> = {};
     for (const k of Object.keys(warm[0])) stages[k] = Math.round(median(warm.map((s) => s[k] ?? 0)) * 10) / 10;
     const endToEndMs = median(totals.slice(1));
+    const cpuMs = median(cpus.slice(1));
     return {
       modelLoadMs: Math.round(modelLoadMs * 10) / 10,
       voiceId,
       stages,
       endToEndMs: Math.round(endToEndMs * 10) / 10,
       rtf: Math.round((endToEndMs / 1000 / clipSeconds) * 10000) / 10000,
+      cpuMs: Math.round(cpuMs * 10) / 10,
+      cpuRtf: Math.round((cpuMs / 1000 / clipSeconds) * 10000) / 10000,
       coldMs: Math.round(coldMs * 10) / 10,
       similarity,
       vocoderIterations: options.vocoderIterations ?? 'default',
