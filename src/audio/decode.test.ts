@@ -244,4 +244,19 @@ describe('decode: FLAC, MP3, Ogg Vorbis, Ogg Opus', () => {
     expect(a.sampleRate).toBe(16000);
     expect(await code(decodeAudioFile(fixtures + 'tone-16k-mono.ogg', { maxBytes: 100 }))).toBe('TOO_LARGE');
   });
+
+  it('never throws anything but AudioDecodeError on mutated FLAC, MP3, Ogg Vorbis and Opus bytes (fuzz)', async () => {
+    const bases = [cathy().subarray(0, 20000), fixture('tone-44k-stereo.mp3'), fixture('tone-16k-mono.ogg'), fixture('tone-48k-mono.opus')];
+    for (const base of bases) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(255)), { minLength: 1, maxLength: 20 }), fc.nat(base.length), async (muts, len) => {
+          const b = new Uint8Array(base.subarray(0, Math.max(1, len)));
+          for (const [i, v] of muts) if (i < b.length) b[i] = v;
+          const r = await code(decodeAudio(b, { allowTruncated: len % 2 === 0 }));
+          expect(typeof r).toBe('string');
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
 });
