@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { integratedLoudness } from '../audio/level';
 import { buildReport, loudnessLufs, measureLevels } from './analyze';
 import { noise } from './test-support';
 
@@ -16,6 +17,14 @@ describe('levels', () => {
       expect(lv.clippingRatio).toBe(0);
     }
     expect(loudnessLufs([new Float32Array(16000)], 16000)).toBe(-70);
+  });
+
+  it('streams the same integrated loudness as audio/level on real-ish signals', () => {
+    const x = noise(5, 0.2).map((v, i) => v * Math.max(0, Math.sin(i / 3000)));
+    for (const rate of [16000, 44100]) {
+      const y = x.subarray(0, Math.min(x.length, rate * 4));
+      expect(loudnessLufs([y, y.map((v) => v * 0.5)], rate)).toBeCloseTo(integratedLoudness({ sampleRate: rate, channels: [y, y.map((v) => v * 0.5)] }), 2);
+    }
   });
 
   it('detects clipping, silence and a noise floor', () => {

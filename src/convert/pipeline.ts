@@ -5,13 +5,12 @@
 // chunks. The speaker similarity of the result to the target and to the source comes back with it.
 import { ApiError } from '../api/errors.js';
 import { integratedLoudness } from '../audio/level.js';
-import { f0Yin } from '../dsp/f0.js';
 import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import { frameErrors } from './analyze.js';
 import { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop } from './frames.js';
-import { convertLogF0, f0Stats, type F0Stats } from './pitch.js';
+import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
 
 export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
@@ -170,7 +169,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
 
   // Pitch of the whole source first: the conversion needs its global statistics.
   report('pitch', 0, 0);
-  const track = await time('f0', () => f0Yin(source));
+  const track = await time('f0', () => f0Blocked(source));
   const srcStats = f0Stats(track.logF0, track.voiced);
   await yieldToEventLoop();
 

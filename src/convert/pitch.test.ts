@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { convertLogF0, f0Stats } from './pitch';
+import { f0Yin } from '../dsp/f0';
+import { convertLogF0, f0Blocked, f0Stats } from './pitch';
+import { noise } from './test-support';
 
 describe('pitch conversion', () => {
   const lf0 = Float32Array.from([Math.log(100), 0, Math.log(120), Math.log(80), Math.log(100)]);
@@ -27,5 +29,19 @@ describe('pitch conversion', () => {
   it('keeps the source spread when too few frames are voiced', () => {
     const out = convertLogF0(lf0, vuv, { mean: Math.log(100), std: 0.5, voicedFrames: 3 }, { mean: Math.log(200), std: 0.1 }, 0);
     expect(out[2] - out[0]).toBeCloseTo(Math.log(120) - Math.log(100), 5);
+  });
+});
+
+describe('f0Blocked', () => {
+  it('equals the one-shot YIN track on long input', () => {
+    const n = 16000 * 7 + 77;
+    const x = new Float32Array(n);
+    const nz = noise(n / 16000, 0.02);
+    for (let i = 0; i < n; i++) x[i] = 0.4 * Math.sin((2 * Math.PI * (150 + 50 * Math.sin(i / 20000)) * i) / 16000) * (Math.sin(i / 4000) > -0.3 ? 1 : 0) + nz[i];
+    const a = f0Yin(x);
+    const b = f0Blocked(x, 100);
+    expect(b.frames).toBe(a.frames);
+    expect(Array.from(b.voiced)).toEqual(Array.from(a.voiced));
+    expect(Array.from(b.logF0)).toEqual(Array.from(a.logF0));
   });
 });

@@ -4,6 +4,9 @@
 //   lnF0_out = (lnF0_src - mean_src) / std_src * std_tgt + mean_tgt + semitones * ln(2) / 12
 // Statistics are the mean and standard deviation of ln(F0 Hz) over voiced frames.
 
+import { f0Yin, type F0Track } from '../dsp/f0.js';
+import { HOP } from './frames.js';
+
 /** Mean and standard deviation of ln(F0 Hz) over voiced frames. */
 export interface F0Stats {
   mean: number;
@@ -59,4 +62,29 @@ export function convertLogF0(
     if (voiced[t] > 0.5) out[t] = (logF0[t] - srcMean) * ratio + target.mean + offset;
   }
   return out;
+}
+
+/**
+ * The YIN track of `x` (one value per mel frame, as f0Yin) computed in blocks with enough context that
+ * every frame equals the one-shot result, so long input never needs a padded copy of the whole signal.
+ * @param blockFrames frames per block. Default 1250 (20 s).
+ */
+export function f0Blocked(x: Float32Array, blockFrames = 1250): F0Track {
+  const frames = 1 + Math.floor(x.length / HOP);
+  if (frames <= blockFrames) return f0Yin(x);
+  const logF0 = new Float32Array(frames);
+  const voiced = new Float32Array(frames);
+  const ctx = 4 * HOP; // >= half the 1024-sample analysis frame
+  for (let f0 = 0; f0 < frames; f0 += blockFrames) {
+    const f1 = Math.min(frames, f0 + blockFrames);
+    const s0 = Math.max(0, f0 * HOP - ctx);
+    const s1 = Math.min(x.length, (f1 - 1) * HOP + ctx + 1);
+    const tr = f0Yin(x.subarray(s0, s1));
+    const offset = s0 / HOP;
+    for (let t = f0; t < f1; t++) {
+      logF0[t] = tr.logF0[t - offset];
+      voiced[t] = tr.voiced[t - offset];
+    }
+  }
+  return { logF0, voiced, frames };
 }
