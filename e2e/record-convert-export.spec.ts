@@ -43,10 +43,10 @@ test('record from the microphone, convert to a built-in voice, compare A/B, expo
 
   // Play, then switch A/B: the position is kept.
   await page.keyboard.press('Space');
-  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
   await page.waitForTimeout(1200);
   await page.keyboard.press('Space');
-  await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   const before = await page.getByTestId('position').textContent();
   expect(before).not.toMatch(/^0:00\.0/);
   await page.keyboard.press('b');

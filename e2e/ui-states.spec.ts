@@ -30,8 +30,13 @@ test('demo clip to a downloaded WAV, with a blend and the A/B switch (scripted e
   await expect(page.getByTestId('sim-target')).toHaveText('0.81');
   await shot(page, 'ui-03-compare');
 
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
+  await page.waitForTimeout(800);
   await page.keyboard.press('b');
   await expect(page.getByRole('radio', { name: 'A · Source' })).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   await page.keyboard.press('b');
   await expect(page.getByRole('radio', { name: 'B · Converted' })).toHaveAttribute('aria-checked', 'true');
 

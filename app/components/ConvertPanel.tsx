@@ -30,11 +30,11 @@ export function ConvertPanel({ conversion, pitch, onPitch, blocker, warning, tar
           <input type="range" min={-12} max={12} step={1} value={pitch} aria-label="Pitch shift in semitones" onChange={(e) => onPitch(Number(e.target.value))} disabled={running} />
         </label>
         {!running ? (
-          <button type="button" className="primary" onClick={onConvert} disabled={!!blocker}>
+          <button key="convert" type="button" className="primary" onClick={onConvert} disabled={!!blocker}>
             Convert{targetLabel ? ` to ${targetLabel}` : ''}
           </button>
         ) : (
-          <button type="button" className="danger" onClick={conversion.cancel}>
+          <button key="cancel" type="button" className="danger" onClick={conversion.cancel}>
             Cancel
           </button>
         )}

@@ -17,7 +17,8 @@ describe('shortcuts', () => {
     expect(shortcutFor({ key: 'b', targetTag: 'DIV', targetEditable: true })).toBeNull();
     expect(shortcutFor({ key: 'r', ctrlKey: true, targetTag: 'BODY' })).toBeNull();
     expect(shortcutFor({ key: 'r', repeat: true, targetTag: 'BODY' })).toBeNull();
-    expect(shortcutFor({ key: ' ', targetTag: 'BUTTON' })).toBeNull();
+    expect(shortcutFor({ key: ' ', targetTag: 'INPUT', targetType: 'checkbox' })).toBeNull();
+    expect(shortcutFor({ key: ' ', targetTag: 'BUTTON' })).toBe('playPause');
   });
 });
 

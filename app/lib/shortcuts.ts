@@ -36,9 +36,11 @@ export function shortcutFor(k: KeyLike): Shortcut | null {
   if (key === 'r') return 'record';
   if (key === 'b') return 'toggleAB';
   if (key === ' ' || k.code === 'Space') {
-    // Space on a range slider or a button keeps its own meaning.
+    // Space is play/pause everywhere (also on a focused button: Enter still presses buttons), except
+    // on checkboxes and radio buttons, whose only key it is.
     const tag = (k.targetTag ?? '').toUpperCase();
-    if (tag === 'BUTTON' || (tag === 'INPUT' && (k.targetType ?? '') !== 'file')) return null;
+    const type = (k.targetType ?? '').toLowerCase();
+    if (tag === 'INPUT' && (type === 'checkbox' || type === 'radio')) return null;
     return 'playPause';
   }
   return null;
