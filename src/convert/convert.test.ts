@@ -62,8 +62,10 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     }
   });
 
+  /** A built-in voice of `gender` other than the source speaker, preferring the most natural (RHVoice) ones. */
   function voiceOfGender(gender: 'male' | 'female'): string {
-    const v = engine.library.list().find((x) => x.kind === 'builtin' && x.gender === gender);
+    const all = engine.library.list().filter((x) => x.kind === 'builtin' && x.gender === gender && !x.id.startsWith('cathy'));
+    const v = all.find((x) => x.id === (gender === 'male' ? 'rhvoice-bdl' : 'rhvoice-slt')) ?? all.find((x) => x.id.startsWith('rhvoice')) ?? all[0];
     if (!v) throw new Error(`voices.json has no ${gender} built-in voice`);
     return v.id;
   }
