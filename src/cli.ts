@@ -220,7 +220,8 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   };
   if (p.flags.has('json')) io.stdout(JSON.stringify(summary) + '\n');
   else {
-    io.stdout(`Wrote ${path.relative(io.cwd, out) || out} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
+    const shown = path.relative(io.cwd, out);
+    io.stdout(`Wrote ${shown && !shown.startsWith('..') ? shown : out} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
     io.stdout(`Speaker similarity: to target ${result.similarity.toTarget.toFixed(3)}, to source ${result.similarity.toSource.toFixed(3)}\n`);
     if (result.anomaly.verdict !== 'ok') io.stdout(`Input quality (${result.anomaly.verdict}): ${result.anomaly.reasons.join(' ')}\n`);
   }
@@ -347,7 +348,8 @@ export async function main(argv = process.argv.slice(2)): Promise<never> {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: !!process.stderr.isTTY,
-    cwd: process.cwd(),
+    // `npm run vc` runs in the package root; INIT_CWD is where the user typed the command.
+    cwd: process.env.INIT_CWD && fs.existsSync(process.env.INIT_CWD) ? process.env.INIT_CWD : process.cwd(),
     signal: controller.signal,
   });
   process.exit(code);
