@@ -9,6 +9,7 @@ import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import { frameErrors, loudnessLufs } from './analyze.js';
 import { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop } from './frames.js';
+import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
 
@@ -58,7 +59,7 @@ export interface ConvertOptions {
 export interface ConvertOutput {
   /** 16 kHz mono output, as long as the input. */
   audio: Float32Array;
-  /** Stage -> milliseconds, summed over chunks. */
+  /** Stage -> milliseconds, summed over chunks. Model stages run natively in parallel with JavaScript stages, so stages may overlap: the sum can exceed the wall time. */
   timings: Record<string, number>;
   /** Cosine similarity of the output's speaker embedding to the target's and to the source's (NaN when not measured). */
   similarity: { toTarget: number; toSource: number };
@@ -171,19 +172,22 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   const report = (stage: string, k: number, frac: number): void =>
     onProgress?.({ stage, progress: Math.min(1, (k + frac) / chunks.length), chunk: k, chunks: chunks.length });
 
-  // Pitch of the whole source first: the conversion needs its global statistics.
-  report('pitch', 0, 0);
-  const track = await time('f0', () => f0Blocked(source));
-  const srcStats = f0Stats(track.logF0, track.voiced);
-  await yieldToEventLoop();
-
   const mel = new LogMelExtractor();
   const out = new Float32Array(source.length);
   const srcEmb: { e: Float32Array; w: number }[] = [];
-  const outEmb: { e: Float32Array; w: number }[] = [];
+  const outEmb: Promise<{ e: Float32Array; w: number }>[] = [];
   const semis = options.pitchSemitones ?? 0;
   const totalFrames = 1 + Math.floor(source.length / HOP);
   const anomaly = options.anomaly ? { errors: new Float32Array(totalFrames), meanLogMel: new Float32Array(totalFrames) } : undefined;
+  // Model runs are native and asynchronous: start them, do JavaScript work (F0, Griffin-Lim of the
+  // previous step) meanwhile, await them when needed. A launched promise gets a no-op catch so a
+  // failure while other work runs is not an unhandled rejection; awaiting it still throws.
+  const launch = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => {});
+    return p;
+  };
+  let track: F0Track | null = null;
+  let srcStats: ReturnType<typeof f0Stats> | null = null;
 
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
@@ -191,22 +195,31 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     report('features', k, 0);
     const m = await time('mel', () => mel.compute(piece));
     const frames = m.frames;
+    report('content', k, 0.1);
+    const contentP = launch(time('contentEncoder', () => model.content(m.data, frames)));
+    const embedP = wantSimilarity || anomaly ? launch(time('speakerEncoder', () => model.embed(m.data, frames))) : null;
+    if (!track) {
+      // Pitch of the whole source (its statistics drive the conversion), while the encoders run.
+      report('pitch', k, 0.1);
+      track = await time('f0', () => f0Blocked(source));
+      srcStats = f0Stats(track.logF0, track.voiced);
+    }
     const f0Frame = start / HOP;
     const lf0 = track.logF0.subarray(f0Frame, f0Frame + frames);
     const vuv = track.voiced.subarray(f0Frame, f0Frame + frames);
-    report('content', k, 0.1);
-    const content = await time('contentEncoder', () => model.content(m.data, frames));
-    if (wantSimilarity || anomaly) {
-      const e = await time('speakerEncoder', () => model.embed(m.data, frames));
+    const f0In = model.f0Input(convertLogF0(lf0, vuv, srcStats!, target.f0, semis), vuv);
+    const content = await contentP;
+    report('decoder', k, 0.3);
+    const outMelP = launch(time('decoder', () => model.decode(content, target.embedding, f0In, frames)));
+    if (embedP) {
+      const e = await embedP;
       srcEmb.push({ e, w: frames });
       if (anomaly) {
         const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
         frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
       }
     }
-    const f0In = model.f0Input(convertLogF0(lf0, vuv, srcStats, target.f0, semis), vuv);
-    report('decoder', k, 0.3);
-    const outMel = await time('decoder', () => model.decode(content, target.embedding, f0In, frames));
+    const outMel = await outMelP;
     await yieldToEventLoop();
     report('vocoder', k, 0.45);
     const audio = await time('vocoder', () => griffinLimFromLogMel(outMel, frames, { iterations, length: piece.length }));
@@ -214,7 +227,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     if (wantSimilarity) {
       report('similarity', k, 0.9);
       const om = await time('mel', () => mel.compute(audio));
-      outEmb.push({ e: await time('speakerEncoder', () => model.embed(om.data, om.frames)), w: frames });
+      outEmb.push(launch(time('speakerEncoder', () => model.embed(om.data, om.frames)).then((e) => ({ e, w: frames }))));
     }
     // Overlap-add with an equal-power crossfade (the chunks' phases are unrelated).
     const fadeLen = k > 0 ? Math.min(overlap, chunks[k - 1].end - start) : 0;
@@ -231,8 +244,9 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   }
   throwIfCancelled(signal);
   if (options.matchLoudness ?? true) await time('loudness', () => matchLoudness(out, source));
+  const outputs = await Promise.all(outEmb);
   const sourceEmbedding = srcEmb.length > 0 ? meanEmbedding(srcEmb) : new Float32Array(model.embeddingDim);
-  const outputEmbedding = wantSimilarity ? meanEmbedding(outEmb) : undefined;
+  const outputEmbedding = wantSimilarity ? meanEmbedding(outputs) : undefined;
   const similarity = outputEmbedding
     ? { toTarget: cosine(outputEmbedding, target.embedding), toSource: cosine(outputEmbedding, sourceEmbedding) }
     : { toTarget: NaN, toSource: NaN };
