@@ -247,7 +247,7 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
   if (lv.clippingRatio > GATE.rejectClipping) raise('reject', `The clip is heavily clipped (${(lv.clippingRatio * 100).toFixed(1)}% of samples): lower the input gain and record again.`);
   else if (lv.clippingRatio > GATE.warnClipping) raise('warn', `Some samples are clipped (${(lv.clippingRatio * 100).toFixed(2)}%): lower the input gain.`);
   if (!silent) {
-    if (lv.snrDb < GATE.rejectSnrDb) raise('reject', `The clip is mostly noise (estimated SNR ${lv.snrDb.toFixed(0)} dB): record speech in a quieter place.`);
+    if (lv.snrDb < GATE.rejectSnrDb) raise('reject', `The clip is mostly noise or one steady sound, without the pauses of speech (estimated SNR ${lv.snrDb.toFixed(0)} dB): record speech in a quieter place.`);
     else if (lv.snrDb < GATE.warnSnrDb) raise('warn', `There is a lot of background noise (estimated SNR ${lv.snrDb.toFixed(0)} dB).`);
     if (lv.silenceRatio > GATE.warnSilence) raise('warn', `The clip is mostly silence (${Math.round(lv.silenceRatio * 100)}%): trim it or speak more.`);
   }
