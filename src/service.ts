@@ -69,7 +69,11 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
     }
     return loading;
   };
-  const jobs = new JobRegistry<ConvertResult>({ concurrency: options.concurrency ?? 1 });
+  const jobs = new JobRegistry<ConvertResult>({
+    concurrency: options.concurrency ?? 1,
+    // Results hold audio: count its bytes so long conversions do not pile up in memory.
+    sizeOf: (r) => (r as ConvertResult).audio.channels.reduce((n, ch) => n + ch.byteLength, 0),
+  });
   const sink = options.exportSink ?? returnBytes;
 
   return {

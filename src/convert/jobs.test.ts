@@ -64,4 +64,17 @@ describe('JobRegistry', () => {
     expect(() => reg.status(ok)).toThrow(/not known/);
     expect(() => reg.cancel('job-nope')).toThrow(/not known/);
   });
+
+  it('keeps finished results within a byte budget, newest first', async () => {
+    const reg = new JobRegistry<number>({ sizeOf: (r) => r as number, maxRetainedBytes: 100 });
+    const ids: string[] = [];
+    for (const size of [60, 30, 50]) {
+      const id = reg.start(async () => size);
+      ids.push(id);
+      await reg.wait(id);
+    }
+    expect(() => reg.status(ids[0])).toThrow(/not known/);
+    expect(reg.status(ids[1]).result).toBe(30); // 50 + 30 fit the budget, + 60 does not
+    expect(reg.status(ids[2]).result).toBe(50);
+  });
 });

@@ -23,6 +23,10 @@ export interface JobRegistryOptions {
   maxFinished?: number;
   /** Most jobs waiting in the queue; more fail with BUSY. Default 32. */
   maxQueued?: number;
+  /** Size of a result in bytes (for the retention budget). Default: results count as 0 bytes. */
+  sizeOf?: (result: unknown) => number;
+  /** Most bytes of finished results kept; the oldest are evicted first. Default 512 MiB. */
+  maxRetainedBytes?: number;
 }
 
 interface Job<R> {
@@ -35,6 +39,8 @@ interface Job<R> {
   result?: R;
   error?: ApiError | unknown;
   finishedAt?: number;
+  /** Order of finishing (ties of finishedAt happen within a millisecond). */
+  finishSeq?: number;
   done: Promise<void>;
   resolveDone: () => void;
 }
@@ -48,13 +54,18 @@ export class JobRegistry<R> {
   private readonly keepMs: number;
   private readonly maxFinished: number;
   private readonly maxQueued: number;
+  private readonly sizeOf: (result: unknown) => number;
+  private readonly maxRetainedBytes: number;
   private disposed = false;
+  private finished = 0;
 
   constructor(options: JobRegistryOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.keepMs = options.keepMs ?? 10 * 60_000;
     this.maxFinished = options.maxFinished ?? 16;
     this.maxQueued = options.maxQueued ?? 32;
+    this.sizeOf = options.sizeOf ?? (() => 0);
+    this.maxRetainedBytes = options.maxRetainedBytes ?? 512 * 1024 * 1024;
   }
 
   /**
@@ -88,6 +99,7 @@ export class JobRegistry<R> {
   }
 
   private async execute(job: Job<R>): Promise<void> {
+    this.evict();
     job.state = 'running';
     job.stage = 'starting';
     const ctx: JobContext = {
@@ -109,16 +121,21 @@ export class JobRegistry<R> {
       job.error = cancelled ? new ApiError('CANCELLED', 'The conversion was cancelled.') : err;
     } finally {
       job.finishedAt = Date.now();
+      job.finishSeq = ++this.finished;
       job.resolveDone();
+      this.evict();
     }
   }
 
   private evict(): void {
     const now = Date.now();
     const finished = [...this.jobs.values()].filter((j) => j.finishedAt !== undefined);
-    finished.sort((a, b) => a.finishedAt! - b.finishedAt!);
+    finished.sort((a, b) => b.finishSeq! - a.finishSeq!); // newest first
+    let bytes = 0;
     finished.forEach((j, i) => {
-      if (now - j.finishedAt! > this.keepMs || finished.length - i > this.maxFinished) this.jobs.delete(j.id);
+      bytes += j.result === undefined ? 0 : this.sizeOf(j.result);
+      const keep = now - j.finishedAt! <= this.keepMs && i < this.maxFinished && (i === 0 || bytes <= this.maxRetainedBytes);
+      if (!keep) this.jobs.delete(j.id);
     });
   }
 
@@ -150,6 +167,7 @@ export class JobRegistry<R> {
       job.stage = 'cancelled';
       job.error = new ApiError('CANCELLED', 'The conversion was cancelled.');
       job.finishedAt = Date.now();
+      job.finishSeq = ++this.finished;
       job.resolveDone();
       return true;
     }
