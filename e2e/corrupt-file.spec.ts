@@ -1,7 +1,9 @@
 // A user opens a file that is not audio: the app says so in plain words and what to do, and keeps
 // working: the demo clip loads and shows its waveform afterwards. The layout also holds at 1920x1080
 // in the dark theme.
-import { expect, test } from './fixtures';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, ROOT, test } from './fixtures';
 import { corruptFile, shot } from './helpers';
 
 test('a corrupt file shows an error and the app keeps working', async ({ appPage: page }) => {
@@ -17,6 +19,20 @@ test('a corrupt file shows an error and the app keeps working', async ({ appPage
   await expect(page.getByTestId('source-name')).toHaveText('demo');
   await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
   expect(Number(await page.getByTestId('source-duration').getAttribute('data-seconds'))).toBeCloseTo(6.09, 1);
+
+  // A file dropped on the input panel loads too.
+  const b64 = fs.readFileSync(path.join(ROOT, 'assets', 'demo', 'demo.wav')).toString('base64');
+  // (Runs in the page; the spec's own types have no DOM, hence the casts.)
+  const dataTransfer = await page.evaluateHandle((data) => {
+    const g = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: unknown[], name: string, o: object) => unknown };
+    const dt = new g.DataTransfer();
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    dt.items.add(new g.File([bytes], 'dropped.wav', { type: 'audio/wav' }));
+    return dt;
+  }, b64);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('source-name')).toHaveText('dropped.wav');
+  await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
 
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setViewportSize({ width: 1920, height: 1080 });

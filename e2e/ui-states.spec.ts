@@ -48,6 +48,23 @@ test('demo clip to a downloaded WAV, with a blend and the A/B switch (scripted e
   expect(info.durationSec).toBeGreaterThan(5.9);
   await expect(page.getByTestId('export-done')).toContainText('Downloaded');
   await expect(page.getByTestId('history-item')).toHaveCount(1);
+
+  // A second conversion to one voice; the first stays in the history and can be replayed.
+  await page.getByRole('button', { name: 'Use Kal' }).click();
+  await page.getByRole('button', { name: 'Convert to Kal' }).click();
+  await expect(page.getByTestId('history-item')).toHaveCount(2);
+  await expect(page.getByRole('textbox', { name: 'File name' })).toHaveValue('demo-as-kal');
+  await page.getByRole('button', { name: /^Replay demo as 80% Sally/ }).click();
+  await expect(page.getByTestId('history-item').nth(1)).toHaveAttribute('aria-current', 'true');
+  await expect(page.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'File name' })).toHaveValue('demo-as-sally-angus-blend');
+  await page.keyboard.press('Space');
+  await shot(page, 'ui-06-history');
+
+  // Voice previews play and can be stopped.
+  await page.getByRole('button', { name: 'Preview Angus' }).click();
+  await expect(page.getByRole('button', { name: 'Stop preview of Angus' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Preview Angus' })).toBeVisible({ timeout: 10_000 });
 });
 
 test('a slow conversion can be cancelled and a failed one is explained (scripted engine)', async ({ appPage: page }) => {

@@ -40,6 +40,7 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
   const [active, setActive] = useState<Side>('A');
   const [playing, setPlaying] = useState(false);
   const [time, setTime] = useState(0);
+  const [sourceWindow, setSourceWindow] = useState<[number, number] | null>(null);
   const activeRef = useRef<Side>('A');
   activeRef.current = result ? active : 'A';
 
@@ -85,7 +86,8 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
       );
       let syncing = false;
       offs.push(
-        self.on('scroll', (_s, _e, left) => {
+        self.on('scroll', (start, end, left) => {
+          if (side === 'A') setSourceWindow([start, end]);
           if (syncing || !other) return;
           syncing = true;
           other.setScroll(left);
@@ -99,6 +101,7 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
   }, [a.ws, b.ws]);
 
   useEffect(() => {
+    if (zoom === 0) setSourceWindow(null);
     for (const [ws, ready] of [[a.ws, a.ready], [b.ws, b.ready]] as const) {
       if (ws && ready) {
         try {
@@ -132,13 +135,13 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
 
   const handledPlay = useRef(playRequest);
   useEffect(() => {
-    if (playRequest === handledPlay.current || !b.ws || !b.ready) return;
+    if (playRequest === handledPlay.current || !b.ws || !b.ready || b.loaded !== result?.audio) return;
     handledPlay.current = playRequest;
     activeRef.current = 'B';
     setActive('B');
     b.ws.setTime(0);
     void b.ws.play().catch(() => {});
-  }, [playRequest, b.ws, b.ready]);
+  }, [playRequest, b.ws, b.ready, b.loaded, result]);
 
   useImperativeHandle(ref, () => ({ playPause, toggleAB }), [playPause, toggleAB]);
 
@@ -187,7 +190,7 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
         </label>
       </div>
       <WaveTrack view={a} label="A · Source" active={side === 'A'} testId="wave-source" spectrogram={spectrogram}>
-        {report && <AnomalyTrack report={report} durationSec={durationOf(source)} />}
+        {report && <AnomalyTrack report={report} durationSec={durationOf(source)} window={zoom > 0 ? sourceWindow : null} />}
       </WaveTrack>
       {result ? (
         <>

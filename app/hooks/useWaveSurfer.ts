@@ -23,20 +23,22 @@ export interface WaveView {
   containerRef: React.RefObject<HTMLDivElement | null>;
   spectrogramRef: React.RefObject<HTMLDivElement | null>;
   ws: WaveSurfer | null;
+  /** The audio the current instance shows (identity), so callers can tell a stale instance. */
+  loaded: AudioData | null;
   ready: boolean;
 }
 
 export function useWaveSurfer(options: WaveViewOptions): WaveView {
   const containerRef = useRef<HTMLDivElement | null>(null);
   const spectrogramRef = useRef<HTMLDivElement | null>(null);
-  const [ws, setWs] = useState<WaveSurfer | null>(null);
+  const [current, setCurrent] = useState<{ ws: WaveSurfer; audio: AudioData } | null>(null);
   const [ready, setReady] = useState(false);
   const { audio, height = 96, waveColor, progressColor, spectrogram = false, regions, regionColor } = options;
   const blob = useMemo(() => (audio ? new Blob([encodeWav(audio, 'pcm16') as BlobPart], { type: 'audio/wav' }) : null), [audio]);
 
   useEffect(() => {
     const container = containerRef.current;
-    if (!container || !blob) return;
+    if (!container || !blob || !audio) return;
     const regionsPlugin = RegionsPlugin.create();
     const plugins = [regionsPlugin] as NonNullable<Parameters<typeof WaveSurfer.create>[0]['plugins']>;
     if (spectrogram && spectrogramRef.current) {
@@ -78,16 +80,16 @@ export function useWaveSurfer(options: WaveViewOptions): WaveView {
     });
     instance.on('ready', () => live && setReady(true));
     void instance.loadBlob(blob).catch(() => {});
-    setWs(instance);
+    setCurrent({ ws: instance, audio });
     return () => {
       live = false;
       setReady(false);
-      setWs(null);
+      setCurrent(null);
       instance.destroy();
     };
     // Colours and regions are applied at creation; a new analysis arrives with new audio.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [blob, spectrogram, height, regions]);
 
-  return { containerRef, spectrogramRef, ws, ready };
+  return { containerRef, spectrogramRef, ws: current?.ws ?? null, loaded: current?.audio ?? null, ready };
 }
