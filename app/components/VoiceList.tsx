@@ -102,10 +102,9 @@ export function VoiceList({ api, voices, mix, onUse, onAddToBlend, onChanged, on
                   <>
                     <button type="button" className="voice-pick" onClick={() => onUse(v.id)} aria-label={`Use ${v.name}`} aria-pressed={single === v.id}>
                       <span className={`dot ${v.kind}`} aria-hidden="true" />
-                      <span className="voice-name">{v.name}</span>
+                      <span className="voice-name">{v.name}</span>{' '}
                       <span className="muted small">
-                        {v.gender && v.gender !== 'unknown' ? v.gender : ''}
-                        {v.meanF0Hz ? ` · ${Math.round(v.meanF0Hz)} Hz` : ''}
+                        {[v.gender && v.gender !== 'unknown' ? v.gender : '', v.meanF0Hz ? `${Math.round(v.meanF0Hz)} Hz` : ''].filter(Boolean).join(' · ')}
                       </span>
                     </button>
                     <span className="voice-actions">
@@ -119,11 +118,11 @@ export function VoiceList({ api, voices, mix, onUse, onAddToBlend, onChanged, on
                       </button>
                       {v.kind === 'enrolled' && (
                         <>
-                          <button type="button" className="icon" onClick={() => setRenaming({ id: v.id, name: v.name })} aria-label={`Rename ${v.name}`} title="Rename">
-                            ✎
+                          <button type="button" className="link small" onClick={() => setRenaming({ id: v.id, name: v.name })} aria-label={`Rename ${v.name}`}>
+                            Rename
                           </button>
-                          <button type="button" className="icon" onClick={() => setConfirming(v.id)} aria-label={`Delete ${v.name}`} title="Delete">
-                            🗑
+                          <button type="button" className="link small danger-text" onClick={() => setConfirming(v.id)} aria-label={`Delete ${v.name}`}>
+                            Delete
                           </button>
                         </>
                       )}

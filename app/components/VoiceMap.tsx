@@ -1,5 +1,6 @@
 // A 2-D map of the speaker embeddings (VoiceInfo.map): every voice as a dot, the current target
 // highlighted and the blend's position as a diamond, so blends can be designed by eye.
+import { useState } from 'react';
 import type { MixEntry, VoiceInfo } from '../../src/api/types';
 import { blendPosition } from '../lib/blend';
 
@@ -9,10 +10,11 @@ interface Props {
   onUse: (id: string) => void;
 }
 
-const SIZE = 260;
-const PAD = 28;
+const SIZE = 300;
+const PAD = 16;
 
 export function VoiceMap({ voices, mix, onUse }: Props) {
+  const [hover, setHover] = useState<string | null>(null);
   if (voices.length === 0) return null;
   const xs = voices.map((v) => v.map[0]);
   const ys = voices.map((v) => v.map[1]);
@@ -39,6 +41,10 @@ export function VoiceMap({ voices, mix, onUse }: Props) {
             aria-label={`${v.name} on the map`}
             className={`map-voice ${v.kind}${inMix.has(v.id) ? ' selected' : ''}`}
             onClick={() => onUse(v.id)}
+            onMouseEnter={() => setHover(v.id)}
+            onMouseLeave={() => setHover(null)}
+            onFocus={() => setHover(v.id)}
+            onBlur={() => setHover(null)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' || e.key === ' ') {
                 e.preventDefault();
@@ -46,10 +52,18 @@ export function VoiceMap({ voices, mix, onUse }: Props) {
               }
             }}
           >
+            <title>{`${v.name} (${v.kind === 'builtin' ? 'built-in' : 'yours'})`}</title>
             <circle cx={px(v.map[0])} cy={py(v.map[1])} r={inMix.has(v.id) ? 7 : 5} />
-            <text x={px(v.map[0]) + 9} y={py(v.map[1]) + 4}>
-              {v.name}
-            </text>
+            {(inMix.has(v.id) || v.kind === 'enrolled' || hover === v.id || voices.length <= 8) && (
+              <text
+                className="map-label"
+                x={px(v.map[0]) + (px(v.map[0]) > SIZE * 0.6 ? -9 : 9)}
+                y={py(v.map[1]) + 4}
+                textAnchor={px(v.map[0]) > SIZE * 0.6 ? 'end' : 'start'}
+              >
+                {v.name}
+              </text>
+            )}
           </g>
         ))}
         {blend && (
@@ -61,7 +75,10 @@ export function VoiceMap({ voices, mix, onUse }: Props) {
           </g>
         )}
       </svg>
-      <figcaption className="muted small">Voice map: nearby dots sound alike. ● built-in ● yours ◆ blend</figcaption>
+      <figcaption className="muted small">
+        Voice map: nearby dots sound alike (hover a dot for its name; click to use it). <span className="key-builtin">●</span> built-in{' '}
+        <span className="key-enrolled">●</span> yours <span className="key-blend">◆</span> blend
+      </figcaption>
     </figure>
   );
 }
