@@ -34,10 +34,18 @@ test('a corrupt file shows an error and the app keeps working', async ({ appPage
   await expect(page.getByTestId('source-name')).toHaveText('dropped.wav');
   await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
 
+  // The dark theme follows the system, and the layout uses a 1920x1080 screen.
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setViewportSize({ width: 1920, height: 1080 });
+  await expect(page.getByRole('heading', { name: '4 Compare' })).toBeInViewport();
+  await shot(page, 'layout-1920-dark');
+
+  // The optional spectrogram under the waveform.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('checkbox', { name: 'Spectrogram' }).check();
   await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
-  await page.waitForTimeout(500);
-  await shot(page, 'layout-1920-dark-spectrogram');
+  await expect(page.getByLabel('A · Source spectrogram').locator('canvas').first()).toBeVisible();
+  await page.waitForTimeout(300);
+  await shot(page, 'compare-spectrogram');
 });

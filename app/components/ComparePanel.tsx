@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import type WaveSurfer from 'wavesurfer.js';
 import type { AnalysisReport, AudioData, ConvertResult } from '../../src/api/types';
+import { useColorScheme } from '../hooks/useColorScheme';
 import { useWaveSurfer } from '../hooks/useWaveSurfer';
 import { formatClock } from '../lib/format';
 import { durationOf } from '../lib/wav';
@@ -41,6 +42,8 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
   const [playing, setPlaying] = useState(false);
   const [time, setTime] = useState(0);
   const [sourceWindow, setSourceWindow] = useState<[number, number] | null>(null);
+  // Re-render (and so re-read the colour variables) when the system theme changes.
+  useColorScheme();
   const activeRef = useRef<Side>('A');
   activeRef.current = result ? active : 'A';
 

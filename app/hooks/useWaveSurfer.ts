@@ -91,5 +91,10 @@ export function useWaveSurfer(options: WaveViewOptions): WaveView {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [blob, spectrogram, height, regions]);
 
+  // Recolour in place when the theme changes.
+  useEffect(() => {
+    current?.ws.setOptions({ waveColor, progressColor, cursorColor: progressColor });
+  }, [current, waveColor, progressColor]);
+
   return { containerRef, spectrogramRef, ws: current?.ws ?? null, loaded: current?.audio ?? null, ready };
 }
