@@ -12,7 +12,8 @@ describe('export file names', () => {
     expect(safeStem('Café Ünïcode?.mp3')).toBe('cafe-unicode');
     expect(safeStem('CON.wav')).toBe('clip');
     expect(safeStem('...')).toBe('clip');
-    expect(safeStem('a'.repeat(100))).toHaveLength(40);
+    expect(safeStem('a'.repeat(100))).toHaveLength(36);
+    expect(suggestExportName('s'.repeat(200), 'v'.repeat(200)).length).toBeLessThanOrEqual(80);
     expect(suggestExportName('', '')).toBe('clip-as-voice');
   });
 

@@ -3,6 +3,8 @@
 import type { ExportFormat } from '../../src/api/types';
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+/** Longest stem per part, so "<source>-as-<voice>" stays within the API's 80-character name limit. */
+const MAX_STEM = 36;
 
 /** Strips the extension and anything a file system or a download would refuse. */
 export function safeStem(name: string, fallback = 'clip'): string {
@@ -16,7 +18,7 @@ export function safeStem(name: string, fallback = 'clip'): string {
     .replace(/[.-]{2,}/g, '-')
     .replace(/^[.-]+|[.-]+$/g, '')
     .toLowerCase()
-    .slice(0, 40)
+    .slice(0, MAX_STEM)
     .replace(/[.-]+$/g, '');
   if (!cleaned || RESERVED.test(cleaned)) return fallback;
   return cleaned;
