@@ -255,7 +255,10 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
   if (an && !silent && lv.durationSec >= GATE.minSeconds) {
     const smooth = movingAverage(an.scores, GATE.smoothFrames);
     // Frames quieter than the silence floor are not judged (their level is reported as silence).
-    const floor = Math.max(...an.meanLogMel) - 6; // ~ -52 dB below the loudest frame in ln-mel units
+    // A loop, not Math.max(...array): spreading 130k+ frames (~35 min of audio) overflows the call stack.
+    let loudest = -Infinity;
+    for (let t = 0; t < an.meanLogMel.length; t++) loudest = Math.max(loudest, an.meanLogMel[t]);
+    const floor = loudest - 6; // ~ -52 dB below the loudest frame in ln-mel units
     let live = 0;
     let over = 0;
     let runStart = -1;
