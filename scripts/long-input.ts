@@ -1,0 +1,134 @@
+// Long-input figure for the README's reliability section (issue 5): builds a long speech file by
+// concatenating the shared CC0 cathy clips (default 60 minutes; written to a temp folder, never
+// committed), then takes it the way the app does: decode the file, startConversion through the API
+// handler table, poll getJob until done, encode the result as a 16-bit WAV. It samples the process
+// RSS every 200 ms and prints one JSON object: input length, wall time per step, real-time factor,
+// peak RSS and RSS at progress points (flat memory = RSS does not grow with progress beyond the
+// input and output buffers themselves).
+//
+//   npx tsx scripts/long-input.ts [--minutes 60] [--format wav|flac] [--iterations N] [--keep]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHandlerTable, type Envelope } from '../src/api/handlers.js';
+import type { JobStatus } from '../src/api/types.js';
+import { decodeAudioFile } from '../src/audio/decode.js';
+import { encodeFlac } from '../src/audio/flac-encode.js';
+import { encodeWav } from '../src/audio/wav-encode.js';
+import { createVoiceService } from '../src/service.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const minutes = Number(flag('minutes', '60'));
+const format = flag('format', 'wav');
+const iterations = args.includes('--iterations') ? Number(flag('iterations', '8')) : undefined;
+const cathyDir = path.resolve(root, '..', 'shared', 'data', 'cathy', 'audio');
+const mb = (b: number): number => Math.round(b / 1048576);
+
+async function main(): Promise<void> {
+  const ctx = { transport: 'direct' as const };
+  const ok = <T>(e: Envelope<T>): T => {
+    if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+    return e.result;
+  };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vs-long-'));
+  // Build the input: cathy clips back to back (16 kHz mono), cycled if the corpus is shorter.
+  const n = Math.round(minutes * 60 * 16000);
+  const pcm = new Float32Array(n);
+  const files = fs.readdirSync(cathyDir).filter((f) => f.endsWith('.flac')).sort();
+  for (let o = 0, i = 0; o < n; i++) {
+    const d = await decodeAudioFile(path.join(cathyDir, files[i % files.length]));
+    const ch = d.channels[0];
+    const k = Math.min(ch.length, n - o);
+    pcm.set(ch.subarray(0, k), o);
+    o += k;
+  }
+  const inputFile = path.join(tmp, `long-${minutes}min.${format}`);
+  const bytes = format === 'flac' ? encodeFlac({ sampleRate: 16000, channels: [pcm] }) : encodeWav({ sampleRate: 16000, channels: [pcm] }, { format: 'int16' });
+  fs.writeFileSync(inputFile, bytes);
+  const fileBytes = bytes.byteLength;
+
+  // Measure from here: a fresh GC'd baseline, then sample RSS.
+  global.gc?.();
+  const baselineRss = process.memoryUsage().rss;
+  let peakRss = baselineRss;
+  let progress = 0;
+  const atProgress: Record<string, number> = {};
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    const key = `${Math.min(100, Math.floor(progress * 10) * 10)}%`;
+    atProgress[key] = Math.max(atProgress[key] ?? 0, mb(rss));
+  }, 200);
+
+  const service = createVoiceService({ root, userDataDir: path.join(tmp, 'user') });
+  const api = createHandlerTable(service);
+  const voices = ok(await api.listVoices(undefined, ctx));
+  const voice = voices.find((v) => v.gender === 'male') ?? voices[0];
+
+  const t0 = performance.now();
+  const decoded = await decodeAudioFile(inputFile);
+  const decodeMs = performance.now() - t0;
+  const rssAfterDecode = process.memoryUsage().rss;
+
+  const t1 = performance.now();
+  const req = { source: { sampleRate: decoded.sampleRate, channels: decoded.channels }, target: { mix: [{ voiceId: voice.id, weight: 1 }] }, ...(iterations ? { vocoderIterations: iterations } : {}) };
+  const { jobId } = ok(await api.startConversion(req, ctx));
+  let status: JobStatus;
+  for (;;) {
+    status = ok(await api.getJob({ jobId }, ctx));
+    progress = status.progress;
+    if (status.state !== 'queued' && status.state !== 'running') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const convertMs = performance.now() - t1;
+  if (status.state !== 'done') throw new Error(`job ended ${status.state}: ${status.error?.message}`);
+  const out = status.result!.audio;
+
+  const t2 = performance.now();
+  const wav = encodeWav({ sampleRate: out.sampleRate, channels: out.channels }, { format: 'int16' });
+  const encodeMs = performance.now() - t2;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+  const seconds = n / 16000;
+  const report = {
+    inputMinutes: minutes,
+    inputFormat: format,
+    inputFileMB: mb(fileBytes),
+    outputSeconds: out.channels[0].length / out.sampleRate,
+    outputWavMB: mb(wav.byteLength),
+    voiceId: voice.id,
+    chunks: Math.ceil(seconds / 9.5),
+    decodeMs: Math.round(decodeMs),
+    convertMs: Math.round(convertMs),
+    encodeMs: Math.round(encodeMs),
+    wallMs: Math.round(decodeMs + convertMs + encodeMs),
+    rtf: Math.round(((decodeMs + convertMs + encodeMs) / 1000 / seconds) * 10000) / 10000,
+    engineRtf: status.result!.rtf,
+    similarityToTarget: status.result!.similarity.toTarget,
+    baselineRssMB: mb(baselineRss),
+    rssAfterDecodeMB: mb(rssAfterDecode),
+    peakRssMB: mb(peakRss),
+    maxRssMBfromOS: Math.round(process.resourceUsage().maxRSS / 1024),
+    /** Audio buffers that must exist: the decoded input and the converted output (float32). */
+    audioBuffersMB: mb(n * 4 * 2),
+    rssMBByProgress: atProgress,
+    node: process.version,
+    cpus: os.cpus().length,
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  await service.dispose();
+  if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(JSON.stringify(report));
+}
+
+main().catch((err: unknown) => {
+  console.error(`long-input failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
