@@ -68,6 +68,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const token = options.token ?? randomBytes(32).toString('hex');
   const maxBody = options.maxBodyBytes ?? 512 * 1024 * 1024;
   const staticRoot = path.resolve(options.staticDir);
+  let realStaticRoot = staticRoot;
+  try {
+    realStaticRoot = fs.realpathSync(staticRoot);
+  } catch {
+    // a missing folder serves nothing (every file answers 404)
+  }
   let origin = '';
   let hostHeader = '';
   let localhostHeader = '';
@@ -123,11 +129,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = path.resolve(staticRoot, rel);
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      return sendText(res, 400, 'Malformed path.');
+    }
+    let file = path.resolve(staticRoot, rel);
     if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return sendText(res, 404, 'Not found.');
     let stat: fs.Stats;
     try {
+      // Follow symlinks before the containment check, so a link cannot lead out of the folder.
+      file = fs.realpathSync(file);
+      if (!file.startsWith(realStaticRoot + path.sep)) return sendText(res, 404, 'Not found.');
       stat = fs.statSync(file);
     } catch {
       return sendText(res, 404, 'Not found.');
