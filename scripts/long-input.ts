@@ -6,7 +6,7 @@
 // peak RSS and RSS at progress points (flat memory = RSS does not grow with progress beyond the
 // input and output buffers themselves).
 //
-//   npx tsx scripts/long-input.ts [--minutes 60] [--format wav|flac] [--iterations N] [--keep]
+//   node --expose-gc --import tsx scripts/long-input.ts [--minutes 60] [--format wav|flac] [--iterations N] [--keep]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,21 +37,10 @@ async function main(): Promise<void> {
     return e.result;
   };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vs-long-'));
-  // Build the input: cathy clips back to back (16 kHz mono), cycled if the corpus is shorter.
   const n = Math.round(minutes * 60 * 16000);
-  const pcm = new Float32Array(n);
-  const files = fs.readdirSync(cathyDir).filter((f) => f.endsWith('.flac')).sort();
-  for (let o = 0, i = 0; o < n; i++) {
-    const d = await decodeAudioFile(path.join(cathyDir, files[i % files.length]));
-    const ch = d.channels[0];
-    const k = Math.min(ch.length, n - o);
-    pcm.set(ch.subarray(0, k), o);
-    o += k;
-  }
   const inputFile = path.join(tmp, `long-${minutes}min.${format}`);
-  const bytes = format === 'flac' ? encodeFlac({ sampleRate: 16000, channels: [pcm] }) : encodeWav({ sampleRate: 16000, channels: [pcm] }, { format: 'int16' });
-  fs.writeFileSync(inputFile, bytes);
-  const fileBytes = bytes.byteLength;
+  const fileBytes = await buildInput(inputFile, n);
+
 
   // Measure from here: a fresh GC'd baseline, then sample RSS.
   global.gc?.();
@@ -59,11 +48,18 @@ async function main(): Promise<void> {
   let peakRss = baselineRss;
   let progress = 0;
   const atProgress: Record<string, number> = {};
+  const liveAtProgress: Record<string, number> = {};
   const sampler = setInterval(() => {
     const rss = process.memoryUsage().rss;
     peakRss = Math.max(peakRss, rss);
     const key = `${Math.min(100, Math.floor(progress * 10) * 10)}%`;
     atProgress[key] = Math.max(atProgress[key] ?? 0, mb(rss));
+    if (liveAtProgress[key] === undefined && global.gc) {
+      // Live JavaScript memory (heap objects + typed arrays) after a full collection, once per 10%.
+      global.gc();
+      const m = process.memoryUsage();
+      liveAtProgress[key] = mb(m.heapUsed + m.arrayBuffers);
+    }
   }, 200);
 
   const service = createVoiceService({ root, userDataDir: path.join(tmp, 'user') });
@@ -119,6 +115,8 @@ async function main(): Promise<void> {
     /** Audio buffers that must exist: the decoded input and the converted output (float32). */
     audioBuffersMB: mb(n * 4 * 2),
     rssMBByProgress: atProgress,
+    /** heapUsed + arrayBuffers after gc (run with node --expose-gc): what the process really holds. */
+    liveMBByProgress: liveAtProgress,
     node: process.version,
     cpus: os.cpus().length,
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
@@ -126,6 +124,22 @@ async function main(): Promise<void> {
   await service.dispose();
   if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
   console.log(JSON.stringify(report));
+}
+
+/** Writes cathy clips back to back (16 kHz mono, cycled if the corpus is shorter) as one file. */
+async function buildInput(file: string, n: number): Promise<number> {
+  const pcm = new Float32Array(n);
+  const files = fs.readdirSync(cathyDir).filter((f) => f.endsWith('.flac')).sort();
+  for (let o = 0, i = 0; o < n; i++) {
+    const d = await decodeAudioFile(path.join(cathyDir, files[i % files.length]));
+    const ch = d.channels[0];
+    const k = Math.min(ch.length, n - o);
+    pcm.set(ch.subarray(0, k), o);
+    o += k;
+  }
+  const bytes = format === 'flac' ? encodeFlac({ sampleRate: 16000, channels: [pcm] }) : encodeWav({ sampleRate: 16000, channels: [pcm] }, { format: 'int16' });
+  fs.writeFileSync(file, bytes);
+  return bytes.byteLength;
 }
 
 main().catch((err: unknown) => {
