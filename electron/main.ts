@@ -12,6 +12,7 @@ import {
   APP_ORIGIN,
   APP_SCHEME,
   CONTENT_SECURITY_POLICY,
+  isAppUrl,
   isTrustedSender,
   lockDownContents,
   secureWebPreferences,
@@ -100,7 +101,8 @@ app.on('web-contents-created', (_event, contents) => lockDownContents(contents, 
 app.whenReady().then(() => {
   // Deny every permission except the microphone for our own origin.
   session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
-    const own = details.requestingUrl ? details.requestingUrl.startsWith(APP_ORIGIN) : false;
+    // isAppUrl, not startsWith(APP_ORIGIN): that prefix also matches app://voiceshift.evil/.
+    const own = details.requestingUrl ? isAppUrl(details.requestingUrl) : false;
     callback(own && permission === 'media');
   });
   serveRenderer();
