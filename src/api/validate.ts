@@ -145,7 +145,8 @@ function convertRequest(args: unknown): ConvertRequest {
   if (!Array.isArray(target.mix) || target.mix.length === 0) throw invalid('Pick at least one target voice.');
   if (target.mix.length > LIMITS.maxMixEntries) throw invalid(`A blend may hold at most ${LIMITS.maxMixEntries} voices.`);
   const seen = new Set<string>();
-  const mix = target.mix.map((entry, i) => {
+  // Array.from, not map: map skips the holes of a sparse list (IPC's structured clone keeps them).
+  const mix = Array.from(target.mix as unknown[], (entry, i) => {
     const e = object(entry, `target.mix[${i}]`);
     onlyKeys(e, ['voiceId', 'weight'], `target.mix[${i}]`);
     const voiceId = id(e.voiceId, `target.mix[${i}].voiceId`);
