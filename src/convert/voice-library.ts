@@ -99,7 +99,8 @@ async function readText(file: string): Promise<string | null> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // ENOTDIR: the user data path is not a folder, so there is no library to read (built-ins still work).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw new ApiError('IO_ERROR', `Could not read the voice library (${(err as Error).message}).`);
   }
 }
