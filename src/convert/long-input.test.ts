@@ -123,6 +123,63 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`long input through the real pipeli
   });
 });
 
+describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`cancelling a long job through the API at random moments${NO_MODELS}`, () => {
+  const ctx = { transport: 'direct' as const };
+  const ok = <T>(e: Envelope<T>): T => {
+    if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
+    return e.result;
+  };
+  const dir = tempDir('vs-cancel-');
+  let service: VoiceService;
+  afterAll(() => service?.dispose());
+
+  it('cancelJob at seeded random times: cancelled within one chunk, no result, the next job runs', async () => {
+    service = createVoiceService({ root: REPO_ROOT, modelsDir: MODELS_DIR, userDataDir: dir });
+    const api = createHandlerTable(service);
+    const voiceId = ok(await api.listVoices(undefined, ctx))[0].id;
+    const source = await cathySeconds(90, 50);
+    // mulberry32, seed 5: delays between 0 and 2.5 s (the whole job takes ~4-6 s here).
+    let a = 5;
+    const rnd = (): number => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const latencies: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const delay = Math.round(rnd() * 2500);
+      const { jobId } = ok(await api.startConversion({ source, target: { mix: [{ voiceId, weight: 1 }] } }, ctx));
+      await new Promise((r) => setTimeout(r, delay));
+      const before = ok(await api.getJob({ jobId }, ctx));
+      const t0 = performance.now();
+      expect(ok(await api.cancelJob({ jobId }, ctx)).cancelled).toBe(true);
+      let s: JobStatus;
+      for (;;) {
+        s = ok(await api.getJob({ jobId }, ctx));
+        if (s.state !== 'running' && s.state !== 'queued') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      expect(s.state).toBe('cancelled');
+      expect(s.result).toBeUndefined();
+      expect(s.error?.code).toBe('CANCELLED');
+      // One chunk is ~10 s of audio: at RTF < 0.1 that is under a second; allow for a busy machine.
+      expect(ms).toBeLessThan(3000);
+      console.log(`[long-input] API cancel after ${delay} ms at ${Math.round(before.progress * 100)}% (${before.stage}): cancelled in ${ms.toFixed(0)} ms`);
+    }
+    const short = await cathySeconds(2);
+    const { jobId } = ok(await api.startConversion({ source: short, target: { mix: [{ voiceId, weight: 1 }] }, vocoderIterations: 2 }, ctx));
+    let s: JobStatus;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      s = ok(await api.getJob({ jobId }, ctx));
+    } while (s.state === 'running' || s.state === 'queued');
+    expect(s.state).toBe('done');
+  });
+});
+
 describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`degenerate input through the API${NO_MODELS}`, () => {
   let service: VoiceService;
   let api: HandlerTable;
