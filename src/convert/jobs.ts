@@ -162,6 +162,8 @@ export class JobRegistry<R> {
     const job = this.jobs.get(id);
     if (!job) throw new ApiError('NOT_FOUND', 'That conversion is not known (it may have finished long ago).');
     if (job.state === 'queued') {
+      // Leave the queue now, so a cancelled job no longer counts toward maxQueued.
+      this.queue.splice(this.queue.indexOf(job), 1);
       job.controller.abort();
       job.state = 'cancelled';
       job.stage = 'cancelled';
