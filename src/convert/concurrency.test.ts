@@ -11,6 +11,7 @@ import { createHandlerTable, type Envelope, type HandlerTable } from '../api/han
 import type { AnalysisReport, AudioData, ConvertRequest, JobStatus, VoiceInfo } from '../api/types.js';
 import { resample } from '../audio/resample.js';
 import { createVoiceService, type VoiceService } from '../service.js';
+import { JobRegistry } from './jobs.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from './test-support.js';
 
 const ctx = { transport: 'direct' as const };
@@ -18,6 +19,47 @@ const ok = <T>(e: Envelope<T>): T => {
   if (!e.ok) throw new Error(`${e.error.code}: ${e.error.message}`);
   return e.result;
 };
+
+describe('the job queue', () => {
+  it('cancelled queued jobs free their places at once (regression: they counted toward maxQueued until the running job ended)', async () => {
+    const reg = new JobRegistry<number>({ maxQueued: 4 });
+    let release!: () => void;
+    const first = reg.start(() => new Promise<number>((r) => (release = () => r(1))));
+    await new Promise((r) => setImmediate(r));
+    const queued = [1, 2, 3, 4].map(() => reg.start(async () => 2));
+    expect(() => reg.start(async () => 3)).toThrow(/Too many conversions/);
+    for (const id of queued) expect(reg.cancel(id)).toBe(true);
+    const next = reg.start(async () => 3);
+    expect(reg.status(next).state).toBe('queued');
+    release();
+    await reg.wait(first);
+    await reg.wait(next);
+    expect(reg.status(next)).toMatchObject({ state: 'done', result: 3 });
+    for (const id of queued) expect(reg.status(id).state).toBe('cancelled');
+  });
+
+  it('runs at most `concurrency` jobs at once under a burst of 50, each exactly once', async () => {
+    const reg = new JobRegistry<number>({ concurrency: 3, maxQueued: 64, maxFinished: 64 });
+    let running = 0;
+    let peak = 0;
+    const runs = new Map<number, number>();
+    const ids = Array.from({ length: 50 }, (_, k) =>
+      reg.start(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        runs.set(k, (runs.get(k) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1 + (k % 4)));
+        running--;
+        return k;
+      }),
+    );
+    for (const id of ids) await reg.wait(id);
+    expect(peak).toBe(3);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    expect(runs.size).toBe(50);
+    ids.forEach((id, k) => expect(reg.status(id)).toMatchObject({ state: 'done', result: k }));
+  });
+});
 
 describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`concurrent calls through the API${NO_MODELS}`, () => {
   const dirs: string[] = [];
