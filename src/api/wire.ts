@@ -51,6 +51,9 @@ export function decodeMessage(bytes: Uint8Array): unknown {
   if (8 + jsonLength > bytes.byteLength) throw new Error('Malformed message: truncated header.');
   const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + jsonLength));
   const blobStart = pad8(8 + jsonLength);
+  // encodeMessage never shares blob bytes between references: more referenced bytes than the blob
+  // area holds means overlapping references, which would multiply a small body into huge copies.
+  let referenced = 0;
   return JSON.parse(text, (_key, v: unknown) => {
     if (v !== null && typeof v === 'object' && '$bin' in (v as object)) {
       const ref = v as BinRef;
@@ -59,6 +62,8 @@ export function decodeMessage(bytes: Uint8Array): unknown {
       }
       const start = blobStart + ref.o;
       if (start + ref.n > bytes.byteLength) throw new Error('Malformed message: blob out of range.');
+      referenced += ref.n;
+      if (referenced > bytes.byteLength - blobStart) throw new Error('Malformed message: blob references overlap.');
       const copy = bytes.slice(start, start + ref.n);
       if (ref.$bin === 'u8') return copy;
       if (ref.$bin === 'f32' && ref.n % 4 === 0) return new Float32Array(copy.buffer, 0, ref.n / 4);
