@@ -279,6 +279,25 @@ describe('web mode: request bodies', () => {
     }
   });
 
+  it('refuses blob references that overlap (a small body must not decode into gigabytes of copies)', async () => {
+    // One 512 KiB blob referenced 400 times would decode to 200 MiB; 2,000 times to 1 GiB.
+    const msg = Buffer.from(encodeMessage({ a: new Uint8Array(512 * 1024) }));
+    const jsonLength = msg.readUInt32LE(4);
+    const refs = Array.from({ length: 400 }, () => ({ $bin: 'u8', o: 0, n: 512 * 1024 }));
+    const json = Buffer.from(JSON.stringify({ a: refs }));
+    const head = (8 + json.length + 7) & ~7;
+    const body = Buffer.alloc(head + 512 * 1024);
+    body.writeUInt32LE(msg.readUInt32LE(0), 0);
+    body.writeUInt32LE(json.length, 4);
+    json.copy(body, 8);
+    msg.copy(body, head, (8 + jsonLength + 7) & ~7);
+    const before = process.memoryUsage().arrayBuffers;
+    const r = await raw({ method: 'POST', path: '/api/analyze', headers: auth(), body });
+    expect(r.status).toBe(400);
+    expect(r.body.toString()).toMatch(/overlap/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('turns wrong argument types into an INVALID_ARGUMENT envelope, not a transport error', async () => {
     const r = await raw({ method: 'POST', path: '/api/getJob', headers: auth(), body: Buffer.from(encodeMessage({ jobId: { toString: 1 } })) });
     expect(r.status).toBe(200);
