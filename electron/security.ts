@@ -34,6 +34,22 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
+/**
+ * Origins the app may open in the system browser. The renderer has no external links today, so the
+ * list is empty: a compromised renderer cannot send the user to an arbitrary page.
+ */
+export const EXTERNAL_ORIGINS: readonly string[] = [];
+
+/** True when `url` is an https URL on one of `origins` (exact origin match). */
+export function isExternalAllowed(url: string, origins: readonly string[] = EXTERNAL_ORIGINS): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && origins.includes(u.origin);
+  } catch {
+    return false;
+  }
+}
+
 /** Blocks navigation away from the app, new windows and webviews for one WebContents. */
 export function lockDownContents(contents: WebContents, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event, url) => {
@@ -44,8 +60,8 @@ export function lockDownContents(contents: WebContents, openExternal: (url: stri
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to the project's docs open in the system browser; nothing opens inside the app.
-    if (/^https:\/\//.test(url)) openExternal(url);
+    // Only allow-listed https pages open, in the system browser; nothing opens inside the app.
+    if (isExternalAllowed(url)) openExternal(url);
     return { action: 'deny' };
   });
 }
