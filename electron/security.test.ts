@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CALL_NAMES } from '../src/api/types.js';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAppUrl, isTrustedSender, lockDownContents, secureWebPreferences } from './security.js';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, EXTERNAL_ORIGINS, isAppUrl, isExternalAllowed, isTrustedSender, lockDownContents, secureWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -103,14 +103,23 @@ describe('lockDownContents', () => {
     expect(fire(c, 'will-attach-webview')).toBe(true);
   });
 
-  it('denies every new window; only https links go to the system browser', () => {
+  it('denies every new window and opens nothing outside: the external allow-list is empty', () => {
     const c = new FakeContents();
     const opened: string[] = [];
     lockDownContents(c as never, (u) => opened.push(u));
-    for (const url of ['https://example.org/docs', 'http://example.org/', 'file:///etc/passwd', 'javascript:alert(1)', `${APP_ORIGIN}/index.html`, 'smb://host/share', 'vscode://x']) {
+    for (const url of ['https://example.org/docs', 'https://evil.example/phish', 'http://example.org/', 'file:///etc/passwd', 'javascript:alert(1)', `${APP_ORIGIN}/index.html`, 'smb://host/share', 'vscode://x']) {
       expect(c.windowOpen!({ url })).toEqual({ action: 'deny' });
     }
-    expect(opened).toEqual(['https://example.org/docs']);
+    expect(EXTERNAL_ORIGINS).toEqual([]);
+    expect(opened).toEqual([]);
+  });
+
+  it('an allow-list admits exact https origins only', () => {
+    const list = ['https://docs.example.org'];
+    expect(isExternalAllowed('https://docs.example.org/guide', list)).toBe(true);
+    for (const url of ['http://docs.example.org/', 'https://docs.example.org.evil/', 'https://evil.example/?https://docs.example.org', 'https://user@evil.example/', 'not a url']) {
+      expect(isExternalAllowed(url, list), url).toBe(false);
+    }
   });
 });
 
