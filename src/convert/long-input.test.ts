@@ -216,6 +216,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`degenerate input through the API${
     const enroll = await api.enrollVoice({ name: 'Tiny', audio: tiny }, ctx);
     expect(enroll).toMatchObject({ ok: false, error: { code: 'BAD_AUDIO', message: expect.stringMatching(/too short/) } });
     const job = await convertJob(tiny);
+    console.log(`[long-input] 0.1 s clip: analyze ${report.verdict} (${report.reasons[0]}); enroll ${enroll.ok ? 'ok' : enroll.error.code}; convert ${job.state} ${job.result?.anomaly.verdict ?? job.error?.code}`);
     if (job.state === 'done') {
       expect(job.result!.audio.channels[0]).toHaveLength(1600);
       expect(job.result!.anomaly.verdict).toBe('reject');
@@ -238,6 +239,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`degenerate input through the API${
     const enroll = await api.enrollVoice({ name: 'Silence', audio: silence }, ctx);
     expect(enroll).toMatchObject({ ok: false, error: { code: 'BAD_AUDIO', message: expect.stringMatching(/silent/) } });
     const job = await convertJob(silence);
+    console.log(`[long-input] 5 s of silence: analyze ${report.verdict} (${report.reasons[0]}); enroll ${enroll.ok ? 'ok' : enroll.error.code}; convert ${job.state} ${job.result?.anomaly.verdict ?? job.error?.code}`);
     if (job.state === 'done') {
       const out = job.result!.audio.channels[0];
       expect(out).toHaveLength(16000 * 5);
