@@ -35,7 +35,8 @@ interface Job<R> {
   progress: number;
   stage: string;
   controller: AbortController;
-  run: (ctx: JobContext) => Promise<R>;
+  /** The work; dropped once the job starts or is cancelled, so its closure (the source audio) is freed. */
+  run: ((ctx: JobContext) => Promise<R>) | null;
   result?: R;
   error?: ApiError | unknown;
   finishedAt?: number;
@@ -110,7 +111,9 @@ export class JobRegistry<R> {
       },
     };
     try {
-      job.result = await job.run(ctx);
+      const run = job.run!;
+      job.run = null;
+      job.result = await run(ctx);
       job.state = 'done';
       job.progress = 1;
       job.stage = 'done';
@@ -164,6 +167,7 @@ export class JobRegistry<R> {
     if (job.state === 'queued') {
       // Leave the queue now, so a cancelled job no longer counts toward maxQueued.
       this.queue.splice(this.queue.indexOf(job), 1);
+      job.run = null;
       job.controller.abort();
       job.state = 'cancelled';
       job.stage = 'cancelled';
