@@ -38,6 +38,34 @@ describe('the job queue', () => {
     for (const id of queued) expect(reg.status(id).state).toBe('cancelled');
   });
 
+  it('a finished or cancelled job no longer holds its input (regression: the closure kept the source audio alive while the job was kept)', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const reg = new JobRegistry<number>();
+    const refs: WeakRef<Float32Array>[] = [];
+    const work = (delay: number) => {
+      const source = new Float32Array(4_000_000); // 16 MB, like 4 minutes of 16 kHz audio
+      refs.push(new WeakRef(source));
+      return async () => {
+        await new Promise((r) => setTimeout(r, delay));
+        return source.length;
+      };
+    };
+    const done = reg.start(work(5));
+    const queued = reg.start(work(0));
+    reg.cancel(queued);
+    await reg.wait(done);
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+    expect(reg.status(done)).toMatchObject({ state: 'done', result: 4_000_000 });
+    expect(reg.status(queued).state).toBe('cancelled');
+    expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
+  });
+
   it('runs at most `concurrency` jobs at once under a burst of 50, each exactly once', async () => {
     const reg = new JobRegistry<number>({ concurrency: 3, maxQueued: 64, maxFinished: 64 });
     let running = 0;
