@@ -143,6 +143,34 @@ describe('isTrustedSender', () => {
   });
 });
 
+describe('the renderer (app/) cannot reach Node by construction', () => {
+  it('imports no Node or Electron module, and from src/ only the API types and the wire codec (type-only imports aside)', () => {
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory() && e.name !== 'node_modules') walk(p);
+        else if (/\.(ts|tsx)$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) files.push(p);
+      }
+    };
+    walk(path.join(ROOT, 'app'));
+    expect(files.length).toBeGreaterThan(5);
+    const bad: string[] = [];
+    const NODE = /^(node:|fs$|path$|os$|child_process$|crypto$|http$|net$|worker_threads$|module$|process$|electron$|onnxruntime)/;
+    for (const f of files) {
+      // Type-only imports are erased at build time: they bring no code into the renderer.
+      const src = fs.readFileSync(f, 'utf8').replace(/^\s*(import|export)\s+type\s[^;]*;/gm, '');
+      for (const m of src.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]/gm)) {
+        const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
+        const rel = path.relative(ROOT, path.resolve(path.dirname(f), spec));
+        const intoSrc = spec.startsWith('.') && rel.startsWith('src' + path.sep);
+        if (NODE.test(spec) || (intoSrc && !/^src[\\/]api[\\/](types|wire)(\.js|\.ts)?$/.test(rel))) bad.push(`${path.relative(ROOT, f)}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
 // ---- preload.ts and main.ts against a fake 'electron' module --------------------------------------
 
 const fake = vi.hoisted(() => {
