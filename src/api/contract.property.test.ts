@@ -7,10 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../convert/test-support.js';
+import { createVoiceService, type VoiceService } from '../service.js';
 import { createHandlerTable, type ApiImplementation, type Envelope } from './handlers.js';
 import { CALL_NAMES, type CallName } from './types.js';
 import { LIMITS, safeFileStem } from './validate.js';
+import { decodeMessage, encodeMessage } from './wire.js';
 
 const ctx = { transport: 'direct' as const };
 const reached: { name: CallName; args: unknown }[] = [];
@@ -308,5 +311,117 @@ describe('export names cannot leave the chosen folder', () => {
     for (const f of fs.readdirSync(dir)) expect(f).toMatch(SAFE);
     const nul = await writing.exportClip({ ...(VALID.exportClip() as object), name: 'x\u0000.wav' }, ctx);
     expect(nul).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+});
+
+describe('the wire codec under mutation (web mode)', () => {
+  it('a mutated message either fails to decode with a plain Error or yields arguments the table answers without INTERNAL', async () => {
+    const bases = CALL_NAMES.map((name) => ({ name, bytes: encodeMessage(VALID[name]() ?? {}) }));
+    await fc.assert(
+      fc.asyncProperty(fc.nat(bases.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 8 }), fc.option(fc.nat(), { nil: undefined }), async (k, writes, cut) => {
+        const { name, bytes } = bases[k];
+        const b = new Uint8Array(bytes.subarray(0, cut === undefined ? bytes.length : Math.max(1, cut % (bytes.length + 1))));
+        for (const [at, v] of writes) b[at % b.length] = v;
+        let args: unknown;
+        try {
+          args = decodeMessage(b);
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          expect((e as Error).message.length).toBeGreaterThan(5);
+          return;
+        }
+        const env = await call(name, args);
+        if (!env.ok) expect(env.error.code).toBe('INVALID_ARGUMENT');
+      }),
+      { numRuns: 3000, seed: SEED },
+    );
+  });
+});
+
+describe.skipIf(!HAVE_MODELS)(`the real service never answers INTERNAL to valid-shaped requests${NO_MODELS}`, () => {
+  const dir = tempDir('vs-contract-');
+  let service: VoiceService;
+  let real: ReturnType<typeof createHandlerTable>;
+  let voiceIds: string[];
+  const EXPECTED = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'BAD_AUDIO', 'BUSY', 'CANCELLED']);
+
+  beforeAll(async () => {
+    service = createVoiceService({ root: REPO_ROOT, modelsDir: MODELS_DIR, userDataDir: dir });
+    real = createHandlerTable(service);
+    const voices = await real.listVoices(undefined, ctx);
+    voiceIds = voices.ok ? voices.result.map((v) => v.id) : [];
+  });
+  afterAll(async () => {
+    await service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Short audio of any accepted rate and channel count, with hard content: silence, DC, full-scale square, noise, clicks. */
+  const audioArb = fc
+    .record({
+      rate: fc.constantFrom(4000, 8000, 11025, 16000, 22050, 44100, 48000, 96000, 192000),
+      channels: fc.integer({ min: 1, max: 3 }),
+      seconds: fc.constantFrom(0.001, 0.02, 0.3, 1, 2.5),
+      kind: fc.constantFrom('silence', 'dc', 'square', 'noise', 'clicks', 'tone'),
+      seed: fc.nat(),
+    })
+    .map(({ rate, channels, seconds, kind, seed }) => {
+      const n = Math.max(1, Math.round(rate * seconds));
+      let a = seed >>> 0;
+      const rnd = () => ((a = (Math.imul(a ^ (a >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 4294967296);
+      const make = (): Float32Array =>
+        Float32Array.from({ length: n }, (_, i) =>
+          kind === 'silence' ? 0 : kind === 'dc' ? 0.5 : kind === 'square' ? (Math.floor((i * 200) / rate) % 2 ? 1 : -1) : kind === 'noise' ? 2 * rnd() - 1 : kind === 'clicks' ? (i % 997 === 0 ? 1 : 0) : 0.5 * Math.sin((2 * Math.PI * 180 * i) / rate),
+        );
+      return { sampleRate: rate, channels: Array.from({ length: channels }, make) };
+    });
+
+  async function settle(jobId: string): Promise<Envelope<unknown>> {
+    for (;;) {
+      const s = await real.getJob({ jobId }, ctx);
+      if (!s.ok) return s;
+      if (s.result.state !== 'queued' && s.result.state !== 'running') {
+        return s.result.error ? { ok: false, error: s.result.error } : { ok: true, result: s.result };
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it('analyze, enroll, convert (incl. unknown and blended voices), export, rename/delete/preview/getJob/cancelJob of any id', async () => {
+    const idArb = fc.oneof(fc.constantFrom(...voiceIds, 'user-000000000000', 'job-0000000000000000', 'nope'), fc.stringMatching(/^[A-Za-z0-9_.:-]{1,40}$/));
+    const seen = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...CALL_NAMES),
+        audioArb,
+        idArb,
+        fc.array(fc.record({ voiceId: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...voiceIds) }, { weight: 1, arbitrary: idArb }), weight: fc.double({ min: 0, max: 1000, noNaN: true }) }), { minLength: 1, maxLength: 4 }),
+        fc.double({ min: -24, max: 24, noNaN: true }),
+        async (name, audio, id, mix, pitch) => {
+          const uniq = [...new Map(mix.map((m) => [m.voiceId, m])).values()];
+          if (!uniq.some((m) => m.weight > 0)) uniq[0].weight = 1;
+          const args: Record<CallName, unknown> = {
+            version: undefined,
+            listVoices: undefined,
+            previewVoice: { id },
+            enrollVoice: { name: `Voice ${id}`.slice(0, 80), audio },
+            renameVoice: { id, name: 'Renamed' },
+            deleteVoice: { id },
+            analyze: { audio },
+            startConversion: { source: audio, target: { mix: uniq }, pitchSemitones: pitch, vocoderIterations: 2 },
+            getJob: { jobId: id },
+            cancelJob: { jobId: id },
+            exportClip: { audio, format: audio.sampleRate % 2 ? 'wav' : 'flac', sampleRate: 22050, bitDepth: 16, name: id },
+          };
+          let env: Envelope<unknown> = await real[name](args[name], ctx);
+          if (env.ok && name === 'startConversion') env = await settle((env.result as { jobId: string }).jobId);
+          const outcome = env.ok ? 'ok' : env.error.code;
+          seen.set(`${name}:${outcome}`, (seen.get(`${name}:${outcome}`) ?? 0) + 1);
+          if (!env.ok) expect(EXPECTED.has(env.error.code), `${name} -> ${env.error.code}: ${env.error.message}`).toBe(true);
+        },
+      ),
+      { numRuns: 400, seed: SEED },
+    );
+    console.log(`[contract] real service outcomes: ${JSON.stringify(Object.fromEntries([...seen].sort()))}`);
   });
 });
