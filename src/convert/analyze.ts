@@ -9,7 +9,7 @@ import { kWeightingFilters } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop } from './frames.js';
+import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
 
 /** Seconds per anomaly frame. */
 export const ANOMALY_HOP_SEC = HOP / MODEL_RATE;
@@ -200,11 +200,12 @@ export async function anomalyScores(model: VoiceModel, mono: Float32Array, signa
   const errors = new Float32Array(total);
   const meanLogMel = new Float32Array(total);
   const extractor = new LogMelExtractor();
+  const gain = inputGain(mono);
   const chunk = HOP * 625; // 10 s
   for (let start = 0; start < mono.length || start === 0; start += chunk) {
     throwIfCancelled(signal);
     const end = mono.length - (start + chunk) < HOP * 64 ? mono.length : start + chunk;
-    const piece = mono.subarray(start, end);
+    const piece = scaled(mono.subarray(start, end), gain);
     const { data, frames } = extractor.compute(piece);
     const track = f0Yin(piece);
     const [content, emb] = await Promise.all([model.content(data, frames), model.embed(data, frames)]);

@@ -11,7 +11,7 @@ import { SessionRegistry } from '../model/session-registry.js';
 import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
 import { blendVoices } from './blend.js';
 import { enrollReference, type EnrolledTarget } from './enroll.js';
-import { MODEL_RATE } from './frames.js';
+import { inputGain, MODEL_RATE, scaled } from './frames.js';
 import { toModelAudio } from './model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
 import { VoiceLibrary } from './voice-library.js';
@@ -105,7 +105,8 @@ export class Engine {
 
   /** Speaker embedding of any audio, without the enrollment checks (for similarity measurements). */
   async embedAudio(audio: AudioData): Promise<Float32Array> {
-    const mel = new LogMelExtractor().compute(toModelAudio(audio));
+    const mono = toModelAudio(audio);
+    const mel = new LogMelExtractor().compute(scaled(mono, inputGain(mono)));
     return this.model.embed(mel.data, mel.frames);
   }
 

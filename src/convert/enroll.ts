@@ -8,7 +8,7 @@ import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import { analyzeAudio, GATE } from './analyze.js';
-import { MODEL_RATE, throwIfCancelled } from './frames.js';
+import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
 import type { TargetVoice } from './pipeline.js';
 import { f0Stats } from './pitch.js';
 
@@ -53,13 +53,14 @@ export async function enrollReference(model: VoiceModel, audio: AudioData, mono:
     throw new ApiError('BAD_AUDIO', `This reference cannot be used: ${analysis.reasons.join(' ')}`);
   }
   throwIfCancelled(signal, 'Enrollment');
-  const track = f0Yin(mono);
+  const level = scaled(mono, inputGain(mono));
+  const track = f0Yin(level);
   const stats = f0Stats(track.logF0, track.voiced);
   const voicedSec = (stats.voicedFrames * 256) / MODEL_RATE;
   if (voicedSec < ENROLL_LIMITS.minVoicedSeconds) {
     throw new ApiError('BAD_AUDIO', `No clear speech was found in the reference (${voicedSec.toFixed(1)} s voiced): record someone speaking for at least ${ENROLL_LIMITS.minSeconds} seconds.`);
   }
-  const mel = new LogMelExtractor().compute(mono);
+  const mel = new LogMelExtractor().compute(level);
   const embedding = await model.embed(mel.data, mel.frames);
   return { embedding, f0: { mean: stats.mean, std: stats.std }, preview: makePreview(mono), analysis };
 }

@@ -8,7 +8,7 @@ import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import { frameErrors, loudnessLufs } from './analyze.js';
-import { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop } from './frames.js';
+import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
 import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
@@ -47,6 +47,8 @@ export interface ConvertOptions {
   similarity?: boolean;
   /** Also measure the source's reconstruction error (one more decoder pass per chunk) for the quality gate. Default false. */
   anomaly?: boolean;
+  /** Gain applied to the source before the models (see inputGain). Default: peak to the training level. */
+  inputGain?: number;
   /** Match the output loudness to the source. Default true. */
   matchLoudness?: boolean;
   /** Checked between stages and chunks; aborting throws ApiError('CANCELLED'). */
@@ -187,13 +189,14 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     return p;
   };
   let track: F0Track | null = null;
+  const gain = options.inputGain ?? inputGain(source);
   let srcStats: ReturnType<typeof f0Stats> | null = null;
 
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
     const piece = source.subarray(start, end);
     report('features', k, 0);
-    const m = await time('mel', () => mel.compute(piece));
+    const m = await time('mel', () => mel.compute(scaled(piece, gain)));
     const frames = m.frames;
     report('content', k, 0.1);
     const contentP = launch(time('contentEncoder', () => model.content(m.data, frames)));
@@ -201,7 +204,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     if (!track) {
       // Pitch of the whole source (its statistics drive the conversion), while the encoders run.
       report('pitch', k, 0.1);
-      track = await time('f0', () => f0Blocked(source));
+      track = await time('f0', () => f0Blocked(source, undefined, gain));
       srcStats = f0Stats(track.logF0, track.voiced);
     }
     const f0Frame = start / HOP;

@@ -5,7 +5,7 @@
 // Statistics are the mean and standard deviation of ln(F0 Hz) over voiced frames.
 
 import { f0Yin, type F0Track } from '../dsp/f0.js';
-import { HOP } from './frames.js';
+import { HOP, scaled } from './frames.js';
 
 /** Mean and standard deviation of ln(F0 Hz) over voiced frames. */
 export interface F0Stats {
@@ -68,10 +68,11 @@ export function convertLogF0(
  * The YIN track of `x` (one value per mel frame, as f0Yin) computed in blocks with enough context that
  * every frame equals the one-shot result, so long input never needs a padded copy of the whole signal.
  * @param blockFrames frames per block. Default 1250 (20 s).
+ * @param gain applied to each block before YIN (see inputGain). Default 1.
  */
-export function f0Blocked(x: Float32Array, blockFrames = 1250): F0Track {
+export function f0Blocked(x: Float32Array, blockFrames = 1250, gain = 1): F0Track {
   const frames = 1 + Math.floor(x.length / HOP);
-  if (frames <= blockFrames) return f0Yin(x);
+  if (frames <= blockFrames) return f0Yin(scaled(x, gain));
   const logF0 = new Float32Array(frames);
   const voiced = new Float32Array(frames);
   const ctx = 4 * HOP; // >= half the 1024-sample analysis frame
@@ -79,7 +80,7 @@ export function f0Blocked(x: Float32Array, blockFrames = 1250): F0Track {
     const f1 = Math.min(frames, f0 + blockFrames);
     const s0 = Math.max(0, f0 * HOP - ctx);
     const s1 = Math.min(x.length, (f1 - 1) * HOP + ctx + 1);
-    const tr = f0Yin(x.subarray(s0, s1));
+    const tr = f0Yin(scaled(x.subarray(s0, s1), gain));
     const offset = s0 / HOP;
     for (let t = f0; t < f1; t++) {
       logF0[t] = tr.logF0[t - offset];
