@@ -33,7 +33,7 @@ Commands:
   bench                              time the pipeline on a 10 s clip (JSON on the last line)
 
 Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR or ~/.local/share/voiceshift)
-  --threads N  --json  -h, --help`;
+  --threads N  --variant continuous|vq (content path, if the export has both)  --json  -h, --help`;
 
 /** Where the CLI writes. Tests pass their own. */
 export interface CliIo {
@@ -52,7 +52,7 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk']);
+const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk', 'variant']);
 const BOOL_FLAGS = new Set(['json', 'help']);
 
 function usage(message: string): ApiError {
@@ -88,6 +88,12 @@ function numberFlag(p: Parsed, name: string, min: number, max: number, integer =
     throw usage(`--${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}`);
   }
   return n;
+}
+
+function variantFlag(p: Parsed): 'continuous' | 'vq' | undefined {
+  const v = stringFlag(p, 'variant');
+  if (v === undefined || v === 'continuous' || v === 'vq') return v;
+  throw usage('--variant must be continuous or vq');
 }
 
 function stringFlag(p: Parsed, name: string): string | undefined {
@@ -288,6 +294,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           userDataDir: stringFlag(p, 'data') ? path.resolve(io.cwd, stringFlag(p, 'data')!) : defaultUserDataDir(),
           modelsDir: stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : process.env.VOICESHIFT_MODELS_DIR,
           intraOpNumThreads: numberFlag(p, 'threads', 1, 64, true),
+          contentVariant: variantFlag(p),
         });
         return s;
       },

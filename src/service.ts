@@ -7,6 +7,7 @@ import { ApiError } from './api/errors.js';
 import type { AudioData, ConvertResult, ExportResult } from './api/types.js';
 import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
 import { Engine } from './convert/engine.js';
+import type { ContentVariant } from './model/inference.js';
 import { encodeClip } from './convert/export.js';
 import { JobRegistry } from './convert/jobs.js';
 import { PREVIEW_RATE } from './convert/voice-library.js';
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   modelsDir?: string;
   /** onnxruntime intraOpNumThreads. Default 1. */
   intraOpNumThreads?: number;
+  /** Content path of conversions ('continuous' or 'vq'). Default 'continuous'. */
+  contentVariant?: ContentVariant;
   /** Conversions run at the same time (others queue). Default 1. */
   concurrency?: number;
 }
@@ -61,6 +64,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
         userDataDir: options.userDataDir,
         modelsDir: options.modelsDir,
         intraOpNumThreads: options.intraOpNumThreads,
+        contentVariant: options.contentVariant,
       });
       // A failed load is retried on the next call (e.g. after the models were restored).
       loading.catch(() => {

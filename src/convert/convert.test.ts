@@ -11,10 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AudioData } from '../api/types';
 import { decodeAudioFile } from '../audio/decode';
 import { f0Yin } from '../dsp/f0';
-import type { Engine } from './engine';
+import { Engine } from './engine';
 import type { TargetVoice } from './pipeline';
 import { cosine } from './similarity';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, noise, sharedEngine, tempDir } from './test-support';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
 
 const ITER = 8;
 const ready = HAVE_MODELS && HAVE_CATHY;
@@ -127,6 +127,24 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     expect(m0 / f00).toBeLessThan(Math.min(0.9, expectedRange + 0.15));
     expect(m7 / m0).toBeGreaterThan(1.25);
     expect(m7 / m0).toBeLessThan(1.8);
+  });
+
+  it('uses the discrete (VQ) content path when asked, or says the export has none', async () => {
+    const load = Engine.load({ root: REPO_ROOT, modelsDir: MODELS_DIR, userDataDir: tempDir('vs-vq-'), contentVariant: 'vq' });
+    if (!(engine.model.registry.has('content_encoder_vq') && engine.model.registry.has('decoder_vq'))) {
+      await expect(load).rejects.toMatchObject({ code: 'MODEL_ERROR', message: expect.stringMatching(/no discrete/) });
+      return;
+    }
+    const vq = await load;
+    try {
+      const target = vq.library.require(voiceOfGender('male')).target;
+      const r = await vq.convert(source, target, { vocoderIterations: ITER });
+      console.info(`vq: similarity to target ${r.similarity.toTarget.toFixed(3)}, to source ${r.similarity.toSource.toFixed(3)}`);
+      expect(r.audio.channels[0].length).toBe(source.channels[0].length);
+      expect(r.similarity.toTarget).toBeGreaterThan(r.similarity.toSource);
+    } finally {
+      await vq.dispose();
+    }
   });
 
   it('converts long input in crossfaded chunks to the full length', async () => {

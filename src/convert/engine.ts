@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ApiError } from '../api/errors.js';
 import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VoiceInfo } from '../api/types.js';
 import { LogMelExtractor } from '../dsp/mel.js';
-import { VoiceModel } from '../model/inference.js';
+import { VoiceModel, type ContentVariant } from '../model/inference.js';
 import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
 import { SessionRegistry } from '../model/session-registry.js';
 import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
@@ -27,6 +27,12 @@ export interface EngineOptions {
   modelsDir?: string;
   /** onnxruntime intraOpNumThreads. Default 1 (see SessionRegistryOptions). */
   intraOpNumThreads?: number;
+  /**
+   * Content path for conversion. Default 'continuous'. 'vq' needs content_encoder_vq.onnx and
+   * decoder_vq.onnx in the manifest; analysis always uses the continuous graphs (the anomaly
+   * calibration was measured with them).
+   */
+  contentVariant?: ContentVariant;
 }
 
 /** Options of one conversion. */
@@ -41,13 +47,17 @@ export interface EngineConvertOptions {
 
 /** The loaded engine. */
 export class Engine {
+  /** The continuous autoencoder: analysis, enrollment, embeddings. */
   readonly model: VoiceModel;
+  /** The model conversions use (the continuous one unless options.contentVariant is 'vq'). */
+  readonly converter: VoiceModel;
   readonly library: VoiceLibrary;
   /** Milliseconds to verify and load the models, the manifest and the library. */
   readonly loadMs: number;
 
-  private constructor(model: VoiceModel, library: VoiceLibrary, loadMs: number) {
+  private constructor(model: VoiceModel, converter: VoiceModel, library: VoiceLibrary, loadMs: number) {
     this.model = model;
+    this.converter = converter;
     this.library = library;
     this.loadMs = loadMs;
   }
@@ -70,7 +80,13 @@ export class Engine {
         voiceMap: createVoiceMap(builtins.map((b) => b.embedding)),
         embeddingDim: manifest.embeddingDim,
       });
-      return new Engine(new VoiceModel(registry), library, performance.now() - t0);
+      const variant = options.contentVariant ?? 'continuous';
+      if (variant === 'vq' && !(registry.has('content_encoder_vq') && registry.has('decoder_vq'))) {
+        throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
+      }
+      if (variant === 'vq') await Promise.all([registry.session('content_encoder_vq'), registry.session('decoder_vq')]);
+      const model = new VoiceModel(registry);
+      return new Engine(model, variant === 'vq' ? new VoiceModel(registry, 'vq') : model, library, performance.now() - t0);
     } catch (err) {
       await registry.dispose();
       throw err;
@@ -124,13 +140,15 @@ export class Engine {
     const tp = performance.now();
     const mono = toModelAudio(source);
     const prepareMs = performance.now() - tp;
-    const out = await convertAudio(this.model, mono, target, {
+    const calibrated = this.converter === this.model;
+    const out = await convertAudio(this.converter, mono, target, {
       pitchSemitones: options.pitchSemitones,
       vocoderIterations: options.vocoderIterations,
       chunkSeconds: options.chunkSeconds,
       signal: options.signal,
       onProgress: options.onProgress,
-      anomaly: true,
+      // The anomaly calibration belongs to the continuous graphs: the VQ path reports level checks only.
+      anomaly: calibrated,
     });
     const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] }, { loudness: false });
     const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;

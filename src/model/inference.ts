@@ -5,18 +5,31 @@ import { ApiError } from '../api/errors.js';
 import type { Manifest } from './manifest.js';
 import type { SessionRegistry } from './session-registry.js';
 
+/** Which content path the model uses: the continuous bottleneck or the discrete (VQ) one, when exported. */
+export type ContentVariant = 'continuous' | 'vq';
+
 /** The autoencoder's three calls. */
 export class VoiceModel {
   readonly registry: SessionRegistry;
   readonly manifest: Manifest;
   readonly embeddingDim: number;
   readonly contentChannels: number;
+  readonly variant: ContentVariant;
+  private readonly encoderName: string;
+  private readonly decoderName: string;
 
-  constructor(registry: SessionRegistry) {
+  /**
+   * @param variant content path. Default 'continuous'. 'vq' uses content_encoder_vq / decoder_vq (the
+   *   speaker encoder is shared); it fails with MODEL_ERROR at first use when the export lacks them.
+   */
+  constructor(registry: SessionRegistry, variant: ContentVariant = 'continuous') {
     this.registry = registry;
     this.manifest = registry.manifest;
     this.embeddingDim = registry.manifest.embeddingDim;
     this.contentChannels = registry.manifest.contentChannels;
+    this.variant = variant;
+    this.encoderName = variant === 'vq' ? 'content_encoder_vq' : 'content_encoder';
+    this.decoderName = variant === 'vq' ? 'decoder_vq' : 'decoder';
   }
 
   /**
@@ -25,7 +38,7 @@ export class VoiceModel {
    * @returns band-major [C][frames]
    */
   async content(mel: Float32Array, frames: number): Promise<Float32Array> {
-    const out = await this.registry.run('content_encoder', { mel: [mel, [1, 80, frames]] });
+    const out = await this.registry.run(this.encoderName, { mel: [mel, [1, 80, frames]] });
     const t = out.content;
     if (!t || t.dims[2] !== frames) throw new ApiError('MODEL_ERROR', 'The content encoder returned an unexpected shape.');
     return t.data as Float32Array;
@@ -50,7 +63,7 @@ export class VoiceModel {
    */
   async decode(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number): Promise<Float32Array> {
     const c = content.length / frames;
-    const out = await this.registry.run('decoder', {
+    const out = await this.registry.run(this.decoderName, {
       content: [content, [1, c, frames]],
       embedding: [embedding, [1, embedding.length]],
       f0: [f0, [1, 2, frames]],
