@@ -29,6 +29,19 @@ export function cathyWav(id: string, padSeconds = 0): string {
   return out;
 }
 
+/**
+ * A long speech clip: the first `count` cathy utterances (sorted by name) joined into one 16 kHz
+ * mono 16-bit WAV in a temp dir (sox). 24 utterances last about 74 s.
+ */
+export function longCathyWav(count = 24): string {
+  const out = path.join(tempDir(), `cathy-first-${count}.wav`);
+  if (!fs.existsSync(out)) {
+    const clips = fs.readdirSync(CATHY).filter((f) => f.endsWith('.flac')).sort().slice(0, count);
+    execFileSync('sox', [...clips.map((f) => path.join(CATHY, f)), '-r', '16000', '-c', '1', '-b', '16', out]);
+  }
+  return out;
+}
+
 /** A file that claims to be audio but is not. */
 export function corruptFile(name = 'broken.mp3'): string {
   const out = path.join(tempDir(), name);
