@@ -89,6 +89,12 @@ export function App() {
     );
   }, []);
 
+  // A target deleted elsewhere (another window, the CLI) fails with NOT_FOUND: refresh the list so the
+  // stale entry disappears and the blend falls back to a voice that exists.
+  useEffect(() => {
+    if ((conversion.error as { code?: string } | null)?.code === 'NOT_FOUND') void reloadVoices().catch(() => {});
+  }, [conversion.error, reloadVoices]);
+
   const current = history.find((h) => h.id === currentId) ?? null;
   const sourceAnalysis = source ? analyses[source.id] : undefined;
   const sourceReport = sourceAnalysis?.status === 'done' ? sourceAnalysis.report : null;

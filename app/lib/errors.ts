@@ -9,7 +9,7 @@ export interface PlainError {
 
 const NEXT: Record<string, string> = {
   INVALID_ARGUMENT: 'Check the settings and try again.',
-  NOT_FOUND: 'The voice or job is gone; refresh the voice list and pick again.',
+  NOT_FOUND: 'The voice or job is gone; the voice list was refreshed, pick a voice and convert again.',
   BAD_AUDIO: 'Try another recording or file: speech, 3 s or longer, without heavy noise or clipping.',
   MODEL_ERROR: 'The voice models are missing or failed to load. Restart the app; if it persists, reinstall it.',
   CANCELLED: 'Nothing was changed. Start again when you are ready.',
