@@ -124,7 +124,7 @@ test('converting to a voice deleted in another window fails in plain words, and 
   // Back in the first window Guest is still the target; the engine answers NOT_FOUND.
   await page.getByRole('button', { name: 'Convert to Guest' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Not found' });
-  await expect(alert).toContainText('no longer in the library');
+  await expect(alert).toContainText('may have been deleted');
   await expect(alert).toContainText('the voice list was refreshed');
   await expect(alert).not.toContainText('NOT_FOUND');
   await expect(page.getByTestId('wave-converted')).toHaveCount(0);

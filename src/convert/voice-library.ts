@@ -247,7 +247,7 @@ export class VoiceLibrary {
    */
   require(id: string): LibraryVoice {
     const v = this.get(id);
-    if (!v) throw new ApiError('NOT_FOUND', 'That voice is no longer in the library (it may have been deleted in another window). Pick another voice.');
+    if (!v) throw new ApiError('NOT_FOUND', `There is no voice "${id}" (it may have been deleted in another window). Pick another voice.`);
     return v;
   }
 
