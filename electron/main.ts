@@ -12,7 +12,7 @@ import {
   APP_ORIGIN,
   APP_SCHEME,
   CONTENT_SECURITY_POLICY,
-  isAppUrl,
+  isPermissionAllowed,
   isTrustedSender,
   lockDownContents,
   secureWebPreferences,
@@ -75,7 +75,7 @@ function createWindow(): void {
     minHeight: 640,
     title: 'VoiceShift',
     show: false,
-    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs')),
+    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs'), !app.isPackaged),
   });
   lockDownContents(mainWindow.webContents, (url) => void shell.openExternal(url));
   mainWindow.once('ready-to-show', () => mainWindow?.show());
@@ -100,11 +100,13 @@ app.on('web-contents-created', (_event, contents) => lockDownContents(contents, 
 
 app.whenReady().then(() => {
   // Deny every permission except the microphone for our own origin.
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
-    // isAppUrl, not startsWith(APP_ORIGIN): that prefix also matches app://voiceshift.evil/.
-    const own = details.requestingUrl ? isAppUrl(details.requestingUrl) : false;
-    callback(own && permission === 'media');
-  });
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl)),
+  );
+  // Synchronous permission checks follow the same rule instead of Electron's permissive default.
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    isPermissionAllowed(permission, requestingOrigin),
+  );
   serveRenderer();
   registerIpc();
   buildMenu();

@@ -38,6 +38,7 @@ describe('window preferences', () => {
       preload: '/x/preload.cjs',
       contextIsolation: true,
       sandbox: true,
+      devTools: false,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
       nodeIntegrationInSubFrames: false,
@@ -182,6 +183,7 @@ const fake = vi.hoisted(() => {
     protocolHandler: null as null | ((req: { url: string }) => Promise<Response>),
     privileged: [] as unknown[],
     permissionHandler: null as null | ((c: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl?: string }) => void),
+    permissionCheck: null as null | ((c: unknown, p: string, origin: string) => boolean),
     windows: [] as { options: Record<string, unknown>; loaded: string[]; webContents: unknown }[],
     fetched: [] as string[],
     openedExternal: [] as string[],
@@ -247,7 +249,12 @@ vi.mock('electron', async () => {
       registerSchemesAsPrivileged: (s: unknown[]) => fake.privileged.push(...s),
       handle: (_scheme: string, fn: (req: { url: string }) => Promise<Response>) => (fake.protocolHandler = fn),
     },
-    session: { defaultSession: { setPermissionRequestHandler: (fn: never) => (fake.permissionHandler = fn) } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: never) => (fake.permissionHandler = fn),
+        setPermissionCheckHandler: (fn: never) => (fake.permissionCheck = fn),
+      },
+    },
     shell: { openExternal: async (url: string) => void fake.openedExternal.push(url) },
   };
 });
@@ -311,6 +318,8 @@ describe('main process (electron mocked)', () => {
     expect(fake.windows).toHaveLength(1);
     const prefs = main.window.options.webPreferences as Record<string, unknown>;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, webSecurity: true });
+    // Development build (isPackaged false): dev tools allowed; packaged builds pass false.
+    expect(prefs.devTools).toBe(true);
     expect(String(prefs.preload)).toMatch(/preload\.cjs$/);
     expect((main.window as unknown as { loaded: string[] }).loaded).toEqual([`${APP_ORIGIN}/index.html`]);
     expect(fake.privileged).toMatchObject([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
@@ -354,6 +363,10 @@ describe('main process (electron mocked)', () => {
     expect(ask('media', 'https://evil.example/')).toBe(false);
     expect(ask('media', 'app://voiceshift.evil.example/')).toBe(false);
     expect(ask('media', undefined)).toBe(false);
+    // Synchronous permission checks follow the same rule instead of Electron's permissive default.
+    expect(fake.permissionCheck!({}, 'media', APP_ORIGIN)).toBe(true);
+    expect(fake.permissionCheck!({}, 'notifications', APP_ORIGIN)).toBe(false);
+    expect(fake.permissionCheck!({}, 'media', 'https://evil.example')).toBe(false);
   });
 
   it('the app:// handler serves files from dist/ only, with the CSP on every response', async () => {

@@ -10,9 +10,11 @@ export const APP_ORIGIN = `${APP_SCHEME}://voiceshift`;
 export { CONTENT_SECURITY_POLICY };
 
 /** Web preferences for every window: isolated, sandboxed, no Node in the renderer. */
-export function secureWebPreferences(preload: string): BrowserWindowConstructorOptions['webPreferences'] {
+export function secureWebPreferences(preload: string, devTools = false): BrowserWindowConstructorOptions['webPreferences'] {
   return {
     preload,
+    // Developer tools only in development builds; a packaged app cannot open them.
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -28,7 +30,9 @@ export function secureWebPreferences(preload: string): BrowserWindowConstructorO
 /** True when a URL belongs to the app's own origin. */
 export function isAppUrl(url: string): boolean {
   try {
-    return new URL(url).origin === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`);
+    // Compare scheme and host, not URL.origin: for a custom scheme Node's origin is the string "null".
+    const u = new URL(url);
+    return u.protocol === `${APP_SCHEME}:` && u.host === 'voiceshift' && u.username === '' && u.password === '';
   } catch {
     return false;
   }
@@ -75,4 +79,10 @@ export function isTrustedSender(event: IpcMainInvokeEvent, expected: WebContents
   const frame = event.senderFrame;
   if (!frame || frame !== expected.mainFrame) return false;
   return isAppUrl(frame.url);
+}
+
+/** The one permission the renderer may have: the microphone, for our own origin only. */
+export function isPermissionAllowed(permission: string, requestingUrl: string | undefined): boolean {
+  // isAppUrl, not startsWith(APP_ORIGIN): that prefix also matches app://voiceshift.evil/.
+  return permission === 'media' && requestingUrl !== undefined && isAppUrl(requestingUrl);
 }
