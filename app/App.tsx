@@ -6,7 +6,7 @@ import type { AudioData, MixEntry, VersionInfo, VoiceInfo } from '../src/api/typ
 import { api, transport } from './bridge';
 import { AnalysisPanel, type AnalysisState } from './components/AnalysisPanel';
 import { ComparePanel, type CompareHandle } from './components/ComparePanel';
-import { ConvertPanel } from './components/ConvertPanel';
+import { ConvertPanel, VOCODER_ITERATIONS, type Quality } from './components/ConvertPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { History, type HistoryItem } from './components/History';
 import { InputPanel } from './components/InputPanel';
@@ -36,6 +36,7 @@ export function App() {
   const [voicesError, setVoicesError] = useState<unknown>(null);
   const [mix, setMix] = useState<MixEntry[]>([]);
   const [pitch, setPitch] = useState(0);
+  const [quality, setQuality] = useState<Quality>('best');
   const [history, setHistory] = useState<HistoryItem[]>([]);
   const [currentId, setCurrentId] = useState<number | null>(null);
   const [playRequest, setPlayRequest] = useState(0);
@@ -117,7 +118,7 @@ export function App() {
     const label = targetLabel;
     const short = blendShortName(request, voices);
     const usedPitch = pitch;
-    const result = await conversion.start({ source: src.audio, target: { mix: request }, pitchSemitones: usedPitch });
+    const result = await conversion.start({ source: src.audio, target: { mix: request }, pitchSemitones: usedPitch, vocoderIterations: VOCODER_ITERATIONS[quality] });
     if (!result) return;
     const item: HistoryItem = {
       id: nextId++,
@@ -159,7 +160,7 @@ export function App() {
             <VoicesPanel api={api} voices={voices} loadError={voicesError} mix={mix} onMix={setMix} source={source} reload={reloadVoices} />
           </div>
           <div className="column right">
-            <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
+            <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} quality={quality} onQuality={setQuality} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
             <ComparePanel ref={compareRef} source={compareSource} report={compareReport} result={current?.result ?? null} resultLabel={current?.voiceLabel ?? ''} playRequest={playRequest} />
             <div className="bottom-row">
               <ExportPanel api={api} item={current} nameRef={exportNameRef} />

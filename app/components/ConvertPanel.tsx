@@ -1,20 +1,29 @@
 // Step 3: the one primary action. Pitch offset, Convert, then the job's stage and progress with a
-// Cancel button, and failures in plain words with what to do next.
+// Cancel button, and failures in plain words with what to do next. The quality choice sets the
+// vocoder's Griffin-Lim iterations: Best (32, the evaluated setting) or Fast (8, about twice as fast).
 import type { ConversionView } from '../hooks/useConversion';
 import { stageLabel } from '../lib/format';
 import { ErrorNote } from './ErrorNote';
+
+/** Vocoder setting offered to the user. */
+export type Quality = 'best' | 'fast';
+
+/** Griffin-Lim iterations per quality setting. */
+export const VOCODER_ITERATIONS: Record<Quality, number> = { best: 32, fast: 8 };
 
 interface Props {
   conversion: ConversionView;
   pitch: number;
   onPitch: (semitones: number) => void;
+  quality: Quality;
+  onQuality: (q: Quality) => void;
   blocker: string | null;
   warning: string | null;
   targetLabel: string;
   onConvert: () => void;
 }
 
-export function ConvertPanel({ conversion, pitch, onPitch, blocker, warning, targetLabel, onConvert }: Props) {
+export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, blocker, warning, targetLabel, onConvert }: Props) {
   const running = conversion.phase === 'running';
   const pct = Math.round(conversion.progress * 100);
   return (
@@ -28,6 +37,13 @@ export function ConvertPanel({ conversion, pitch, onPitch, blocker, warning, tar
             Pitch <output data-testid="pitch-value">{pitch > 0 ? `+${pitch}` : pitch} st</output>
           </span>
           <input type="range" min={-12} max={12} step={1} value={pitch} aria-label="Pitch shift in semitones" onChange={(e) => onPitch(Number(e.target.value))} disabled={running} />
+        </label>
+        <label className="field">
+          <span>Quality</span>
+          <select aria-label="Conversion quality" value={quality} onChange={(e) => onQuality(e.target.value as Quality)} disabled={running}>
+            <option value="best">Best</option>
+            <option value="fast">Fast</option>
+          </select>
         </label>
         {!running ? (
           <button key="convert" type="button" className="primary" onClick={onConvert} disabled={!!blocker}>
