@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AudioDecodeError, decodeAudio, MAX_CHANNELS, MAX_SAMPLE_RATE } from './decode.js';
 import { encodeFlac } from './flac-encode.js';
 import { encodeWav } from './wav-encode.js';
+import { seededRandom } from '../dsp/random';
 
 export interface FuzzMessage {
   type: 'start' | 'end' | 'done';
@@ -23,17 +24,6 @@ export interface FuzzMessage {
   maxRssMB?: number;
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tone(n: number, rate: number, f: number, amp = 0.5): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
@@ -184,7 +174,7 @@ function headerAttacks(name: string, base: Uint8Array): Case[] {
 
 /** All cases, deterministic for a given seed and scale. */
 export function buildCases(seed: number, scale: number): Case[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const files = seeds();
   const cases: Case[] = [];

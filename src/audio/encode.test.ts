@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { cathySpeech } from '../dsp/test-helpers';
 import { decodeAudio, decodeWav } from './decode';
 import { encodeFlac } from './flac-encode';
-import { encodeWav, quantize, seededRandom } from './wav-encode';
+import { seededRandom } from '../dsp/random';
+import { encodeWav, quantize } from './wav-encode';
 
 function randomInts(n: number, bits: number, seed: number): Int32Array {
   const r = seededRandom(seed);

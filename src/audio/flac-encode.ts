@@ -6,7 +6,8 @@
 // pure npm package; decode.ts reads the result back (tests check bit-exact round trips).
 
 import { createHash } from 'node:crypto';
-import { quantize, seededRandom, type PcmAudio } from './wav-encode';
+import { seededRandom } from '../dsp/random';
+import { quantize, type PcmAudio } from './wav-encode';
 
 /** FLAC encoding options. */
 export interface FlacEncodeOptions {

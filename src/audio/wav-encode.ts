@@ -1,6 +1,7 @@
 // WAV encoder: 16/24-bit integer PCM (optional TPDF dither) and 32-bit float, any channel
 // count and rate. Why it exists: exportClip writes WAV (DESIGN §5), tests and the CLI write
 // clips, and the app needs a byte-exact round trip with decode.ts (16/24-bit).
+import { seededRandom } from '../dsp/random';
 
 /** Sample formats the encoder writes. */
 export type WavSampleFormat = 'int16' | 'int24' | 'float32';
@@ -44,17 +45,6 @@ export function quantize(x: Float32Array, bits: number, dither: boolean, rng: ()
   return y;
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkAudio(audio: PcmAudio): number {
   if (!audio || !Array.isArray(audio.channels) || audio.channels.length === 0) throw new RangeError('encode: audio needs at least one channel');

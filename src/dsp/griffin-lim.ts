@@ -8,6 +8,7 @@
 import { getRealFFT } from './fft';
 import { melFilterbank, type MelFilterbank, type MelOptions } from './mel';
 import { frameCount, hannPeriodic, inverseWindowSum, reflectPad } from './stft';
+import { seededRandom } from './random';
 
 /** Griffin-Lim options (mel options apply to the mel inversion and framing). */
 export interface GriffinLimOptions extends MelOptions {
@@ -25,17 +26,6 @@ export interface GriffinLimOptions extends MelOptions {
   length?: number;
 }
 
-/** Deterministic PRNG (mulberry32), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PinvPlan {
   fb: MelFilterbank;
@@ -182,7 +172,7 @@ export function griffinLim(magnitude: Float64Array, frames: number, opts: Griffi
 
   if ((opts.initPhase ?? 'random') === 'random') {
     // uniform phase quantized to 4096 steps, from a seeded PRNG through a table (cheap, deterministic)
-    const rnd = mulberry32(opts.seed ?? 1);
+    const rnd = seededRandom(opts.seed ?? 1);
     const tabC = new Float64Array(4096);
     const tabS = new Float64Array(4096);
     for (let i = 0; i < 4096; i++) {

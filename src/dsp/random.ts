@@ -1,0 +1,14 @@
+// One seeded PRNG for everything that must be reproducible: Griffin-Lim's initial phase, TPDF dither
+// in the encoders, and the fuzzing harness. Same seed, same numbers, on every platform.
+
+/** Deterministic uniform [0, 1) generator (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
