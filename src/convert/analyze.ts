@@ -35,18 +35,14 @@ export const GATE = {
   silenceDb: -50,
 } as const;
 
-/** Level figures of audio. */
-export interface Levels {
-  durationSec: number;
-  peakDb: number;
-  rmsDb: number;
-  loudnessLufs: number;
-  clippingRatio: number;
-  snrDb: number;
-  silenceRatio: number;
+/** Level figures of audio: the report's classical measurements plus the frame levels behind them. */
+export type Levels = Pick<
+  AnalysisReport,
+  'durationSec' | 'peakDb' | 'rmsDb' | 'loudnessLufs' | 'clippingRatio' | 'snrDb' | 'silenceRatio'
+> & {
   /** Per 20 ms frame level in dBFS (mono mix). */
   frameDb: Float32Array;
-}
+};
 
 const db = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -120);
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
