@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioData } from '../api/types.js';
 import { decodeAudioFile } from '../audio/decode.js';
+import { seededRandom } from '../dsp/random.js';
 import { Engine } from './engine.js';
 
 /** Repository root. */
@@ -64,14 +65,8 @@ export function sharedEngine(): Promise<Engine> {
 
 /** Deterministic white noise. */
 export function noise(seconds: number, amp = 0.3, seed = 1, rate = 16000): Float32Array {
-  let a = seed >>> 0;
+  const rnd = seededRandom(seed);
   const out = new Float32Array(Math.round(seconds * rate));
-  for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = amp * (2 * (((t ^ (t >>> 14)) >>> 0) / 4294967296) - 1);
-  }
+  for (let i = 0; i < out.length; i++) out[i] = amp * (2 * rnd() - 1);
   return out;
 }
