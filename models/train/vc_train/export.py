@@ -97,6 +97,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--no-previews", action="store_true")
     ap.add_argument("--max-utts", type=int, default=40, help="utterances per voice for mean embeddings")
     ap.add_argument("--note", default="")
+    ap.add_argument("--dup-cos", type=float, default=0.95, help="skip pseudo-speakers this similar to a listed voice")
     ap.add_argument("--vq-note", default="", help="why the VQ variant is (not) recommended, from the evaluation")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -190,7 +191,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     f0s = load_f0_stats(corpus)
     voices = []
     assets = Path(args.assets)
-    for v in ck["voices"]:
+    for v in sorted(ck["voices"], key=lambda x: (info[x]["pseudo"], x)):
         i = info[v]
         if not i["shippable"]:
             continue
@@ -201,7 +202,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         m = m / m.norm()
         from .corpus import voice_table
         vt = voice_table()
-        entry = {"id": v, "name": vt[v].name if v in vt else v, "licence": i["licence"], "source": i["source"],
+        # a pseudo-speaker whose embedding duplicates another voice (e.g. a pure tempo change) is not a new voice
+        dup = [x["id"] for x in voices if float(torch.tensor(x["embedding"]) @ m) > args.dup_cos]
+        if i["pseudo"] and dup:
+            print(f"voices.json: skipping {v}, embedding duplicates {dup[0]}", flush=True)
+            continue
+        entry = {"id": v, "name": vt[v].name if v in vt else v, "licence": i["licence"],
+                 "source": vt[v].source if v in vt else i["source"],
                  "gender": i["gender"], "pseudo": i["pseudo"],
                  "embedding": [round(float(a), 6) for a in m],
                  "f0": {"mean": round(f0s[v]["mean"], 5), "std": round(f0s[v]["std"], 5)},
@@ -231,6 +238,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         "params": {**ck["params"], "total": int(sum(ck["params"].values()))}, "config": ck["cfg"],
         "torch": torch.__version__, "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    base = ck["args"].get("init_full") if isinstance(ck.get("args"), dict) else None
+    if base and Path(base).exists():  # fine-tuned checkpoint: report both phases
+        b = torch.load(base, map_location="cpu")
+        training["phases"] = [{"checkpoint": base, "steps": int(b["step"]), "wallMinutes": round(b["elapsed"] / 60, 1)},
+                              {"checkpoint": args.ckpt, "steps": int(ck["step"]), "wallMinutes": round(ck["elapsed"] / 60, 1),
+                               "warpReg": ck["args"].get("warp_reg", 0.0), "lr": ck["args"].get("lr")}]
+        training["steps"] = int(b["step"] + ck["step"])
+        training["wallMinutes"] = round((b["elapsed"] + ck["elapsed"]) / 60, 1)
     if vck:
         training["vq"] = {"steps": int(vck["step"]), "wallMinutes": round(vck["elapsed"] / 60, 1),
                           "params": {**vck["params"], "total": int(sum(vck["params"].values()))}, "config": vck["cfg"],

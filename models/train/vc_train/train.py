@@ -84,6 +84,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--ckpt-every-s", type=float, default=180.0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--warp-reg", type=float, default=0.0,
+                    help="weight of an auxiliary loss that regresses the pseudo-speaker warp factor from the embedding "
+                         "(keeps the speaker encoder sensitive to formant scale)")
+    ap.add_argument("--init-full", default="", help="fine-tune: start from all weights of this checkpoint")
+    ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -126,17 +131,28 @@ def main(argv: Optional[list[str]] = None) -> int:
             p.requires_grad_(False)
         print(f"vq: initialised {len(copied)}/{len(own)} tensors from {args.init}; speaker encoder frozen", flush=True)
 
-    params = [p for p in model.parameters() if p.requires_grad]
+    if args.init_full:
+        model.load_state_dict(torch.load(args.init_full, map_location="cpu")["model"])
+        print(f"fine-tuning from {args.init_full}", flush=True)
+    if args.init_vq:
+        vsd = {k: v for k, v in torch.load(args.init_vq, map_location="cpu")["model"].items()
+               if not k.startswith("speaker.") and k != "spk_w"}
+        model.load_state_dict(vsd, strict=False)
+        print(f"vq: content encoder, codebooks and decoder from {args.init_vq}", flush=True)
+    aux = torch.nn.Linear(cfg.emb_dim, 1)
+    params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if args.warp_reg > 0 else [])
     opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.99))
     if last.exists():
         ck = torch.load(last, map_location="cpu")
         model.load_state_dict(ck["model"])
+        if "aux" in ck:
+            aux.load_state_dict(ck["aux"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         sampler.rng.bit_generator.state = ck["sampler_rng"]
         gen.set_state(ck["torch_gen"])
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
-    elif args.variant == "vq":
+    elif args.variant == "vq" and not args.init_vq:
         # initialise the codebooks from encoder outputs
         with torch.no_grad():
             b = sampler.batch(32)
@@ -155,7 +171,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         logf.write("step\tminutes\tlr\trec\tspk\tspk_acc\tvq\tperplexity\n")
 
     def checkpoint() -> None:
-        save_ckpt(last, dict(model=model.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
+        save_ckpt(last, dict(model=model.state_dict(), aux=aux.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
                              cfg=cfg.to_dict(), voices=train_voices, variant=args.variant,
                              sampler_rng=sampler.rng.bit_generator.state, torch_gen=gen.get_state(),
                              mel_mean=mean, mel_std=std, params=n_par, args=vars(args)))
@@ -207,6 +223,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         else:
             spk, acc = am_softmax_loss(e, model.spk_w, label, spk_mask)
             loss = rec + 0.2 * spk
+            if args.warp_reg > 0:
+                wr = F.mse_loss(aux(e).squeeze(1), torch.log(alpha) / math.log(1.14))
+                loss = loss + args.warp_reg * wr
+                vq_loss = wr.detach()  # logged in the 'vq' column
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
