@@ -27,7 +27,7 @@ describe('plain errors', () => {
     const e = toPlainError(Object.assign(new Error('Voice "x" was not found.'), { code: 'NOT_FOUND' }));
     expect(e.title).toBe('Not found');
     expect(e.detail).toBe('Voice "x" was not found.');
-    expect(e.next).toMatch(/refresh the voice list/);
+    expect(e.next).toMatch(/voice list was refreshed/);
   });
 
   it('uses the fallback for browser exceptions and keeps local codes', () => {
