@@ -3,6 +3,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ApiError } from '../src/api/errors.js';
 import { createHandlerTable } from '../src/api/handlers.js';
 import { CALL_NAMES } from '../src/api/types.js';
 import { writeFileAtomic } from '../src/audio/write-atomic.js';
@@ -35,7 +36,13 @@ const saveWithDialog: ExportSink = async ({ fileName, bytes }) => {
     filters: [{ name: 'Audio', extensions: [path.extname(fileName).slice(1)] }],
   });
   if (result.canceled || !result.filePath) return { fileName, cancelled: true };
-  await writeFileAtomic(result.filePath, bytes);
+  try {
+    await writeFileAtomic(result.filePath, bytes);
+  } catch (err) {
+    // A typed, readable failure (read-only folder, full disk), not the generic INTERNAL error.
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ApiError('IO_ERROR', `Could not write ${result.filePath} (${code}). Pick another folder or free some space.`);
+  }
   return { fileName: path.basename(result.filePath), path: result.filePath };
 };
 
