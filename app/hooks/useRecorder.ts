@@ -51,6 +51,7 @@ export function useRecorder(onAutoStop?: (audio: AudioData) => void): Recorder {
   const [nodes, setNodes] = useState<{ ctx: AudioContext; source: AudioNode } | null>(null);
   const autoStop = useRef(onAutoStop);
   autoStop.current = onAutoStop;
+  const mounted = useRef(true);
 
   const stop = useCallback((): AudioData | null => {
     const s = session.current;
@@ -84,11 +85,33 @@ export function useRecorder(onAutoStop?: (audio: AudioData) => void): Recorder {
         setState('idle');
         throw err;
       }
-      const ctx = new AudioContext();
+      // Unmounted while the permission prompt was open: release the microphone at once.
+      if (!mounted.current) {
+        for (const track of stream.getTracks()) track.stop();
+        return;
+      }
+      let ctx: AudioContext | null = null;
+      let source: MediaStreamAudioSourceNode;
+      let processor: ScriptProcessorNode;
+      let sink: GainNode;
+      try {
+        ctx = new AudioContext();
+        source = ctx.createMediaStreamSource(stream);
+        processor = ctx.createScriptProcessor(4096, 1, 1);
+        sink = ctx.createGain();
+      } catch (err) {
+        // Without this the microphone stayed on (and the state stuck at 'starting') after a failed setup.
+        for (const track of stream.getTracks()) track.stop();
+        void ctx?.close().catch(() => {});
+        setState('idle');
+        throw err;
+      }
       await ctx.resume().catch(() => {});
-      const source = ctx.createMediaStreamSource(stream);
-      const processor = ctx.createScriptProcessor(4096, 1, 1);
-      const sink = ctx.createGain();
+      if (!mounted.current) {
+        for (const track of stream.getTracks()) track.stop();
+        void ctx.close().catch(() => {});
+        return;
+      }
       sink.gain.value = 0;
       const chunks: Float32Array[] = [];
       processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
@@ -111,13 +134,14 @@ export function useRecorder(onAutoStop?: (audio: AudioData) => void): Recorder {
     [stop],
   );
 
-  useEffect(
-    () => () => {
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
       if (session.current) teardown(session.current);
       session.current = null;
-    },
-    [],
-  );
+    };
+  }, []);
 
   return { state, elapsed, ctx: nodes?.ctx ?? null, source: nodes?.source ?? null, start, stop };
 }
