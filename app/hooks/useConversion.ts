@@ -81,7 +81,10 @@ export function useConversion(api: VoiceApi): ConversionView {
         setPhase('failed');
         return null;
       } catch (err) {
+        // A failed poll must not orphan a job that still runs (and holds the queue) in the engine.
+        const orphan = jobId.current;
         jobId.current = null;
+        if (orphan) void api.cancelJob({ jobId: orphan }).catch(() => {});
         if (!alive.current) return null;
         setError(err);
         setPhase('failed');
