@@ -32,7 +32,7 @@ Commands:
   analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
   bench                              time the pipeline on a 10 s clip (JSON on the last line)
 
-Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR or ~/.local/share/voiceshift)
+Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR, else $XDG_DATA_HOME/voiceshift, else ~/.local/share/voiceshift)
   --threads N  --variant continuous|vq (content path, if the export has both)  --json  -h, --help`;
 
 /** Where the CLI writes. Tests pass their own. */
