@@ -148,6 +148,10 @@ async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: Ab
   const mix = parseMix(spec);
   if (mix && mix.every((m) => engine.library.get(m.voiceId))) {
     if (mix.length > LIMITS.maxMixEntries) throw usage(`A blend may hold at most ${LIMITS.maxMixEntries} voices`);
+    // As the API's validation: "a=1.2.3" must not silently drop a voice, nor "a=0" convert to it anyway.
+    if (!mix.every((m) => Number.isFinite(m.weight)) || !mix.some((m) => m.weight > 0)) {
+      throw usage('Blend weights must be numbers, at least one of them above zero');
+    }
     const label = mix.length === 1 ? mix[0].voiceId : mix.map((m) => m.voiceId).join('+');
     return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend' };
   }
