@@ -161,7 +161,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
-    fs.createReadStream(file).pipe(res);
+    // Without an error listener a file that vanishes or cannot be opened after the stat (a rebuild of
+    // dist/, permissions) would throw an uncaught 'error' and stop the whole server.
+    fs.createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
 
   await new Promise<void>((resolve, reject) => {
