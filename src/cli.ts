@@ -187,6 +187,8 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   const outFlag = stringFlag(p, 'out');
   const format = (stringFlag(p, 'format') ?? (outFlag && /\.flac$/i.test(outFlag) ? 'flac' : 'wav')) as ExportFormat;
   if (format !== 'wav' && format !== 'flac') throw usage('--format must be wav or flac');
+  const outExt = outFlag ? path.extname(outFlag).slice(1).toLowerCase() : '';
+  if ((outExt === 'wav' || outExt === 'flac') && outExt !== format) throw usage(`--out ends in .${outExt} but --format is ${format}`);
   const rate = numberFlag(p, 'rate', 8000, 48000, true) ?? 16000;
   if (![16000, 22050, 44100, 48000].includes(rate)) throw usage('--rate must be 16000, 22050, 44100 or 48000');
   const bits = (numberFlag(p, 'bits', 16, 32, true) ?? 16) as 16 | 24 | 32;
