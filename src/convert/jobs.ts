@@ -113,7 +113,10 @@ export class JobRegistry<R> {
     try {
       const run = job.run!;
       job.run = null;
-      job.result = await run(ctx);
+      const result = await run(ctx);
+      // A cancel that arrived after the last check still wins: cancelJob already told the caller so.
+      if (job.controller.signal.aborted) throw new ApiError('CANCELLED', 'The conversion was cancelled.');
+      job.result = result;
       job.state = 'done';
       job.progress = 1;
       job.stage = 'done';
