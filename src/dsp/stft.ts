@@ -83,19 +83,21 @@ function check(nFft: number, hop: number): void {
   if (!Number.isInteger(hop) || hop < 1 || hop > nFft) throw new RangeError(`hop must be an integer in 1..nFft, got ${hop}`);
 }
 
+/** What every analysis pass needs: the checked sizes, the shared FFT, the padded signal and the window. */
+function analysisSetup(audio: ArrayLike<number>, opts: StftOptions) {
+  const nFft = opts.nFft ?? N_FFT;
+  const hop = opts.hop ?? HOP;
+  check(nFft, hop);
+  const fft = getRealFFT(nFft);
+  return { nFft, hop, fft, bins: fft.bins, frames: frameCount(audio.length, hop), padded: reflectPad(audio, nFft / 2), win: hannPeriodic(nFft) };
+}
+
 /**
  * Complex STFT of `audio` (centered, reflect padded, periodic Hann).
  * @returns frame-major spectrogram with T = 1 + floor(len / hop) frames of nFft/2+1 bins
  */
 export function stft(audio: ArrayLike<number>, opts: StftOptions = {}): Spectrogram {
-  const nFft = opts.nFft ?? N_FFT;
-  const hop = opts.hop ?? HOP;
-  check(nFft, hop);
-  const fft = getRealFFT(nFft);
-  const bins = fft.bins;
-  const frames = frameCount(audio.length, hop);
-  const padded = reflectPad(audio, nFft / 2);
-  const win = hannPeriodic(nFft);
+  const { nFft, hop, fft, bins, frames, padded, win } = analysisSetup(audio, opts);
   const re = new Float64Array(frames * bins);
   const im = new Float64Array(frames * bins);
   for (let t = 0; t < frames; t++) {
@@ -109,14 +111,7 @@ export function stft(audio: ArrayLike<number>, opts: StftOptions = {}): Spectrog
  * @param out optional destination of length T * bins (reused between calls)
  */
 export function stftMagnitude(audio: ArrayLike<number>, opts: StftOptions = {}, out?: Float64Array): { mag: Float64Array; frames: number; bins: number } {
-  const nFft = opts.nFft ?? N_FFT;
-  const hop = opts.hop ?? HOP;
-  check(nFft, hop);
-  const fft = getRealFFT(nFft);
-  const bins = fft.bins;
-  const frames = frameCount(audio.length, hop);
-  const padded = reflectPad(audio, nFft / 2);
-  const win = hannPeriodic(nFft);
+  const { hop, fft, bins, frames, padded, win } = analysisSetup(audio, opts);
   const mag = out && out.length >= frames * bins ? out : new Float64Array(frames * bins);
   const re = new Float64Array(bins);
   const im = new Float64Array(bins);
