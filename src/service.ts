@@ -82,7 +82,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
 
   return {
     engine,
-    version: async (_args, ctx) => readVersionInfo(options.root, ctx.transport),
+    version: async (_args, ctx) => readVersionInfo(options.root, ctx.transport, options.modelsDir),
     listVoices: async () => (await engine()).library.list(),
     previewVoice: async ({ id }) => {
       const eng = await engine();

@@ -6,7 +6,11 @@ import path from 'node:path';
 import type { VersionInfo } from './api/types.js';
 
 /** Reads version facts; never throws (a missing manifest just lists no models). */
-export function readVersionInfo(root: string, transport: VersionInfo['transport']): VersionInfo {
+export function readVersionInfo(
+  root: string,
+  transport: VersionInfo['transport'],
+  modelsDir: string = path.join(root, 'models'),
+): VersionInfo {
   const pkg = readJson(path.join(root, 'package.json')) as { version?: string } | undefined;
   let onnxruntime = 'unknown';
   try {
@@ -16,12 +20,12 @@ export function readVersionInfo(root: string, transport: VersionInfo['transport'
   } catch {
     // Leave 'unknown': version() must still answer so the UI can say what is missing.
   }
-  const manifest = readJson(path.join(root, 'models', 'manifest.json')) as
+  const manifest = readJson(path.join(modelsDir, 'manifest.json')) as
     | { models?: Record<string, { file?: string }> }
     | undefined;
   const models = Object.entries(manifest?.models ?? {}).map(([name, m]) => {
     const file = typeof m?.file === 'string' ? m.file : `${name}.onnx`;
-    return { name, file, present: fs.existsSync(path.join(root, 'models', path.basename(file))) };
+    return { name, file, present: fs.existsSync(path.join(modelsDir, path.basename(file))) };
   });
   return { app: pkg?.version ?? '0.0.0', onnxruntime, node: process.versions.node, transport, models };
 }
