@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
 
 /** Chromium flags this environment needs (DESIGN §8), plus a fake microphone fed from `micFile`. */
 export function chromiumArgs(micFile?: string): string[] {

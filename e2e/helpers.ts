@@ -1,16 +1,20 @@
-// Shared steps for the specs: real speech clips made at test time from the CC0 cathy corpus (never
-// committed outside assets/demo), screenshots saved with the test output and copied to
-// e2e/screenshots/, and reading a downloaded WAV's header.
+// Shared steps for the specs: real speech clips made at test time from the in-repo CC0 Cathy clips
+// (fixtures/cathy), screenshots saved with the test output (copied over the tracked e2e/screenshots/
+// only when VOICESHIFT_UPDATE_SCREENSHOTS=1), and reading a downloaded WAV's header.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Download, Page } from '@playwright/test';
 import { readWavInfo, type WavInfo } from '../app/lib/wav';
-import { ROOT, SHARED_DATA, test } from './fixtures';
+import { ROOT, test } from './fixtures';
 
-export const CATHY = path.join(SHARED_DATA, 'cathy', 'audio');
+/** The CC0 Cathy clips shipped in the checkout (fixtures/README.md). */
+export const CATHY = path.join(ROOT, 'fixtures', 'cathy', 'audio');
+/** The tracked screenshots the docs show; rewritten only on request. */
 export const SCREENSHOTS = path.join(ROOT, 'e2e', 'screenshots');
+/** Every run's screenshots, by name (gitignored). */
+export const RUN_SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
 
 let tmp: string | null = null;
 function tempDir(): string {
@@ -49,12 +53,19 @@ export function corruptFile(name = 'broken.mp3'): string {
   return out;
 }
 
-/** Saves a screenshot with the test output and copies it to e2e/screenshots/ for the docs. */
+/**
+ * Saves a screenshot to test-results/screenshots/ (gitignored); with VOICESHIFT_UPDATE_SCREENSHOTS=1
+ * it also replaces the tracked copy in e2e/screenshots/ that the docs show.
+ */
 export async function shot(page: Page, name: string): Promise<void> {
-  const file = test.info().outputPath(`${name}.png`);
+  const file = path.join(RUN_SCREENSHOTS, `${name}.png`);
+  fs.mkdirSync(RUN_SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: file });
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  fs.copyFileSync(file, path.join(SCREENSHOTS, `${name}.png`));
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+  if (process.env.VOICESHIFT_UPDATE_SCREENSHOTS === '1') {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(SCREENSHOTS, `${name}.png`));
+  }
 }
 
 /** Reads a download's bytes and parses its WAV header. */

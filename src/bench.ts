@@ -19,6 +19,9 @@ import { logMel, type LogMel } from './dsp/mel';
 import { runEngineBench, type EngineBenchResult } from './convert/bench-engine';
 import { DEFAULT_VOCODER_ITERATIONS, FAST_VOCODER_ITERATIONS } from './convert/pipeline';
 
+/** The real speech the bench converts: the CC0 Cathy clips shipped in the checkout (fixtures/README.md). */
+export const BENCH_SPEECH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cathy', 'audio');
+
 /** Stage name -> milliseconds, in pipeline order. */
 export type BenchStages = Record<string, number>;
 
@@ -30,14 +33,14 @@ export interface DspBenchOptions {
   glIterations?: number;
   /** Timed repetitions per stage; the median is reported. Default 3. */
   repeats?: number;
-  /** Folder of 16 kHz FLAC speech. Default ../shared/data/cathy/audio (from the working directory). */
+  /** Folder of 16 kHz FLAC speech. Default: the CC0 Cathy clips shipped in fixtures/cathy/audio. */
   speechDir?: string;
 }
 
 /** What runDspBench measured and produced (the engine feeds `audio16k` / `mel` / `f0` to the models). */
 export interface DspBenchResult {
   clipSeconds: number;
-  /** 'cathy' (real CC0 speech) or 'synthetic' when the shared data is missing. */
+  /** 'cathy' (real CC0 speech) or 'synthetic' when the speech folder is missing or empty. */
   clip: string;
   stages: BenchStages;
   /** Process CPU ms per stage (median); close to `stages` on an idle machine. */
@@ -117,7 +120,7 @@ export async function runDspBench(opts: DspBenchOptions = {}): Promise<DspBenchR
   const seconds = opts.seconds ?? 10;
   const iters = opts.glIterations ?? 32;
   const repeats = opts.repeats ?? 3;
-  const dir = opts.speechDir ?? resolve(process.cwd(), '../shared/data/cathy/audio');
+  const dir = opts.speechDir ?? BENCH_SPEECH_DIR;
   const { audio: speech, clip } = await speechClip(seconds, dir);
 
   // input file as a user would bring it: 44.1 kHz stereo FLAC (prepared, not timed)

@@ -1,4 +1,4 @@
-// Conversion with the real exported models and real speech (../shared/data/cathy, female, CC0):
+// Conversion with the real exported models and real speech (the in-repo CC0 Cathy clips, female):
 // to a built-in voice of the other gender and to a one-shot reference of a held-out speaker, the
 // output must end closer to the target than to the source by speaker similarity; a blend of two voices
 // must land between them; the pitch control must move F0; cancel must stop within a chunk; enrollment
@@ -18,7 +18,7 @@ import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, RE
 
 const ITER = 8;
 const ready = HAVE_MODELS && HAVE_CATHY;
-const why = NO_MODELS || (HAVE_CATHY ? '' : ' [SKIPPED: ../shared/data/cathy is not available]');
+const why = NO_MODELS || (HAVE_CATHY ? '' : ' [SKIPPED: fixtures/cathy is missing from the checkout]');
 
 /** Speech of an unseen male speaker: flite's rms voice is held out of training (espeak-ng as a fallback). */
 function heldOutReferenceFile(): string | null {

@@ -1,32 +1,26 @@
 // Test-only helpers for src/model, src/convert, the service and the CLI: where the real exported
 // models are (models/, or $VOICESHIFT_TEST_MODELS while developing against another export), real
-// speech from the shared CC0 corpus read by path (never copied into the repo), and a shared engine.
+// speech from the in-repo CC0 Cathy clips (fixtures/cathy; src/test-fixtures.ts), and a shared engine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AudioData } from '../api/types.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { seededRandom } from '../dsp/random.js';
+import { CATHY_DIR as FIXTURE_CATHY_DIR, cathyCycle, cathyPaths, REPO_ROOT } from '../test-fixtures.js';
 import { Engine } from './engine.js';
 
-/** Repository root. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT, cathyPaths } from '../test-fixtures.js';
 /** The models under test. */
 export const MODELS_DIR = process.env.VOICESHIFT_TEST_MODELS ? path.resolve(process.env.VOICESHIFT_TEST_MODELS) : path.join(REPO_ROOT, 'models');
 /** Whether an export (manifest + voices) is present. */
 export const HAVE_MODELS = fs.existsSync(path.join(MODELS_DIR, 'manifest.json')) && fs.existsSync(path.join(MODELS_DIR, 'voices.json'));
 /** Why model tests are skipped, for the test names. */
 export const NO_MODELS = HAVE_MODELS ? '' : ` [SKIPPED: no exported models in ${MODELS_DIR}; run the training export first]`;
-/** The shared CC0 speech clips. */
-export const CATHY_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'cathy', 'audio');
-/** Whether the shared corpus is reachable. */
+/** The CC0 speech clips (in the checkout). */
+export const CATHY_DIR = FIXTURE_CATHY_DIR;
+/** Whether the clips are there (always, in a complete checkout). */
 export const HAVE_CATHY = fs.existsSync(CATHY_DIR);
-
-/** Sorted cathy clip paths. */
-export function cathyPaths(): string[] {
-  return fs.readdirSync(CATHY_DIR).filter((f) => f.endsWith('.flac')).sort().map((f) => path.join(CATHY_DIR, f));
-}
 
 /** One cathy clip decoded (index into the sorted list). */
 export async function cathyClip(index = 0): Promise<AudioData> {
@@ -34,14 +28,14 @@ export async function cathyClip(index = 0): Promise<AudioData> {
   return { sampleRate: d.sampleRate, channels: d.channels };
 }
 
-/** Cathy speech concatenated to about `seconds` (16 kHz mono). */
+/** Cathy speech concatenated to about `seconds` (16 kHz mono), from clip `first` on, cycling through the clips. */
 export async function cathySeconds(seconds: number, first = 0): Promise<AudioData> {
   const n = Math.round(seconds * 16000);
   const out = new Float32Array(n);
   let o = 0;
-  const files = cathyPaths();
-  for (let i = first; o < n && i < files.length; i++) {
-    const d = await decodeAudioFile(files[i]);
+  for (const file of cathyCycle(first)) {
+    if (o >= n) break;
+    const d = await decodeAudioFile(file);
     const ch = d.channels[0];
     const k = Math.min(ch.length, n - o);
     out.set(ch.subarray(0, k), o);

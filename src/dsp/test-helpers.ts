@@ -1,18 +1,12 @@
-// Test-only helpers for src/dsp and src/audio: load real speech from the shared CC0 corpus
-// (../shared/data/cathy, 16 kHz mono FLAC) by path relative to the repo root, and make tones.
-import { readFileSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Test-only helpers for src/dsp and src/audio: real speech from the in-repo CC0 Cathy clips
+// (fixtures/cathy, 16 kHz mono FLAC; src/test-fixtures.ts), and tones.
+import { readFileSync } from 'node:fs';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
+import { cathyCycle } from '../test-fixtures';
 
-/** Folder of the shared CC0 speech clips. */
-export const CATHY_DIR = resolve(process.cwd(), '../shared/data/cathy/audio');
+export { CATHY_DIR, cathyFiles } from '../test-fixtures';
 
-/** Sorted names of the cathy FLAC files. */
-export function cathyFiles(): string[] {
-  return readdirSync(CATHY_DIR).filter((f) => f.endsWith('.flac')).sort();
-}
-
-/** Concatenate cathy clips (from the first, in name order) until `seconds` of 16 kHz audio. */
+/** Concatenate cathy clips (from index `first`, in name order, cycling) until `seconds` of 16 kHz audio. */
 export async function cathySpeech(seconds: number, first = 0): Promise<Float32Array> {
   const n = Math.round(seconds * 16000);
   const out = new Float32Array(n);
@@ -20,9 +14,9 @@ export async function cathySpeech(seconds: number, first = 0): Promise<Float32Ar
   await dec.ready;
   try {
     let o = 0;
-    for (const f of cathyFiles().slice(first)) {
+    for (const f of cathyCycle(first)) {
       if (o >= n) break;
-      const r = await dec.decodeFile(new Uint8Array(readFileSync(resolve(CATHY_DIR, f))));
+      const r = await dec.decodeFile(new Uint8Array(readFileSync(f)));
       await dec.reset();
       const ch = r.channelData[0];
       const k = Math.min(ch.length, n - o);
