@@ -23,10 +23,12 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Optional
 
+from .data_root import data_path
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DATA = REPO_ROOT.parent / "shared" / "data"
-PROMPTS = DATA / "prompts" / "arctic.tsv"
-CATHY = DATA / "cathy"
+# $VOICESHIFT_SHARED_DATA or ../shared/data; the in-repo subset under fixtures/ when absent (CI smoke).
+PROMPTS = data_path("prompts/arctic.tsv")
+CATHY = data_path("cathy")
 
 GPL = "GPL-3.0-or-later (espeak-ng; synthesized audio)"
 FLITE = "BSD-style (CMU flite / CMU ARCTIC)"
