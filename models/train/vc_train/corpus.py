@@ -220,6 +220,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--espeak-only", action="store_true", help="tiny CI corpus: 3 espeak-ng voices")
     ap.add_argument("--voices", default="", help="comma-separated subset of voice ids")
+    ap.add_argument("--real", action="store_true",
+                    help="add the real speakers of ../shared/data/real-speech (split: real_split.tsv; not copied)")
+    ap.add_argument("--real-max-utts", type=int, default=40, help="max training clips per real speaker")
     args = ap.parse_args(argv)
 
     out_dir = Path(args.out)
@@ -254,6 +257,12 @@ def main(argv: Optional[list[str]] = None) -> int:
             v: Voice = r["voice"]
             w.writerow([v.id, v.licence, v.gender, r["sentence"], r["text"], r["split"], r["path"], v.role,
                         int(v.shippable), int(v.pseudo), v.source])
+        if args.real:
+            from .real import corpus_rows
+            real = corpus_rows(args.real_max_utts)
+            for r in real:
+                w.writerow([r[k] for k in FIELDS])
+            print(f"real speech: {len(real)} utterances of {len({r['voice'] for r in real})} speakers", flush=True)
     print(f"corpus: {len(ok)} utterances ({errors} errors) from {len(voices)} voices in {time.time() - t0:.0f}s "
           f"-> {out_dir / 'metadata.tsv'}", flush=True)
     return 0 if ok else 1

@@ -59,34 +59,50 @@ def load_f0_stats(corpus: Path) -> dict[str, dict[str, float]]:
 
 
 class Sampler:
-    """Uniform over voices, then uniform over that voice's utterances, random crops of `crop` frames."""
+    """Uniform over voices, then uniform over that voice's utterances, random crops of `crop` frames.
 
-    def __init__(self, utts_by_voice: dict[str, list[Utt]], crop: int, seed: int) -> None:
+    The speaker-encoder reference is a different utterance of the same voice, cropped to `ref_crop` frames; a voice
+    with a single clip (most LibriSpeech speakers) gives the two halves of that clip instead, so the encoder never
+    learns to match a crop with itself.
+    """
+
+    def __init__(self, utts_by_voice: dict[str, list[Utt]], crop: int, seed: int, ref_crop: Optional[int] = None) -> None:
         self.voices = sorted(utts_by_voice)
         self.utts = utts_by_voice
         self.crop = crop
+        self.ref_crop = ref_crop or crop
         self.rng = np.random.default_rng(seed)
 
-    def _crop(self, u: Utt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        t = u.mel.shape[1]
-        L = self.crop
+    def _crop(self, u: Utt, length: Optional[int] = None, lo: int = 0, hi: Optional[int] = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        L = length or self.crop
+        hi = u.mel.shape[1] if hi is None else hi
+        t = hi - lo
         if t >= L:
-            s = int(self.rng.integers(0, t - L + 1))
+            s = lo + int(self.rng.integers(0, t - L + 1))
             return u.mel[:, s:s + L], u.lf0[s:s + L], u.vuv[s:s + L]
         pad = L - t
-        mel = np.concatenate([u.mel, np.full((80, pad), LOG_FLOOR, np.float32)], axis=1)
-        return mel, np.concatenate([u.lf0, np.zeros(pad, np.float32)]), np.concatenate([u.vuv, np.zeros(pad, np.float32)])
+        mel = np.concatenate([u.mel[:, lo:hi], np.full((80, pad), LOG_FLOOR, np.float32)], axis=1)
+        return (mel, np.concatenate([u.lf0[lo:hi], np.zeros(pad, np.float32)]),
+                np.concatenate([u.vuv[lo:hi], np.zeros(pad, np.float32)]))
 
     def batch(self, b: int) -> dict[str, np.ndarray]:
         vi = self.rng.integers(0, len(self.voices), size=b)
         mels, lf0s, vuvs, refs = [], [], [], []
         for v in vi:
             lst = self.utts[self.voices[v]]
-            i, j = self.rng.integers(0, len(lst), size=2)
-            if len(lst) > 1 and i == j:
-                j = (j + 1) % len(lst)
-            m, lf, vv = self._crop(lst[i])
-            r, _, _ = self._crop(lst[j])
+            if len(lst) == 1:
+                u = lst[0]
+                half = u.mel.shape[1] // 2
+                first = bool(self.rng.integers(0, 2))
+                m, lf, vv = self._crop(u, None, 0, half) if first else self._crop(u, None, half)
+                r, _, _ = self._crop(u, self.ref_crop, half) if first else self._crop(u, self.ref_crop, 0, half)
+            else:
+                i, j = self.rng.integers(0, len(lst), size=2)
+                if i == j:
+                    j = (j + 1) % len(lst)
+                m, lf, vv = self._crop(lst[i])
+                r, _, _ = self._crop(lst[j], self.ref_crop)
             mels.append(m)
             lf0s.append(lf)
             vuvs.append(vv)

@@ -133,8 +133,8 @@ def norm_words(text: str) -> list[str]:
     return [w.strip("'") for w in re.findall(r"[a-z']+", text.lower()) if w.strip("'")]
 
 
-def build_lm(workdir: Path) -> tuple[str, str]:
-    """Trigram ARPA LM (absolute discounting, back-off) over the ARCTIC prompts + a dictionary subset."""
+def build_lm(workdir: Path, texts: Optional[list[str]] = None, name: str = "arctic") -> tuple[str, str]:
+    """Trigram ARPA LM (absolute discounting, back-off) over the ARCTIC prompts (or `texts`) + a dictionary subset."""
     dict_words: dict[str, list[str]] = defaultdict(list)
     with open(os.path.join(PS_MODEL, "cmudict-en-us.dict"), encoding="latin-1") as f:
         for line in f:
@@ -142,12 +142,13 @@ def build_lm(workdir: Path) -> tuple[str, str]:
             if parts:
                 w = re.sub(r"\(\d+\)$", "", parts[0])
                 dict_words[w].append(" ".join(parts[1:]))
+    if texts is None:
+        with open(PROMPTS, encoding="utf-8") as f:
+            texts = [line.split("\t", 1)[1] for line in f if "\t" in line]
     sents = []
-    with open(PROMPTS, encoding="utf-8") as f:
-        for line in f:
-            if "\t" in line:
-                ws = [w for w in norm_words(line.split("\t", 1)[1]) if w in dict_words]
-                sents.append(["<s>"] + ws + ["</s>"])
+    for t in texts:
+        ws = [w for w in norm_words(t) if w in dict_words]
+        sents.append(["<s>"] + ws + ["</s>"])
     vocab = sorted({w for s in sents for w in s})
     counts = [Counter() for _ in range(3)]
     for s in sents:
@@ -197,9 +198,9 @@ def build_lm(workdir: Path) -> tuple[str, str]:
                 lines.append(f"{lp:.4f}\t{' '.join(g)}")
     lines.append("")
     lines.append("\\end\\")
-    lm = workdir / "arctic.lm"
+    lm = workdir / f"{name}.lm"
     lm.write_text("\n".join(lines) + "\n")
-    dic = workdir / "arctic.dic"
+    dic = workdir / f"{name}.dic"
     with open(dic, "w") as f:
         for w in vocab:
             if w in ("<s>", "</s>"):
@@ -210,9 +211,9 @@ def build_lm(workdir: Path) -> tuple[str, str]:
 
 
 class ASR:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, texts: Optional[list[str]] = None, name: str = "arctic") -> None:
         from pocketsphinx import Decoder
-        lm, dic = build_lm(workdir)
+        lm, dic = build_lm(workdir, texts, name)
         cfg = Decoder.default_config()
         cfg.set_string("-hmm", os.path.join(PS_MODEL, "en-us"))
         cfg.set_string("-lm", lm)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import LOG_FLOOR, add_noise, perturb_content_input, warp
+from .augment import LOG_FLOOR, add_noise, perturb_content_input, random_eq, warp
 from .data import Sampler, load_stats, load_voice, voice_info
 from .model import ModelConfig, VCModel, count_params, f0_input
 
@@ -77,6 +77,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this much training wall time")
     ap.add_argument("--batch", type=int, default=12)
     ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--ref-crop", type=int, default=0, help="speaker-reference crop in frames (0: same as --crop)")
+    ap.add_argument("--delta-loss", type=float, default=0.0,
+                    help="weight of an L1 loss on the output's time and frequency differences (against over-smoothing)")
+    ap.add_argument("--ref-eq", type=float, default=0.0,
+                    help="max amplitude (nepers) of a random microphone-colouring EQ on the speaker reference")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--channels", type=int, default=192)
@@ -113,7 +118,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     model.set_mel_stats(torch.from_numpy(mean), torch.from_numpy(std))
     step = 0
     elapsed = 0.0
-    sampler = Sampler(utts, args.crop, args.seed)
+    sampler = Sampler(utts, args.crop, args.seed, args.ref_crop or None)
     gen = torch.Generator().manual_seed(args.seed)
 
     if args.variant == "vq":
@@ -202,6 +207,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         ref_in = torch.clamp(ref + (torch.rand(B, 1, 1, generator=gen) - 0.5), min=LOG_FLOOR)
         use_n = (torch.rand(B, 1, 1, generator=gen) < 0.2).float()
         ref_in = use_n * add_noise(ref_in, gen, (15.0, 40.0)) + (1 - use_n) * ref_in
+        if args.ref_eq > 0:
+            ref_in = torch.clamp(ref_in + random_eq(B, gen, max_amp=args.ref_eq), min=LOG_FLOOR)
         c_in = perturb_content_input(mel, gen)
 
         e = model.speaker(ref_in)
@@ -216,13 +223,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         y = model.decoder(z, e, f0_input(lf0, vuv), normalized_out=True)
         target = model.decoder.mel.norm(mel)
         rec = F.l1_loss(y, target)
+        if args.delta_loss > 0:
+            rec_d = (F.l1_loss(y[:, :, 1:] - y[:, :, :-1], target[:, :, 1:] - target[:, :, :-1]) +
+                     F.l1_loss(y[:, 1:] - y[:, :-1], target[:, 1:] - target[:, :-1]))
+            rec_total = rec + args.delta_loss * rec_d
+        else:
+            rec_total = rec
         if cfg.vq:
             spk = torch.zeros(())
             acc = torch.zeros(())
-            loss = rec + vq_loss
+            loss = rec_total + vq_loss
         else:
             spk, acc = am_softmax_loss(e, model.spk_w, label, spk_mask)
-            loss = rec + 0.2 * spk
+            loss = rec_total + 0.2 * spk
             if args.warp_reg > 0:
                 wr = F.mse_loss(aux(e).squeeze(1), torch.log(alpha) / math.log(1.14))
                 loss = loss + args.warp_reg * wr
