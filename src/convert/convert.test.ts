@@ -180,7 +180,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
   it('refuses unusable references with a plain reason', async () => {
     const speech = await cathySeconds(5);
     const cases: [string, AudioData, RegExp][] = [
-      ['too short', await cathySeconds(2), /too short/],
+      ['too short', await cathySeconds(0.6), /too short/],
       ['too long', { sampleRate: 8000, channels: [new Float32Array(8000 * 31).fill(0.1)] }, /too long/],
       ['silent', { sampleRate: 16000, channels: [new Float32Array(16000 * 5)] }, /silent/],
       ['clipped', { sampleRate: 16000, channels: [speech.channels[0].map((v) => Math.max(-0.6, Math.min(0.6, v * 30)) / 0.6)] }, /clipped/],
@@ -189,6 +189,16 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     for (const [what, audio, reason] of cases) {
       await expect(engine.targetFromReference(audio), what).rejects.toMatchObject({ code: 'BAD_AUDIO', message: expect.stringMatching(reason) });
     }
+  });
+
+  it('takes a one-shot reference from about a second with a warning, but keeps only 3 s or more in the library', async () => {
+    const short = await cathySeconds(1.6);
+    const t = await engine.targetFromReference(short);
+    expect(t.warnings.join(' ')).toMatch(/short \(1\.6 s\)/);
+    expect(t.embedding.length).toBeGreaterThan(0);
+    const long = await engine.targetFromReference(await cathySeconds(4));
+    expect(long.warnings).toEqual([]);
+    await expect(engine.targetFromReference(short, undefined, 'library')).rejects.toMatchObject({ code: 'BAD_AUDIO', message: expect.stringMatching(/too short .* 3 to 30 seconds/) });
   });
 
   it('analyzes real speech as usable and white noise as not', async () => {

@@ -10,7 +10,7 @@ import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
 import { SessionRegistry } from '../model/session-registry.js';
 import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
 import { blendVoices } from './blend.js';
-import { enrollReference, type EnrolledTarget } from './enroll.js';
+import { enrollReference, type EnrolledTarget, type ReferencePurpose } from './enroll.js';
 import { inputGain, MODEL_RATE, scaled } from './frames.js';
 import { toModelAudio } from './model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
@@ -103,11 +103,12 @@ export class Engine {
   }
 
   /**
-   * A one-shot target from reference speech (checked like an enrollment, not stored).
+   * A one-shot target from reference speech (checked like an enrollment, not stored). A conversion
+   * reference may be as short as 1 s (with a warning below 3 s); a library voice needs 3-30 s.
    * @throws ApiError BAD_AUDIO with the reason when the reference is unusable
    */
-  async targetFromReference(reference: AudioData, signal?: AbortSignal): Promise<EnrolledTarget> {
-    return enrollReference(this.model, reference, toModelAudio(reference), signal);
+  async targetFromReference(reference: AudioData, signal?: AbortSignal, purpose: ReferencePurpose = 'conversion'): Promise<EnrolledTarget> {
+    return enrollReference(this.model, reference, toModelAudio(reference), signal, purpose);
   }
 
   /**
@@ -115,7 +116,7 @@ export class Engine {
    * @throws ApiError BAD_AUDIO (unusable reference), INVALID_ARGUMENT (name taken), IO_ERROR
    */
   async enroll(name: string, reference: AudioData): Promise<VoiceInfo> {
-    const t = await this.targetFromReference(reference);
+    const t = await this.targetFromReference(reference, undefined, 'library');
     return this.library.add({ name, embedding: t.embedding, f0: t.f0, preview: t.preview });
   }
 
