@@ -1,34 +1,51 @@
 // The voice library: built-in voices from models/voices.json plus the user's enrolled voices, which
-// persist in <userDataDir>/voices.json. The file is written atomically (temp file + rename); before
-// each write the previous good version is kept as voices.json.bak. A corrupt file on load is kept
-// aside as voices.json.corrupt-<time> and the library is restored from the backup (or starts empty),
-// so a damaged file never stops the app. Enrolled previews are raw 16-bit PCM at 16 kHz in
-// <userDataDir>/voices/<id>.s16. Built-in voices cannot be renamed or deleted.
+// persist in <userDataDir> and are shared by every process that opens that folder at the same time
+// (the app, its other windows, the CLI).
+//
+// Design: one index file (voices.json, the order and content of the list) changed only under a lock
+// file with stale-lock recovery (file-lock.ts), by reload-and-apply: every change takes the lock,
+// re-reads the index from disk, applies itself to what it read (so a voice another process enrolled a
+// moment ago is kept), writes the index atomically (temp file + rename) and releases the lock. Reads
+// never take the lock: `list()`, `get()` and `require()` stat the index and re-read it when it changed
+// (the rename gives every write a new inode), so the app never serves a list older than the disk.
+//
+// Why this over one file per voice: a lock is needed anyway for what spans voices (unique names, a
+// rename racing a delete of the same voice), the single index keeps the list's order and stays
+// readable by earlier versions of the app, and one stat per read keeps `list()` synchronous. What
+// one-file-per-voice gives, recovery of a voice whose index entry was lost, comes from a record copy per
+// voice (voices/<id>.json, next to the preview voices/<id>.s16), written before the index. At every
+// locked load, library-repair.ts recovers voices found only as files, removes files that hold nothing
+// to recover, and migrates folders of the earlier format (index only) by writing the copies.
+//
+// A corrupt index on load is kept aside as voices.json.corrupt-<time>; the list is rebuilt from the
+// backup of the last good index (voices.json.bak) and the record copies, so a damaged file never stops
+// the app. Built-in voices cannot be renamed or deleted. Enrolled voices whose embedding size is not the
+// loaded model's stay on disk untouched but are not listed.
 import { randomBytes } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError, invalid } from '../api/errors.js';
 import type { VoiceInfo } from '../api/types.js';
 import { writeFileAtomic } from '../audio/write-atomic.js';
 import type { BuiltinVoiceEntry } from '../model/manifest.js';
+import { withFileLock, type HeldLock } from './file-lock.js';
+import {
+  decodePcm16,
+  encodePcm16,
+  formatIndex,
+  LIBRARY_VERSION,
+  LibraryPaths,
+  parseIndex,
+  readText,
+  writeRecordCopy,
+  type EnrolledVoiceRecord,
+} from './library-files.js';
+import { repairLibrary } from './library-repair.js';
 import type { TargetVoice } from './pipeline.js';
 import type { VoiceMap } from './voice-map.js';
 
-/** File name of the enrolled-voice library inside the user data directory. */
-export const LIBRARY_FILE = 'voices.json';
-/** Version of the library file format. */
-export const LIBRARY_VERSION = 1;
-
-/** An enrolled voice as stored on disk. */
-export interface EnrolledVoiceRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-  embedding: number[];
-  f0: { mean: number; std: number };
-  /** Preview file name inside <userDataDir>/voices/, if one was stored. */
-  preview?: string;
-}
+export { decodePcm16, encodePcm16, LIBRARY_FILE, LIBRARY_VERSION, type EnrolledVoiceRecord } from './library-files.js';
 
 /** A voice the engine can convert to, with what the UI shows about it. */
 export interface LibraryVoice {
@@ -42,8 +59,8 @@ export interface LibraryVoice {
 export interface LibraryRecovery {
   /** Where the corrupt file was kept. */
   corruptCopy: string;
-  /** Where the voices came from instead. */
-  restoredFrom: 'backup' | 'empty';
+  /** Where the voices came from instead: the backup index (plus any record copies), the record copies alone, or nowhere. */
+  restoredFrom: 'backup' | 'files' | 'empty';
 }
 
 /** Options of `VoiceLibrary.open`. */
@@ -55,139 +72,272 @@ export interface VoiceLibraryOptions {
   assetsRoot: string;
   /** Projection for VoiceInfo.map. */
   voiceMap: VoiceMap;
-  /** Embedding size D of the loaded model; stored voices of another size are skipped. */
+  /** Embedding size D of the loaded model; stored voices of another size are not listed. */
   embeddingDim: number;
+  /** Where repairs and recoveries are reported. Default: console.warn. */
+  log?: (message: string) => void;
+  /** Lock timing (tests). */
+  lock?: { staleMs?: number; timeoutMs?: number };
 }
 
 /** Sample rate of enrolled previews. */
 export const PREVIEW_RATE = 16000;
 
-function isRecord(v: unknown, dim: number): v is EnrolledVoiceRecord {
-  const r = v as EnrolledVoiceRecord;
-  return (
-    !!r &&
-    typeof r.id === 'string' &&
-    /^user-[A-Za-z0-9_-]+$/.test(r.id) &&
-    typeof r.name === 'string' &&
-    r.name.length > 0 &&
-    typeof r.createdAt === 'string' &&
-    Array.isArray(r.embedding) &&
-    r.embedding.length === dim &&
-    r.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
-    !!r.f0 &&
-    Number.isFinite(r.f0.mean) &&
-    Number.isFinite(r.f0.std) &&
-    (r.preview === undefined || (typeof r.preview === 'string' && /^[A-Za-z0-9_.-]+$/.test(r.preview)))
-  );
+/** What a change does inside the lock. */
+interface Change<T> {
+  result: T;
+  /** The new index; absent when nothing changed. */
+  records?: EnrolledVoiceRecord[];
+  /** Undoes the change's own file writes when the index could not be written. */
+  undo?: () => Promise<void>;
+  /** Runs after the index is written (removing files the change made unused). */
+  after?: () => Promise<void>;
 }
 
-/** Parses library text; returns null when it is not a valid library. */
-function parseLibrary(text: string, dim: number): EnrolledVoiceRecord[] | null {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return null;
+/** The lock could not even be created (the folder is read-only, or not a folder). */
+class LockUnavailable extends Error {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    super('lock unavailable');
+    this.reason = reason;
   }
-  const voices = (data as { voices?: unknown })?.voices;
-  if (!Array.isArray(voices)) return null;
-  if (!voices.every((v) => isRecord(v, dim))) return null;
-  return voices as EnrolledVoiceRecord[];
 }
 
-async function readText(file: string): Promise<string | null> {
+function saveError(dir: string, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err instanceof LockUnavailable ? err.reason : err;
+  return new ApiError('IO_ERROR', `Could not save the voice library in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check the folder's permissions and free space.`);
+}
+
+/** A fingerprint of the index file that changes with every write ('absent' when there is none). */
+function indexSignature(file: string): string | null {
   try {
-    return await fs.readFile(file, 'utf8');
+    const st = fsSync.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   } catch (err) {
-    // ENOTDIR: the user data path is not a folder, so there is no library to read (built-ins still work).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-    throw new ApiError('IO_ERROR', `Could not read the voice library (${(err as Error).message}).`);
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'absent' : null;
   }
 }
 
-/** Built-in and enrolled voices; mutations persist before they resolve. */
+/** Built-in and enrolled voices; changes persist before they resolve and never drop another writer's change. */
 export class VoiceLibrary {
-  /** Set when the file on disk was corrupt at load. */
+  /** Set when the index on disk was corrupt at a load. */
   recovery: LibraryRecovery | null = null;
+  /** Every repair made at a load, as a sentence (also passed to `options.log`). */
+  readonly repairs: string[] = [];
   private readonly opts: VoiceLibraryOptions;
-  private enrolled: EnrolledVoiceRecord[] = [];
+  private readonly paths: LibraryPaths;
+  /** The index as last read or written (including voices of another embedding size). */
+  private records: EnrolledVoiceRecord[] = [];
+  /** indexSignature() of the file `records` came from. */
+  private signature: string | null = null;
+  private repairScheduled = false;
   private readonly builtinById = new Map<string, BuiltinVoiceEntry>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly log: (message: string) => void;
 
   private constructor(opts: VoiceLibraryOptions) {
     this.opts = opts;
+    this.paths = new LibraryPaths(opts.userDataDir);
+    this.log = opts.log ?? ((m) => console.warn(`VoiceShift voice library: ${m}`));
     for (const b of opts.builtins) this.builtinById.set(b.id, b);
   }
 
-  /** Path of the library file. */
+  /** Path of the library index. */
   get file(): string {
-    return path.join(this.opts.userDataDir, LIBRARY_FILE);
+    return this.paths.index;
   }
 
-  /** Path of the backup of the last good library file. */
+  /** Path of the backup of the last good index. */
   get backupFile(): string {
-    return this.file + '.bak';
+    return this.paths.backup;
   }
 
   /**
-   * Loads the library, recovering from a corrupt file (see the file header).
-   * @throws ApiError IO_ERROR when the directory cannot be read at all
+   * Loads the library under the lock: recovers a corrupt index, orphaned files and an earlier format
+   * (see the file header). A folder that does not exist yet is left alone; one that cannot be locked
+   * (read-only) is read as it is.
+   * @throws ApiError IO_ERROR when the library cannot be read at all
    */
   static async open(opts: VoiceLibraryOptions): Promise<VoiceLibrary> {
     const lib = new VoiceLibrary(opts);
-    await lib.load();
+    let isDir = false;
+    try {
+      isDir = (await fs.stat(opts.userDataDir)).isDirectory();
+    } catch {
+      // missing: first run
+    }
+    if (!isDir) {
+      lib.signature = 'absent';
+      return lib;
+    }
+    try {
+      await lib.transact(async () => ({ result: undefined }));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'IO_ERROR' && /Could not save/.test(err.message))) throw err;
+      lib.log(`${err.message} Voices are read-only until then.`);
+      const text = await readText(lib.file);
+      lib.records = (text && parseIndex(text)?.voices) || [];
+      lib.signature = indexSignature(lib.file);
+    }
     return lib;
   }
 
-  private async load(): Promise<void> {
-    const dim = this.opts.embeddingDim;
-    const main = await readText(this.file);
-    if (main !== null) {
-      const parsed = parseLibrary(main, dim);
-      if (parsed) {
-        this.enrolled = parsed;
-        return;
-      }
-    }
-    const backupText = await readText(this.backupFile);
-    const backup = backupText === null ? null : parseLibrary(backupText, dim);
-    if (main === null) {
-      // No library yet (first run), or only a backup survived.
-      this.enrolled = backup ?? [];
-      if (backup) await this.persist(false);
-      return;
-    }
-    const corruptCopy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await fs.copyFile(this.file, corruptCopy).catch(() => {});
-    this.enrolled = backup ?? [];
-    this.recovery = { corruptCopy, restoredFrom: backup ? 'backup' : 'empty' };
-    await this.persist(false);
-  }
-
-  /** Writes the library atomically; with `backup` the current good file is copied to .bak first. */
-  private async persist(backup = true): Promise<void> {
-    const dir = this.opts.userDataDir;
-    try {
-      await fs.mkdir(dir, { recursive: true });
-      if (backup) {
-        const current = await readText(this.file);
-        if (current !== null && parseLibrary(current, this.opts.embeddingDim)) {
-          await writeFileAtomic(this.backupFile, Buffer.from(current, 'utf8'));
-        }
-      }
-      const body = JSON.stringify({ version: LIBRARY_VERSION, voices: this.enrolled }, null, 1);
-      await writeFileAtomic(this.file, Buffer.from(body, 'utf8'));
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw new ApiError('IO_ERROR', `Could not save the voice library in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Check the folder's permissions and free space.`);
-    }
-  }
-
-  /** Runs mutations one at a time so concurrent calls cannot lose each other's writes. */
+  /** Runs mutations of this instance one at a time (the lock file orders them across instances). */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Takes the lock, reloads (and repairs) the index, applies `change` to it and writes the result.
+   * @throws ApiError IO_ERROR "Could not save…" when the folder cannot be created or locked
+   */
+  private transact<T>(change: (records: EnrolledVoiceRecord[]) => Promise<Change<T>>): Promise<T> {
+    const dir = this.opts.userDataDir;
+    return this.serialize(async () => {
+      try {
+        await fs.mkdir(dir, { recursive: true });
+      } catch (err) {
+        throw saveError(dir, err);
+      }
+      let entered = false;
+      try {
+        return await withFileLock(
+          this.paths.lock,
+          async (held) => {
+            entered = true;
+            const base = await this.loadLocked();
+            let out: Change<T>;
+            try {
+              out = await change(base.records.slice());
+            } catch (err) {
+              if (base.dirty) await this.writeIndex(base.records, held).catch(() => {});
+              throw err;
+            }
+            if (out.records || base.dirty) {
+              try {
+                await this.writeIndex(out.records ?? base.records, held);
+              } catch (err) {
+                await out.undo?.().catch(() => {});
+                throw err;
+              }
+            }
+            await out.after?.().catch(() => {});
+            return out.result;
+          },
+          { ...this.opts.lock, log: (m) => this.log(m) },
+        );
+      } catch (err) {
+        throw entered ? err : saveError(dir, new LockUnavailable(err));
+      }
+    });
+  }
+
+  /** Reads the index under the lock, recovering a missing or corrupt one, and repairs the files. */
+  private async loadLocked(): Promise<{ records: EnrolledVoiceRecord[]; dirty: boolean }> {
+    const text = await readText(this.file);
+    const parsed = text === null ? null : parseIndex(text);
+    let records: EnrolledVoiceRecord[];
+    let dirty = false;
+    let restored: 'backup' | null = null;
+    if (parsed) {
+      records = parsed.voices;
+      dirty = parsed.version < LIBRARY_VERSION;
+    } else {
+      // No index (first run, or deleted) or a corrupt one: start from the backup. A backup of the
+      // current format lists voices deleted since it was written; their record copies are gone.
+      const backupText = await readText(this.backupFile);
+      const backup = backupText === null ? null : parseIndex(backupText);
+      records = backup?.voices ?? [];
+      if (backup && backup.version >= 2) {
+        const kept = await Promise.all(records.map((r) => fs.access(this.paths.record(r.id)).then(() => true, () => false)));
+        records = records.filter((_, i) => kept[i]);
+      }
+      if (backup) restored = 'backup';
+      dirty = text !== null || !!backup;
+    }
+    const rep = await repairLibrary(this.paths, records, this.opts.builtins.map((b) => b.name));
+    for (const note of rep.notes) {
+      this.repairs.push(note);
+      this.log(note);
+    }
+    if (text !== null && !parsed) {
+      const corruptCopy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`;
+      await fs.copyFile(this.file, corruptCopy).catch(() => {});
+      const restoredFrom = restored ?? (rep.records.length > 0 ? 'files' : 'empty');
+      this.recovery = { corruptCopy, restoredFrom };
+      this.log(`The voice list ${this.file} was damaged; kept it as ${corruptCopy} and restored ${rep.records.length} voice(s) from the ${restoredFrom === 'empty' ? 'nothing left to restore' : restoredFrom}.`);
+    }
+    this.records = rep.records;
+    return { records: rep.records, dirty: dirty || rep.changed };
+  }
+
+  /** Writes the index atomically under the lock; the previous good index becomes the backup. */
+  private async writeIndex(records: EnrolledVoiceRecord[], held: HeldLock): Promise<void> {
+    try {
+      const current = await readText(this.file);
+      if (current !== null && parseIndex(current)) await writeFileAtomic(this.backupFile, Buffer.from(current, 'utf8'), { fsyncDir: false });
+      await held.verify();
+      await writeFileAtomic(this.file, Buffer.from(formatIndex(records), 'utf8'));
+    } catch (err) {
+      throw saveError(this.opts.userDataDir, err);
+    }
+    this.records = records;
+    this.signature = indexSignature(this.file);
+  }
+
+  /**
+   * Re-reads the index when another process (or instance) changed it since the last read. Cheap: one
+   * stat when nothing changed. A missing or corrupt index keeps the last good list and schedules a
+   * locked load, which recovers it.
+   */
+  private refresh(): void {
+    const sig = indexSignature(this.file);
+    if (sig === null || sig === this.signature) return;
+    if (sig !== 'absent') {
+      let text: string | null = null;
+      try {
+        text = fsSync.readFileSync(this.file, 'utf8');
+      } catch {
+        // replaced or removed between the stat and the read: the next call sees the new state
+      }
+      const parsed = text === null ? null : parseIndex(text);
+      if (parsed) {
+        this.records = parsed.voices;
+        this.signature = sig;
+        return;
+      }
+    }
+    if (sig === 'absent' && !fsSync.existsSync(this.paths.voices)) {
+      this.records = [];
+      this.signature = sig;
+      return;
+    }
+    this.scheduleRepair();
+  }
+
+  private scheduleRepair(): void {
+    if (this.repairScheduled) return;
+    this.repairScheduled = true;
+    void this.transact(async () => ({ result: undefined }))
+      .catch((err: Error) => this.log(`Could not repair the voice list: ${err.message}`))
+      .finally(() => (this.repairScheduled = false));
+  }
+
+  /** The enrolled voices the loaded model can use, in index order. */
+  private usable(records: EnrolledVoiceRecord[] = this.records): EnrolledVoiceRecord[] {
+    return records.filter((r) => r.embedding.length === this.opts.embeddingDim);
+  }
+
+  /**
+   * Re-reads the library now, under the lock, repairing what it finds (the same as at open).
+   * `list()` already re-reads a changed index; this is for callers that want repairs too.
+   */
+  reload(): Promise<void> {
+    return this.transact(async () => ({ result: undefined }));
   }
 
   private infoOfBuiltin(b: BuiltinVoiceEntry): VoiceInfo {
@@ -217,12 +367,13 @@ export class VoiceLibrary {
     };
   }
 
-  /** Every voice: built-ins first (in voices.json order), then enrolled voices by creation. */
+  /** Every voice: built-ins first (in voices.json order), then enrolled voices in the shared index's order. */
   list(): VoiceInfo[] {
-    return [...this.opts.builtins.map((b) => this.infoOfBuiltin(b)), ...this.enrolled.map((r) => this.infoOfEnrolled(r))];
+    this.refresh();
+    return [...this.opts.builtins.map((b) => this.infoOfBuiltin(b)), ...this.usable().map((r) => this.infoOfEnrolled(r))];
   }
 
-  /** The voice `id`, or undefined. */
+  /** The voice `id` as the disk has it now, or undefined. */
   get(id: string): LibraryVoice | undefined {
     const b = this.builtinById.get(id);
     if (b) {
@@ -232,12 +383,13 @@ export class VoiceLibrary {
         previewPath: b.preview ? path.resolve(this.opts.assetsRoot, b.preview) : undefined,
       };
     }
-    const r = this.enrolled.find((v) => v.id === id);
+    this.refresh();
+    const r = this.usable().find((v) => v.id === id);
     if (!r) return undefined;
     return {
       info: this.infoOfEnrolled(r),
       target: { embedding: Float32Array.from(r.embedding), f0: r.f0 },
-      previewPath: r.preview ? path.join(this.opts.userDataDir, 'voices', r.preview) : undefined,
+      previewPath: r.preview ? this.paths.voiceFile(r.preview) : undefined,
     };
   }
 
@@ -251,18 +403,29 @@ export class VoiceLibrary {
     return v;
   }
 
-  private checkName(name: string, exceptId?: string): void {
-    const taken = this.list().some((v) => v.id !== exceptId && v.name.toLowerCase() === name.toLowerCase());
+  private checkName(records: EnrolledVoiceRecord[], name: string, exceptId?: string): void {
+    const lower = name.toLowerCase();
+    const taken =
+      this.opts.builtins.some((b) => b.name.toLowerCase() === lower) || this.usable(records).some((r) => r.id !== exceptId && r.name.toLowerCase() === lower);
     if (taken) throw invalid(`A voice named "${name}" already exists. Pick another name.`);
   }
 
+  private enrolledIndex(records: EnrolledVoiceRecord[], id: string, action: string): number {
+    const b = this.builtinById.get(id);
+    if (b) throw invalid(`"${b.name}" is a built-in voice and cannot be ${action}.`);
+    const i = records.findIndex((v) => v.id === id && v.embedding.length === this.opts.embeddingDim);
+    if (i < 0) throw new ApiError('NOT_FOUND', `There is no voice "${id}" (it may have been deleted in another window). Refresh the voice list.`);
+    return i;
+  }
+
   /**
-   * Adds an enrolled voice and persists the library.
-   * @param preview optional 16 kHz mono preview clip
+   * Adds an enrolled voice and persists the library, keeping every voice other processes added.
+   * @param voice.preview optional 16 kHz mono preview clip
+   * @throws ApiError INVALID_ARGUMENT for a taken name, IO_ERROR when it cannot be saved
    */
   add(voice: { name: string; embedding: Float32Array; f0: { mean: number; std: number }; preview?: Float32Array }): Promise<VoiceInfo> {
-    return this.serialize(async () => {
-      this.checkName(voice.name);
+    return this.transact(async (records) => {
+      this.checkName(records, voice.name);
       const id = `user-${randomBytes(6).toString('hex')}`;
       const record: EnrolledVoiceRecord = {
         id,
@@ -271,72 +434,68 @@ export class VoiceLibrary {
         embedding: Array.from(voice.embedding, (x) => Math.round(x * 1e6) / 1e6),
         f0: { mean: voice.f0.mean, std: voice.f0.std },
       };
-      if (voice.preview && voice.preview.length > 0) {
-        const file = `${id}.s16`;
-        const dir = path.join(this.opts.userDataDir, 'voices');
-        try {
-          await fs.mkdir(dir, { recursive: true });
-          await writeFileAtomic(path.join(dir, file), encodePcm16(voice.preview));
-          record.preview = file;
-        } catch (err) {
-          throw new ApiError('IO_ERROR', `Could not save the voice preview in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
-        }
-      }
-      this.enrolled.push(record);
+      const undo = async () => {
+        await fs.rm(this.paths.record(id), { force: true });
+        await fs.rm(this.paths.voiceFile(`${id}.s16`), { force: true });
+      };
       try {
-        await this.persist();
+        await fs.mkdir(this.paths.voices, { recursive: true });
+        if (voice.preview && voice.preview.length > 0) {
+          await writeFileAtomic(this.paths.voiceFile(`${id}.s16`), encodePcm16(voice.preview), { fsyncDir: false });
+          record.preview = `${id}.s16`;
+        }
+        await writeRecordCopy(this.paths, record);
       } catch (err) {
-        this.enrolled.pop();
-        if (record.preview) await fs.rm(path.join(this.opts.userDataDir, 'voices', record.preview), { force: true }).catch(() => {});
-        throw err;
+        await undo().catch(() => {});
+        throw new ApiError('IO_ERROR', `Could not save the voice preview in ${this.paths.voices} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
       }
-      return this.infoOfEnrolled(record);
+      return { result: this.infoOfEnrolled(record), records: [...records, record], undo };
     });
   }
 
-  private enrolledOrThrow(id: string, action: string): EnrolledVoiceRecord {
-    if (this.builtinById.has(id)) throw invalid(`"${this.builtinById.get(id)!.name}" is a built-in voice and cannot be ${action}.`);
-    const r = this.enrolled.find((v) => v.id === id);
-    if (!r) throw new ApiError('NOT_FOUND', `There is no voice "${id}". Refresh the voice list.`);
-    return r;
-  }
-
   /**
-   * Renames an enrolled voice.
+   * Renames an enrolled voice (as the disk has it now).
    * @throws ApiError INVALID_ARGUMENT for built-ins or a taken name, NOT_FOUND for an unknown id
    */
   rename(id: string, name: string): Promise<VoiceInfo> {
-    return this.serialize(async () => {
-      const r = this.enrolledOrThrow(id, 'renamed');
-      this.checkName(name, id);
-      const old = r.name;
-      r.name = name;
+    return this.transact(async (records) => {
+      const i = this.enrolledIndex(records, id, 'renamed');
+      this.checkName(records, name, id);
+      const old = records[i];
+      const r = { ...old, name };
       try {
-        await this.persist();
+        await writeRecordCopy(this.paths, r);
       } catch (err) {
-        r.name = old;
-        throw err;
+        throw saveError(this.opts.userDataDir, err);
       }
-      return this.infoOfEnrolled(r);
+      const next = records.slice();
+      next[i] = r;
+      return { result: this.infoOfEnrolled(r), records: next, undo: () => writeRecordCopy(this.paths, old) };
     });
   }
 
   /**
-   * Deletes an enrolled voice and its preview.
+   * Deletes an enrolled voice and its files.
    * @throws ApiError INVALID_ARGUMENT for built-ins, NOT_FOUND for an unknown id
    */
   delete(id: string): Promise<void> {
-    return this.serialize(async () => {
-      const r = this.enrolledOrThrow(id, 'deleted');
-      const before = this.enrolled;
-      this.enrolled = before.filter((v) => v !== r);
+    return this.transact(async (records) => {
+      const i = this.enrolledIndex(records, id, 'deleted');
+      const r = records[i];
+      // The record copy goes first: from then on no repair can bring the voice back.
       try {
-        await this.persist();
+        await fs.rm(this.paths.record(id), { force: true });
       } catch (err) {
-        this.enrolled = before;
-        throw err;
+        throw saveError(this.opts.userDataDir, err);
       }
-      if (r.preview) await fs.rm(path.join(this.opts.userDataDir, 'voices', r.preview), { force: true }).catch(() => {});
+      return {
+        result: undefined,
+        records: records.filter((_, j) => j !== i),
+        undo: () => writeRecordCopy(this.paths, r),
+        after: async () => {
+          if (r.preview) await fs.rm(this.paths.voiceFile(r.preview), { force: true });
+        },
+      };
     });
   }
 
@@ -345,32 +504,13 @@ export class VoiceLibrary {
    * Built-in previews are WAV files: decode `get(id).previewPath`.
    */
   async readEnrolledPreview(id: string): Promise<Float32Array | null> {
-    const r = this.enrolled.find((v) => v.id === id);
+    this.refresh();
+    const r = this.usable().find((v) => v.id === id);
     if (!r?.preview) return null;
     try {
-      return decodePcm16(await fs.readFile(path.join(this.opts.userDataDir, 'voices', r.preview)));
+      return decodePcm16(await fs.readFile(this.paths.voiceFile(r.preview)));
     } catch {
       return null;
     }
   }
-}
-
-/** Float samples -> little-endian 16-bit PCM bytes. */
-export function encodePcm16(x: Float32Array): Uint8Array {
-  const out = new Uint8Array(x.length * 2);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.max(-1, Math.min(1, x[i]));
-    view.setInt16(i * 2, Math.round(v < 0 ? v * 32768 : v * 32767), true);
-  }
-  return out;
-}
-
-/** Little-endian 16-bit PCM bytes -> float samples. */
-export function decodePcm16(bytes: Uint8Array): Float32Array {
-  const n = bytes.length >> 1;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, n * 2);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true) / 32768;
-  return out;
 }
