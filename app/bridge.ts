@@ -1,11 +1,14 @@
-// Picks the transport: the Electron preload's `window.voiceApi` when present, otherwise the web-mode
-// HTTP client. The rest of the renderer only sees the VoiceApi type.
-import type { VoiceApi } from '../src/api/types';
+// Picks the transport: the Electron preload's `window.voiceApi` / `window.voiceEvents` when present,
+// otherwise the web-mode HTTP client and its WebSocket event channel. The rest of the renderer only
+// sees the VoiceApi and VoiceEvents types.
+import type { VoiceApi, VoiceEvents } from '../src/api/types';
 import { createWebClient } from './web-client';
+import { createWebEvents } from './web-events';
 
 declare global {
   interface Window {
     voiceApi?: VoiceApi;
+    voiceEvents?: VoiceEvents;
   }
 }
 
@@ -25,6 +28,12 @@ function pickApi(): VoiceApi {
 
 /** The VoiceApi for this renderer. */
 export const api: VoiceApi = pickApi();
+
+/**
+ * Events the engine pushes (job progress and ends, engine restarts). `events.subscribe(listener)`
+ * returns its own unsubscribe function.
+ */
+export const events: VoiceEvents = window.voiceEvents ?? createWebEvents();
 
 /** Which transport the renderer is on. */
 export const transport: 'electron' | 'web' = window.voiceApi ? 'electron' : 'web';

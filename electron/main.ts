@@ -1,14 +1,19 @@
 // The Electron shell: app lifecycle, one hardened window, the menu, and the IPC transport that
-// registers every VoiceApi call from the shared handler table behind a sender check.
+// registers every VoiceApi call behind a sender check. The engine does not run here: it runs in a
+// utilityProcess (engine-launcher.ts) behind the shared RPC, so a long conversion never blocks this
+// process's IPC, menus or dialogs. Job events the engine pushes are forwarded to the window on one
+// channel; exports come back as bytes and are saved here, behind the save dialog.
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ApiError } from '../src/api/errors.js';
-import { createHandlerTable } from '../src/api/handlers.js';
-import { CALL_NAMES } from '../src/api/types.js';
+import { ApiError, toErrorInfo } from '../src/api/errors.js';
+import type { Envelope, HandlerTable } from '../src/api/handlers.js';
+import { CALL_NAMES, type ExportResult } from '../src/api/types.js';
 import { writeFileAtomic } from '../src/audio/write-atomic.js';
+import { EngineSupervisor } from '../src/engine-process/supervisor.js';
 import { appPaths } from '../src/paths.js';
-import { createVoiceService, type ExportSink } from '../src/service.js';
+import type { ExportSink } from '../src/service.js';
+import { utilityEngineLauncher } from './engine-launcher.js';
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -46,15 +51,43 @@ const saveWithDialog: ExportSink = async ({ fileName, bytes }) => {
   return { fileName: path.basename(result.filePath), path: result.filePath };
 };
 
-const service = createVoiceService({ root, userDataDir: app.getPath('userData'), exportSink: saveWithDialog });
-const handlers = createHandlerTable(service);
+/** The channel job events reach the renderer on (the preload's voiceEvents.subscribe). */
+export const EVENT_CHANNEL = 'voice:event';
 
-function registerIpc(): void {
+let engine: EngineSupervisor | null = null;
+
+/** The engine in its utilityProcess; started once the app is ready (utilityProcess needs that). */
+function startEngine(): EngineSupervisor {
+  const launcher = utilityEngineLauncher(path.join(__dirname, 'engine.cjs'), { root, userDataDir: app.getPath('userData') });
+  const supervisor = new EngineSupervisor(launcher, {
+    onRestart: (how) => console.error(`VoiceShift: the engine process stopped (${how}); starting a new one.`),
+  });
+  // Pushed, not polled: every engine event goes to the window, which filters by job id.
+  supervisor.subscribe((event) => {
+    const contents = mainWindow?.webContents;
+    if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
+  });
+  return supervisor;
+}
+
+/** exportClip through the engine (it encodes), then the save dialog and the write here. */
+async function exportWithDialog(handlers: HandlerTable, args: unknown): Promise<Envelope<ExportResult>> {
+  const encoded = await handlers.exportClip(args, { transport: 'electron' });
+  if (!encoded.ok || !encoded.result.bytes) return encoded;
+  try {
+    return { ok: true, result: await saveWithDialog({ fileName: encoded.result.fileName, bytes: encoded.result.bytes }) };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}
+
+function registerIpc(handlers: HandlerTable): void {
   for (const name of CALL_NAMES) {
     ipcMain.handle(`voice:${name}`, (event, args: unknown) => {
       if (!isTrustedSender(event, mainWindow?.webContents ?? null)) {
         return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Call refused: unknown sender.' } };
       }
+      if (name === 'exportClip') return exportWithDialog(handlers, args);
       return handlers[name](args, { transport: 'electron' });
     });
   }
@@ -115,7 +148,8 @@ app.whenReady().then(() => {
     isPermissionAllowed(permission, requestingOrigin),
   );
   serveRenderer();
-  registerIpc();
+  engine = startEngine();
+  registerIpc(engine.handlers);
   buildMenu();
   createWindow();
   app.on('activate', () => {
@@ -128,5 +162,5 @@ app.on('window-all-closed', () => {
 });
 
 app.on('will-quit', () => {
-  void service.dispose();
+  void engine?.dispose();
 });

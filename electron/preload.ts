@@ -1,8 +1,10 @@
 // The renderer's only door to the engine: one typed function per VoiceApi call, each a single
-// ipcRenderer.invoke on its own channel. No ipcRenderer, no Node, no generic "send" is exposed.
-import { contextBridge, ipcRenderer } from 'electron';
+// ipcRenderer.invoke on its own channel, and voiceEvents.subscribe for what the engine pushes (one
+// listener on the one event channel; the page gets the event payload only, never the IPC event or
+// ipcRenderer). No Node and no generic "send" is exposed.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { Envelope } from '../src/api/handlers.js';
-import type { VoiceApi } from '../src/api/types.js';
+import type { VoiceApi, VoiceEvent, VoiceEvents } from '../src/api/types.js';
 
 async function call<T>(channel: string, args?: unknown): Promise<T> {
   const envelope = (await ipcRenderer.invoke(channel, args)) as Envelope<T>;
@@ -24,4 +26,19 @@ const api: VoiceApi = {
   exportClip: (args) => call('voice:exportClip', args),
 };
 
+const events: VoiceEvents = {
+  subscribe: (listener) => {
+    let active = true;
+    const onEvent = (_event: IpcRendererEvent, payload: VoiceEvent): void => listener(payload);
+    ipcRenderer.on('voice:event', onEvent);
+    // IPC is up as long as the page is: say so, as the web transport does when its socket opens.
+    queueMicrotask(() => active && listener({ type: 'channel', state: 'open', at: performance.timeOrigin + performance.now() }));
+    return () => {
+      active = false;
+      ipcRenderer.removeListener('voice:event', onEvent);
+    };
+  },
+};
+
 contextBridge.exposeInMainWorld('voiceApi', api);
+contextBridge.exposeInMainWorld('voiceEvents', events);

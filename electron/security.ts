@@ -1,7 +1,7 @@
 // The Electron shell's security rules in one place: window preferences, the CSP, navigation and
 // window.open guards, and the sender check every IPC handler runs before touching the engine.
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, WebContents } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../src/server/web-server.js';
+import { CONTENT_SECURITY_POLICY } from '../src/api/csp.js';
 
 /** The custom scheme the renderer is served from (never file://, so the CSP header applies). */
 export const APP_SCHEME = 'app';

@@ -1,5 +1,5 @@
-// Bundles electron/main.ts and electron/preload.ts (with the engine code they import) into CommonJS
-// files in dist-electron/. The sandboxed preload must be a single self-contained script.
+// Bundles electron/main.ts, electron/preload.ts and the engine process's entry (with the engine code
+// it imports) into CommonJS files in dist-electron/. The sandboxed preload must be a single self-contained script.
 import { build } from 'esbuild';
 
 const common = {
@@ -14,4 +14,6 @@ const common = {
 
 await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist-electron/main.cjs' });
 await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist-electron/preload.cjs' });
-console.log('Built dist-electron/main.cjs and dist-electron/preload.cjs');
+// The engine runs in a utilityProcess of its own (electron/engine-launcher.ts).
+await build({ ...common, entryPoints: ['src/engine-process/host.ts'], outfile: 'dist-electron/engine.cjs' });
+console.log('Built dist-electron/main.cjs, preload.cjs and engine.cjs');

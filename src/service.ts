@@ -1,10 +1,12 @@
 // Composes the engine modules into the VoiceApi implementation that every transport serves through
 // the handler table. Transports differ only in where exports go (ExportSink) and what they call
 // themselves (CallContext.transport). The engine (verified model sessions, voice library) loads
-// lazily on the first call that needs it and is shared; conversions run as queued, cancellable jobs.
+// lazily on the first call that needs it and is shared; conversions run as queued, cancellable jobs
+// whose changes (queued, running, progress, end) are pushed to subscribers as VoiceEvents.
 import type { ApiImplementation } from './api/handlers.js';
 import { ApiError } from './api/errors.js';
-import type { AudioData, ConvertResult, ExportResult } from './api/types.js';
+import { EventHub, eventClock } from './api/event-hub.js';
+import type { AudioData, ConvertResult, ExportResult, VoiceEvents } from './api/types.js';
 import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
 import { Engine } from './convert/engine.js';
 import type { ContentVariant } from './model/inference.js';
@@ -31,10 +33,12 @@ export interface ServiceOptions {
   contentVariant?: ContentVariant;
   /** Conversions run at the same time (others queue). Default 1. */
   concurrency?: number;
+  /** Least time between two progress events of one job, ms (stage changes and ends always go). Default 50. */
+  progressEventMs?: number;
 }
 
 /** The VoiceApi implementation plus its resources. */
-export interface VoiceService extends ApiImplementation {
+export interface VoiceService extends ApiImplementation, VoiceEvents {
   /** The shared engine, loading it on first use (the CLI and the bench use it directly). */
   engine(): Promise<Engine>;
   dispose(): Promise<void>;
@@ -79,6 +83,18 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
     sizeOf: (r) => (r as ConvertResult).audio.channels.reduce((n, ch) => n + ch.byteLength, 0),
   });
   const sink = options.exportSink ?? returnBytes;
+  const events = new EventHub();
+  const progressEveryMs = options.progressEventMs ?? 50;
+  /** Pushes the job's current status (without its result: the renderer fetches that once). */
+  const pushJob = (jobId: string): void => {
+    if (events.size === 0) return;
+    try {
+      const { result: _result, ...job } = jobs.status(jobId);
+      events.emit({ type: 'job', job, at: eventClock() });
+    } catch {
+      // evicted already: nothing to tell
+    }
+  };
 
   return {
     engine,
@@ -112,17 +128,36 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
       const eng = await engine();
       // Resolve the target now so an unknown voice fails the call itself, not the job.
       const target = eng.resolveTarget(req.target.mix);
-      const jobId = jobs.start((ctx) =>
-        eng.convert(req.source, target, {
+      let lastPush = 0;
+      let lastStage = '';
+      // The registry may start the work inside start() itself, before jobId is assigned: the
+      // microtask below then reports it as running.
+      let jobId = '';
+      jobId = jobs.start((ctx) => {
+        if (jobId) pushJob(jobId); // running
+        return eng.convert(req.source, target, {
           pitchSemitones: req.pitchSemitones,
           vocoderIterations: req.vocoderIterations,
           signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.stage, p.progress),
-        }),
-      );
+          onProgress: (p) => {
+            ctx.progress(p.stage, p.progress);
+            // Throttled: a 60-minute file reports thousands of steps; stage changes always go out.
+            const now = performance.now();
+            if (p.stage !== lastStage || now - lastPush >= progressEveryMs) {
+              lastStage = p.stage;
+              lastPush = now;
+              if (jobId) pushJob(jobId);
+            }
+          },
+        });
+      });
+      // Queued or running now; the end (done, failed, cancelled, also a cancel while queued) is pushed when it happens.
+      queueMicrotask(() => pushJob(jobId));
+      void jobs.wait(jobId).then(() => pushJob(jobId));
       return { jobId };
     },
     getJob: async ({ jobId }) => jobs.status(jobId),
+    subscribe: (listener) => events.subscribe(listener),
     cancelJob: async ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     exportClip: async (req) => {
       const clip = await encodeClip(req.audio, req);
@@ -131,6 +166,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
     dispose: async () => {
       disposed = true;
       await jobs.dispose();
+      events.dispose();
       const l = loading;
       loading = null;
       if (l) await l.then((e) => e.dispose()).catch(() => {});

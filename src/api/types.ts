@@ -152,6 +152,8 @@ export type ApiErrorCode =
   | 'CANCELLED'
   | 'IO_ERROR'
   | 'BUSY'
+  /** The engine process stopped (crashed or was killed) while the call ran; it was restarted. */
+  | 'ENGINE_RESTARTED'
   | 'INTERNAL';
 
 export interface ApiErrorInfo {
@@ -197,3 +199,25 @@ export const CALL_NAMES: readonly CallName[] = [
   'cancelJob',
   'exportClip',
 ] as const;
+
+/**
+ * What the engine pushes to the renderer (WebSocket in web mode, IPC in Electron), so nothing polls.
+ * `at` is the engine's wall clock in ms (performance.timeOrigin + now) when the event left it, so a
+ * receiver on the same machine can measure the delivery latency.
+ */
+export type VoiceEvent =
+  /** A job changed: queued, started, progressed, or ended. Ends carry no result: fetch it once with getJob. */
+  | { type: 'job'; job: Omit<JobStatus, 'result'>; at: number }
+  /** The engine process stopped and a new one was started: calls and jobs in flight failed with ENGINE_RESTARTED. */
+  | { type: 'engine'; state: 'restarted'; message: string; at: number }
+  /** The event channel itself (re)connected (sent by the renderer's transport, not the engine): resync state. */
+  | { type: 'channel'; state: 'open' | 'closed'; at: number };
+
+/** Stops a subscription; calling it twice is harmless. */
+export type Unsubscribe = () => void;
+
+/** The pushed-event side of the API, the same shape on every transport. */
+export interface VoiceEvents {
+  /** Calls `listener` for every event from now on until the returned function is called. */
+  subscribe(listener: (event: VoiceEvent) => void): Unsubscribe;
+}

@@ -1,10 +1,12 @@
 // Entry point of web mode (`npm run web`, or `npm start` where no Electron binary exists): serves the
-// renderer and the VoiceApi on 127.0.0.1 with a per-launch token and prints the URL to open.
+// renderer and the VoiceApi on 127.0.0.1 with a per-launch token and prints the URL to open. The
+// engine runs in a child process (src/engine-process) so this process stays responsive while it
+// converts; if the engine dies it is restarted and the page is told.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHandlerTable } from '../api/handlers.js';
+import { nodeEngineLauncher } from '../engine-process/node-launcher.js';
+import { EngineSupervisor } from '../engine-process/supervisor.js';
 import { appPaths, defaultUserDataDir } from '../paths.js';
-import { createVoiceService, returnBytes } from '../service.js';
 import { startWebServer } from './web-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -15,8 +17,10 @@ async function main(): Promise<void> {
   const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.VOICESHIFT_PORT ?? 0);
   const reason = args.includes('--reason') ? args[args.indexOf('--reason') + 1] : undefined;
   const paths = appPaths(root);
-  const service = createVoiceService({ root, userDataDir: defaultUserDataDir(), exportSink: returnBytes });
-  const server = await startWebServer({ handlers: createHandlerTable(service), staticDir: paths.renderer, port });
+  const engine = new EngineSupervisor(nodeEngineLauncher({ root, userDataDir: defaultUserDataDir() }), {
+    onRestart: (how) => console.error(`VoiceShift: the engine process stopped (${how}); starting a new one.`),
+  });
+  const server = await startWebServer({ handlers: engine.handlers, events: engine, staticDir: paths.renderer, port });
   if (reason) console.log(reason);
   console.log(`VoiceShift web mode: open ${server.url}`);
   console.log('Listening on 127.0.0.1 only; the token in the URL is new at every launch. Ctrl+C stops.');
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ event: 'listening', url: server.url, origin: server.origin, token: server.token }));
   const stop = async (): Promise<void> => {
     await server.close();
-    await service.dispose();
+    await engine.dispose();
     process.exit(0);
   };
   process.on('SIGINT', stop);

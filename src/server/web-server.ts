@@ -1,13 +1,19 @@
 // Web mode: the second transport over the same handler table. Serves the built renderer and the API
 // on loopback only, guarded by a per-launch random token (header or cookie, compared in constant
 // time), an Origin and Host check against DNS rebinding and cross-site requests, and body limits.
+// Pushed events (job progress and ends, engine restarts) go out over a WebSocket at /api/events that
+// passes the same checks; `POST /api/ping` is answered here without the engine (a liveness probe).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 import { isCallName, type HandlerTable } from '../api/handlers.js';
+import type { VoiceEvents } from '../api/types.js';
 import { decodeMessage, encodeMessage } from '../api/wire.js';
+import { acceptWebSocket, rejectUpgrade, type WebSocketConnection } from './websocket.js';
 
 export interface WebServerOptions {
   /** The handler table to serve. */
@@ -20,6 +26,13 @@ export interface WebServerOptions {
   token?: string;
   /** Largest request body accepted, bytes. Default 512 MiB (an hour of 16 kHz stereo float audio fits). */
   maxBodyBytes?: number;
+  /** Pushed events, served at /api/events over a WebSocket. Without it that route answers 404. */
+  events?: VoiceEvents;
+  /**
+   * Bytes of events a client may leave unread before it is disconnected (it resyncs with getJob when
+   * it reconnects). Default 4 MiB.
+   */
+  maxEventBacklogBytes?: number;
 }
 
 export interface WebServer {
@@ -27,8 +40,15 @@ export interface WebServer {
   origin: string;
   token: string;
   port: number;
+  /** Open event connections. */
+  readonly eventClients: number;
   close(): Promise<void>;
 }
+
+/** The path of the event WebSocket. */
+export const EVENTS_PATH = '/api/events';
+/** The path of the liveness probe, answered without the engine. */
+export const PING_PATH = '/api/ping';
 
 export const TOKEN_HEADER = 'x-voiceshift-token';
 const COOKIE = 'voiceshift_token';
@@ -47,21 +67,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** The renderer's CSP; the same policy the Electron shell sets. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: data:",
-  "connect-src 'self' blob: data:",
-  "worker-src 'self' blob:",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Starts the server on 127.0.0.1 and resolves once it listens. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -85,20 +90,64 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * The checks every request passes, page, call or event upgrade alike: Host, Origin, then the token
+   * (header or cookie; in the URL only for `GET` pages, never for /api).
+   */
+  function admit(req: http.IncomingMessage): { status: number; message: string } | { url: URL; queryToken: string | null } {
     const host = req.headers.host ?? '';
-    if (host !== hostHeader && host !== localhostHeader) return sendText(res, 421, 'Unknown host.');
+    if (host !== hostHeader && host !== localhostHeader) return { status: 421, message: 'Unknown host.' };
     const reqOrigin = req.headers.origin;
     if (reqOrigin !== undefined && reqOrigin !== origin && reqOrigin !== `http://${localhostHeader}`) {
-      return sendText(res, 403, 'Requests from another origin are refused.');
+      return { status: 403, message: 'Requests from another origin are refused.' };
     }
     const url = new URL(req.url ?? '/', origin);
     const queryToken = url.searchParams.get('token');
     const authorized = tokenMatches(req.headers[TOKEN_HEADER], token) ||
       tokenMatches(readCookie(req.headers.cookie, COOKIE), token) ||
-      (req.method === 'GET' && tokenMatches(queryToken ?? undefined, token));
-    if (!authorized) return sendText(res, 401, 'Missing or wrong token. Open the URL printed at launch.');
+      (req.method === 'GET' && !url.pathname.startsWith('/api/') && tokenMatches(queryToken ?? undefined, token));
+    if (!authorized) return { status: 401, message: 'Missing or wrong token. Open the URL printed at launch.' };
+    return { url, queryToken };
+  }
 
+  const eventClients = new Set<WebSocketConnection>();
+  const maxBacklog = options.maxEventBacklogBytes ?? 4 * 1024 * 1024;
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const admitted = admit(req);
+    if ('status' in admitted) return rejectUpgrade(socket, admitted.status, admitted.message);
+    if (admitted.url.pathname !== EVENTS_PATH || !options.events) return rejectUpgrade(socket, 404, 'Not found.');
+    if (req.method !== 'GET') return rejectUpgrade(socket, 400, 'Use GET to open the event channel.');
+    const conn = acceptWebSocket(req, socket, head, { highWaterBytes: maxBacklog });
+    if (!conn) return;
+    eventClients.add(conn);
+    const unsubscribe = options.events.subscribe((event) => {
+      // Events are never dropped one by one (a lost 'done' would strand the UI): a client that stops
+      // reading is disconnected instead, and resyncs with getJob when it reconnects.
+      if (!conn.send(JSON.stringify(event))) conn.close(1008, 'event backlog too large');
+    });
+    conn.onClose(() => {
+      unsubscribe();
+      eventClients.delete(conn);
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const admitted = admit(req);
+    if ('status' in admitted) return sendText(res, admitted.status, admitted.message);
+    const { url, queryToken } = admitted;
+
+    if (url.pathname === EVENTS_PATH) {
+      return sendText(res, options.events ? 426 : 404, options.events ? 'Open this path as a WebSocket.' : 'Not found.');
+    }
+    if (url.pathname === PING_PATH) {
+      if (req.method !== 'POST') return sendText(res, 405, 'Use POST for API calls.');
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end('pong');
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return sendText(res, 405, 'Use POST for API calls.');
       const name = url.pathname.slice('/api/'.length);
@@ -181,8 +230,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     origin,
     token,
     port,
+    get eventClients() {
+      return eventClients.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        // Upgraded sockets are not among the server's connections: close them here.
+        for (const conn of [...eventClients]) conn.dispose();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
