@@ -15,7 +15,9 @@ import { ShortcutsHint } from './components/ShortcutsHint';
 import { VoicesPanel } from './components/VoicesPanel';
 import { useConversion } from './hooks/useConversion';
 import { useShortcuts } from './hooks/useShortcuts';
+import demo from '../assets/demo/demo.json';
 import { blendLabel, blendShortName, mixForRequest } from './lib/blend';
+import { contrastingVoice, type SpeakerTraits } from './lib/default-voice';
 import { suggestExportName } from './lib/names';
 import { durationOf } from './lib/wav';
 
@@ -61,11 +63,12 @@ export function App() {
       const list = await api.listVoices();
       setVoices(list);
       setVoicesError(null);
-      // Drop blend entries whose voice is gone; pick a first voice when none is chosen.
+      // Drop blend entries whose voice is gone. When none is chosen, start with the voice most unlike
+      // the demo clip's speaker, so a first conversion of the demo clearly changes the voice.
       setMix((m) => {
         const kept = m.filter((e) => list.some((v) => v.id === e.voiceId));
         if (kept.length > 0) return kept;
-        const first = list.find((v) => v.kind === 'builtin') ?? list[0];
+        const first = contrastingVoice(list, demo.speaker as SpeakerTraits) ?? list[0];
         return first ? [{ voiceId: first.id, weight: 1 }] : [];
       });
       return list;

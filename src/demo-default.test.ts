@@ -1,0 +1,50 @@
+// The app's default target voice (app/lib/default-voice.ts) against the shipped model: assets/demo/demo.json
+// describes the demo clip's speaker as the engine's own pitch tracker hears it, and the voice picked from
+// the engine's list for that speaker is another gender, clearly apart in pitch, and converting the demo
+// clip to it moves the result away from the demo speaker. No voice id is assumed: the list changes with
+// each model.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contrastingVoice, MIN_PITCH_GAP_SEMITONES, type SpeakerTraits } from '../app/lib/default-voice';
+import { decodeAudioFile } from './audio/decode';
+import type { Engine } from './convert/engine';
+import { HAVE_MODELS, NO_MODELS, REPO_ROOT, sharedEngine } from './convert/test-support';
+import { f0Yin } from './dsp/f0';
+
+const demo = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'assets', 'demo', 'demo.json'), 'utf8')) as { file: string; speaker: SpeakerTraits };
+const gap = (a: number, b: number): number => Math.abs(12 * Math.log2(a / b));
+
+describe('assets/demo/demo.json', () => {
+  it("states the demo speaker's mean F0 as the app's own pitch tracker measures it (within half a semitone)", async () => {
+    const clip = await decodeAudioFile(path.join(REPO_ROOT, 'assets', 'demo', demo.file));
+    const track = f0Yin(clip.channels[0], { sampleRate: clip.sampleRate });
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < track.frames; i++) if (track.voiced[i]) [sum, n] = [sum + track.logF0[i], n + 1];
+    expect(n).toBeGreaterThan(50);
+    expect(gap(Math.exp(sum / n), demo.speaker.meanF0Hz)).toBeLessThan(0.5);
+  });
+});
+
+describe.skipIf(!HAVE_MODELS)(`the default voice with the shipped model${NO_MODELS}`, () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await sharedEngine();
+  });
+  afterAll(() => engine?.dispose());
+
+  it('is another gender, clearly lower or higher, and converting the demo clip to it moves away from the demo speaker', async () => {
+    const voices = engine.library.list();
+    const pick = contrastingVoice(voices, demo.speaker);
+    expect(pick).not.toBeNull();
+    expect(pick!.kind).toBe('builtin');
+    expect(pick!.gender).not.toBe(demo.speaker.gender);
+    expect(gap(pick!.meanF0Hz!, demo.speaker.meanF0Hz)).toBeGreaterThanOrEqual(MIN_PITCH_GAP_SEMITONES);
+
+    const clip = await decodeAudioFile(path.join(REPO_ROOT, 'assets', 'demo', demo.file));
+    const result = await engine.convert({ sampleRate: clip.sampleRate, channels: clip.channels }, engine.resolveTarget([{ voiceId: pick!.id, weight: 1 }]), {});
+    console.info(`default voice for the demo: ${pick!.id} (${pick!.gender}, ${pick!.meanF0Hz} Hz); similarity to target ${result.similarity.toTarget.toFixed(3)}, to source ${result.similarity.toSource.toFixed(3)}`);
+    expect(result.similarity.toTarget).toBeGreaterThan(result.similarity.toSource);
+  }, 120_000);
+});
