@@ -175,19 +175,19 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`faults with the exported models${N
     expect((await convertOnce(api)).state).toBe('done');
   });
 
-  it('a corrupt voice library: restored from the backup, the corrupt file kept aside, the app keeps working', async () => {
+  it('a corrupt voice library: restored from the backup and the voices\' record copies, the corrupt file kept aside, the app keeps working', async () => {
     const user = mk('vs-user-');
     const enrollSpeech = await cathySeconds(8, 40);
     let api = service(MODELS_DIR, user);
     const a = ok(await api.enrollVoice({ name: 'Anna', audio: enrollSpeech }, ctx));
-    ok(await api.enrollVoice({ name: 'Bert', audio: enrollSpeech }, ctx)); // voices.json.bak now holds [Anna]
+    ok(await api.enrollVoice({ name: 'Bert', audio: enrollSpeech }, ctx)); // voices.json.bak now holds [Anna]; Bert has his record copy
     expect(fs.existsSync(path.join(user, 'voices.json.bak'))).toBe(true);
     await services.pop()!.dispose();
 
     fs.writeFileSync(path.join(user, 'voices.json'), '{"version":1,"voices":[{"id":"user-1","na'); // cut mid-write
     api = service(MODELS_DIR, user);
     const names = ok(await api.listVoices(undefined, ctx)).filter((v) => v.kind === 'enrolled').map((v) => v.name);
-    expect(names).toEqual(['Anna']);
+    expect(names).toEqual(['Anna', 'Bert']);
     const corrupt = fs.readdirSync(user).filter((f) => f.startsWith('voices.json.corrupt-'));
     expect(corrupt).toHaveLength(1);
     expect(fs.readFileSync(path.join(user, corrupt[0]), 'utf8')).toMatch(/"na$/);
@@ -195,12 +195,20 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`faults with the exported models${N
     ok(await api.enrollVoice({ name: 'Cleo', audio: enrollSpeech }, ctx));
     await services.pop()!.dispose();
 
-    // Both the library and its backup damaged: start empty, keep both bad files' content aside.
+    // Both the library and its backup damaged: the voices come back from their record copies; keep the bad file aside.
     fs.writeFileSync(path.join(user, 'voices.json'), 'garbage');
     fs.writeFileSync(path.join(user, 'voices.json.bak'), '\u0000\u0000');
     api = service(MODELS_DIR, user);
-    expect(ok(await api.listVoices(undefined, ctx)).filter((v) => v.kind === 'enrolled')).toEqual([]);
+    expect(ok(await api.listVoices(undefined, ctx)).filter((v) => v.kind === 'enrolled').map((v) => v.name)).toEqual(['Anna', 'Bert', 'Cleo']);
     expect(fs.readdirSync(user).filter((f) => f.startsWith('voices.json.corrupt-')).length).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(fs.readFileSync(path.join(user, 'voices.json'), 'utf8')).voices).toHaveLength(3);
+    // All of it gone but the index: nothing to recover, the library starts empty.
+    fs.rmSync(path.join(user, 'voices'), { recursive: true });
+    fs.writeFileSync(path.join(user, 'voices.json'), 'garbage');
+    fs.rmSync(path.join(user, 'voices.json.bak'));
+    await services.pop()!.dispose();
+    api = service(MODELS_DIR, user);
+    expect(ok(await api.listVoices(undefined, ctx)).filter((v) => v.kind === 'enrolled')).toEqual([]);
     expect(JSON.parse(fs.readFileSync(path.join(user, 'voices.json'), 'utf8'))).toMatchObject({ voices: [] });
     ok(await api.enrollVoice({ name: 'Dora', audio: enrollSpeech }, ctx));
     expect(fs.readdirSync(user).filter((f) => f.endsWith('.tmp'))).toEqual([]);

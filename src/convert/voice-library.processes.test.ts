@@ -1,7 +1,7 @@
 // Two real Node processes (tsx) enroll, rename and delete voices in the same library folder at the same
 // time, for several rounds: afterwards every voice each process kept is there under its last name,
 // nothing else is, and the folder holds exactly the files those voices need (no orphans, no temp
-// files, no lock). A third scenario kills one writer with SIGKILL mid-run: the other must finish
+// files, no lock). A second scenario kills one writer with SIGKILL mid-run: the other must finish
 // (the dead writer's lock is stale) and a reopen leaves no orphan. VOICESHIFT_STRESS_ROUNDS and
 // VOICESHIFT_STRESS_OPS make it longer; VOICESHIFT_STRESS_CHILD runs another writer script (to check
 // that the test catches a library that loses writes: the version before the lock fails it).
@@ -118,7 +118,7 @@ describe('the voice library shared by two processes', () => {
       }
       for (const [id] of committed) expect(Object.keys(voices)).toContain(id);
       expectExactFiles(dir, Object.keys(voices));
-      // Remove the stale lock of the dead writer, if it left one, like the next writer would.
+      // The dead writer's lock, if it held one, was broken by the next writer.
       expect(fs.existsSync(path.join(dir, 'voices.json.lock'))).toBe(false);
     }
   }, 600_000);

@@ -269,7 +269,8 @@ export class VoiceLibrary {
       await fs.copyFile(this.file, corruptCopy).catch(() => {});
       const restoredFrom = restored ?? (rep.records.length > 0 ? 'files' : 'empty');
       this.recovery = { corruptCopy, restoredFrom };
-      this.log(`The voice list ${this.file} was damaged; kept it as ${corruptCopy} and restored ${rep.records.length} voice(s) from the ${restoredFrom === 'empty' ? 'nothing left to restore' : restoredFrom}.`);
+      const from = { backup: 'its backup and the voice files', files: 'the voice files', empty: '' }[restoredFrom];
+      this.log(`The voice list ${this.file} was damaged; kept it as ${corruptCopy} and ${from ? `restored ${rep.records.length} voice(s) from ${from}` : 'found no voice to restore'}.`);
     }
     this.records = rep.records;
     return { records: rep.records, dirty: dirty || rep.changed };
