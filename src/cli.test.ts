@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile } from './audio/decode';
 import { encodeWav } from './audio/wav-encode';
+import type { VoiceInfo } from './api/types';
 import { runCli, type CliIo } from './cli';
 import { cathyPaths, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from './convert/test-support';
 
@@ -32,6 +33,7 @@ describe('vc usage errors', () => {
 
 describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MODELS}`, () => {
   let voice: string;
+  let voices: VoiceInfo[];
   let cwd: string;
   const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data')];
 
@@ -39,23 +41,40 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     cwd = tempDir('vs-cli-');
     const v = io(cwd);
     expect(await runCli(['voices', '--json', ...common()], v)).toBe(0);
-    voice = JSON.parse(v.out).voices[0].id;
+    voices = JSON.parse(v.out).voices;
+    voice = voices[0].id;
   });
 
-  it('converts a cathy clip to a built-in voice and writes <stem>-<voice>.wav', async () => {
-    const input = cathyPaths()[0];
+  it('converts a cathy clip to a built-in voice and writes <stem>-<voice>.wav next to the input, not in the working folder', async () => {
+    const inputDir = tempDir('vs-cli-input-');
+    const input = path.join(inputDir, path.basename(cathyPaths()[0]));
+    fs.copyFileSync(cathyPaths()[0], input);
     const a = io(cwd);
     const code = await runCli(['convert', input, '--voice', voice, '--iterations', '4', '--json', ...common()], a);
     expect(a.err).toBe('');
     expect(code).toBe(0);
     const res = JSON.parse(a.out);
-    const expected = path.join(cwd, `${path.basename(input, '.flac')}-${voice}.wav`);
+    const expected = path.join(inputDir, `${path.basename(input, '.flac')}-${voice}.wav`);
     expect(res).toMatchObject({ ok: true, output: expected, voice });
+    expect(fs.readdirSync(cwd).filter((f) => f.endsWith('.wav'))).toEqual([]);
     const back = await decodeAudioFile(expected);
     const src = await decodeAudioFile(input);
     expect(back.sampleRate).toBe(16000);
     expect(back.channels[0].length).toBe(src.channels[0].length);
-    expect(fs.readdirSync(cwd).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(fs.readdirSync(inputDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('takes a voice by its display name in any case, and a blend of names', async () => {
+    const lower = (x: string): string => x.toLocaleLowerCase();
+    const unique = voices.filter((v) => voices.filter((w) => lower(w.name) === lower(v.name) || lower(w.id) === lower(v.name)).length === 1 && lower(v.name) !== lower(v.id));
+    expect(unique.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = unique;
+    const a = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', first.name.toLocaleUpperCase(), '--out', 'by-name.wav', '--iterations', '2', '--json', ...common()], a)).toBe(0);
+    expect(JSON.parse(a.out)).toMatchObject({ ok: true, voice: first.id, target: 'voice' });
+    const b = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', `${lower(first.name)}=1,${second.name}=1`, '--out', 'by-names.wav', '--iterations', '2', '--json', ...common()], b)).toBe(0);
+    expect(JSON.parse(b.out)).toMatchObject({ ok: true, voice: `${first.id}+${second.id}`, target: 'blend' });
   });
 
   it('writes FLAC at 48 kHz to --out', async () => {
@@ -72,7 +91,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     const cases: [string[], RegExp][] = [
       [['convert', 'missing.wav', '--voice', voice, '--out', 'o1.wav'], /not found/],
       [['convert', 'notaudio.wav', '--voice', voice, '--out', 'o2.wav'], /could not be read/],
-      [['convert', cathyPaths()[0], '--voice', 'no-such-voice', '--out', 'o3.wav'], /neither a voice id nor an audio file/],
+      [['convert', cathyPaths()[0], '--voice', 'no-such-voice', '--out', 'o3.wav'], /neither a voice \(id or name\) nor an audio file/],
       [['convert', cathyPaths()[0], '--voice', voice, '--out', 'nodir/o4.wav'], /does not exist/],
       [['enroll', 'short.wav', '--name', 'Too short'], /too short/],
     ];

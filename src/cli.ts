@@ -1,5 +1,5 @@
 // The command-line tool `vc` (DESIGN §5): the same engine as the app, for scripts and terminals.
-//   vc convert <input> --voice <id|id=w,id=w|reference-audio> [--pitch N] [--out file] [--format wav|flac] [--json]
+//   vc convert <input> --voice <id|name|id=w,id=w|reference-audio> [--pitch N] [--out file] [--format wav|flac] [--json]
 //   vc voices [--json]      vc enroll <audio> --name N [--json]      vc analyze <input> [--json]      vc bench
 // A progress bar goes to stderr on a terminal; --json prints one JSON object on stdout. Failures print
 // one clear line on stderr and exit non-zero; output files are written atomically, so a failure or
@@ -16,6 +16,7 @@ import { writeFileAtomic } from './audio/write-atomic.js';
 import type { Engine } from './convert/engine.js';
 import { encodeClip } from './convert/export.js';
 import type { TargetVoice } from './convert/pipeline.js';
+import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
 import { createVoiceService, decodeFailure } from './service.js';
 
@@ -24,7 +25,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `Usage: vc <command> [options]
 
 Commands:
-  convert <input> --voice <id|reference-audio|id=w,id=w>  convert speech to another voice
+  convert <input> --voice <voice|reference-audio|voice=w,voice=w>  convert speech to another voice
+      (a voice: its id or its name, any case; the output goes next to the input unless --out file)
       [--pitch N] (semitones, -24..24)  [--out file]  [--format wav|flac]  [--rate 16000|22050|44100|48000]
       [--bits 16|24|32]  [--iterations N] (vocoder)  [--json]
   voices [--json]                    list built-in and enrolled voices
@@ -131,21 +133,23 @@ function progressBar(io: CliIo, enabled: boolean): { update(stage: string, p: nu
   };
 }
 
-/** Parses "id", or a blend "id=w,id=w" when every part has a weight. */
+/** Parses "voice", or a blend "voice=w,voice=w" when every part has a weight (a voice: an id or a display name). */
 function parseMix(spec: string): MixEntry[] | null {
   const parts = spec.split(',');
   if (parts.length === 1 && !spec.includes('=')) return [{ voiceId: spec, weight: 1 }];
   const mix: MixEntry[] = [];
   for (const part of parts) {
-    const m = /^([A-Za-z0-9_.:-]+)=([0-9.]+)$/.exec(part.trim());
+    const m = /^([^=,]+)=([0-9.]+)$/.exec(part.trim());
     if (!m) return null;
-    mix.push({ voiceId: m[1], weight: Number(m[2]) });
+    mix.push({ voiceId: m[1].trim(), weight: Number(m[2]) });
   }
   return mix;
 }
 
 async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: AbortSignal): Promise<{ target: TargetVoice; label: string; kind: string }> {
-  const mix = parseMix(spec);
+  const voices = engine.library.list();
+  // Display names resolve to ids; a name of several voices is refused rather than guessed.
+  const mix = parseMix(spec)?.map((m) => ({ ...m, voiceId: findVoice(voices, m.voiceId)?.id ?? m.voiceId })) ?? null;
   if (mix && mix.every((m) => engine.library.get(m.voiceId))) {
     if (mix.length > LIMITS.maxMixEntries) throw usage(`A blend may hold at most ${LIMITS.maxMixEntries} voices`);
     // As the API's validation: "a=1.2.3" must not silently drop a voice, nor "a=0" convert to it anyway.
@@ -162,7 +166,7 @@ async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: Ab
     return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference' };
   }
   const unknown = mix ? mix.find((m) => !engine.library.get(m.voiceId))?.voiceId : spec;
-  throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice id nor an audio file. Run "vc voices" to list the voices.`);
+  throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice (id or name) nor an audio file. Run "vc voices" to list the voices.`);
 }
 
 /** Writes `bytes` to `file` atomically; refuses to write into a missing directory. */
@@ -198,7 +202,8 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   const eng = await engine();
   const { target, label, kind } = await resolveVoice(eng, spec, io, io.signal);
   const stem = safeFileStem(path.basename(input).replace(/\.[^.]+$/, ''));
-  const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(io.cwd, `${stem}-${safeFileStem(label)}.${format}`);
+  // Without --out, the result goes next to the input (not into whatever folder the command ran in).
+  const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(path.dirname(path.resolve(io.cwd, input)), `${stem}-${safeFileStem(label)}.${format}`);
   const bar = progressBar(io, io.isTTY && !p.flags.has('json'));
   let result;
   try {
