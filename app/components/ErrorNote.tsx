@@ -1,5 +1,5 @@
-// Shows a failure in plain words with what to do next (never a stack trace), announced to screen
-// readers as an alert.
+// Shows a failure in plain words, the specific thing once and a next step only where it adds one
+// (never a stack trace), announced to screen readers as an alert.
 import { toPlainError } from '../lib/errors';
 
 export function ErrorNote({ error, fallbackCode, onDismiss }: { error: unknown; fallbackCode?: string; onDismiss?: () => void }) {
@@ -7,8 +7,14 @@ export function ErrorNote({ error, fallbackCode, onDismiss }: { error: unknown; 
   const e = toPlainError(error, fallbackCode);
   return (
     <div className="error-note" role="alert">
-      <strong>{e.title}.</strong> <span>{e.detail}</span>
-      <div className="next">{e.next}</div>
+      {e.title ? (
+        <>
+          <strong>{e.title}.</strong> {e.detail && <span>{e.detail}</span>}
+        </>
+      ) : (
+        <span>{e.detail}</span>
+      )}
+      {e.next && <div className="next">{e.next}</div>}
       {onDismiss && (
         <button type="button" className="link" onClick={onDismiss} aria-label="Dismiss the message">
           Dismiss

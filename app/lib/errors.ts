@@ -1,26 +1,29 @@
-// Turns any failure (an engine error with its code, a browser exception) into plain words plus what
-// the user can do next, so panels never show a stack trace or a bare code.
+// Turns any failure (an engine error with its code, a browser exception) into plain words, each thing
+// said once: the specific message, and what the user can do next only where it adds something. Panels
+// never show a stack trace or a bare code.
 
 export interface PlainError {
+  /** A heading, only where the failure's own message is not plain words (browser exceptions, local failures). */
   title: string;
+  /** The specific sentence: the engine's own message, said once. */
   detail: string;
+  /** A next step, only where the message does not already imply it. */
   next: string;
 }
 
+/** Codes the engine sends with a specific, plain message of its own. */
+const ENGINE_CODES = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'BAD_AUDIO', 'MODEL_ERROR', 'CANCELLED', 'IO_ERROR', 'BUSY', 'ENGINE_RESTARTED', 'INTERNAL']);
+
+/** What to do next, for codes whose messages do not say it. */
 const NEXT: Record<string, string> = {
-  INVALID_ARGUMENT: 'Check the settings and try again.',
-  NOT_FOUND: 'The voice or job is gone; the voice list was refreshed, pick a voice and convert again.',
-  BAD_AUDIO: 'Try another recording or file: speech, 3 s or longer, without heavy noise or clipping.',
-  MODEL_ERROR: 'The voice models are missing or failed to load. Restart the app; if it persists, reinstall it.',
-  CANCELLED: 'Nothing was changed. Start again when you are ready.',
-  IO_ERROR: 'The engine could not be reached or a file could not be written. Check that the app is still running and try again.',
-  BUSY: 'Another conversion is running. Wait for it to finish or cancel it.',
-  ENGINE_RESTARTED: 'The voice engine stopped and was started again. Try again; your recording and settings are kept.',
-  INTERNAL: 'Something unexpected went wrong. Try again; if it repeats, restart the app.',
+  NOT_FOUND: 'Nothing was converted; the voice list was refreshed, pick a voice and convert again.',
+  ENGINE_RESTARTED: 'Your recording and settings are kept.',
+  INTERNAL: 'Try again; if it repeats, restart the app.',
   DECODE: 'Pick a WAV, MP3, FLAC, OGG or M4A file with sound in it.',
   MIC: 'Allow microphone access for VoiceShift, check that a microphone is connected, or load a file instead.',
 };
 
+/** Headings for failures that come without a plain message. */
 const TITLE: Record<string, string> = {
   INVALID_ARGUMENT: 'That request was not accepted',
   NOT_FOUND: 'Not found',
@@ -43,16 +46,18 @@ export function errorCode(err: unknown): string {
   return 'INTERNAL';
 }
 
-/** Plain words for a failure; `fallbackCode` applies when the error carries no engine code. */
+/**
+ * Plain words for a failure, each thing said once: an engine error shows its own message (plus a next
+ * step only where the message does not imply one); a browser exception or local failure gets the
+ * heading of `fallbackCode` (or its own local code) above its message.
+ */
 export function toPlainError(err: unknown, fallbackCode?: string): PlainError {
   const hasEngineCode = err !== null && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string';
   const code = hasEngineCode ? errorCode(err) : (fallbackCode ?? 'INTERNAL');
-  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
-  return {
-    title: TITLE[code] ?? TITLE.INTERNAL,
-    detail: message || 'No details were given.',
-    next: NEXT[code] ?? NEXT.INTERNAL,
-  };
+  const message = (err instanceof Error ? err.message : typeof err === 'string' ? err : '').trim();
+  const next = NEXT[code] ?? '';
+  if (hasEngineCode && ENGINE_CODES.has(code) && message) return { title: '', detail: message, next };
+  return { title: TITLE[code] ?? TITLE.INTERNAL, detail: message, next: next || NEXT.INTERNAL };
 }
 
 /** An Error that carries one of the local codes above. */

@@ -23,18 +23,21 @@ describe('shortcuts', () => {
 });
 
 describe('plain errors', () => {
-  it('explains engine codes with a next step', () => {
+  it("says an engine error's own message once, with a next step only where it adds one", () => {
     const e = toPlainError(Object.assign(new Error('Voice "x" was not found.'), { code: 'NOT_FOUND' }));
-    expect(e.title).toBe('Not found');
-    expect(e.detail).toBe('Voice "x" was not found.');
-    expect(e.next).toMatch(/voice list was refreshed/);
+    expect(e).toEqual({ title: '', detail: 'Voice "x" was not found.', next: expect.stringMatching(/voice list was refreshed/) });
+    const bad = toPlainError(Object.assign(new Error('--pitch must be a number between -24 and 24'), { code: 'INVALID_ARGUMENT' }));
+    expect(bad).toEqual({ title: '', detail: '--pitch must be a number between -24 and 24', next: '' });
+    const audio = toPlainError(Object.assign(new Error('The reference is too short (1.6 s): it needs 3 to 30 seconds of speech.'), { code: 'BAD_AUDIO' }));
+    expect(`${audio.title}${audio.next}`).toBe('');
   });
 
-  it('uses the fallback for browser exceptions and keeps local codes', () => {
+  it('uses a heading for browser exceptions, local codes and engine errors without a message', () => {
     const dom = Object.assign(new Error('EncodingError'), { code: 0 });
     expect(toPlainError(dom, 'DECODE').title).toBe('This file could not be read as audio');
     expect(toPlainError(codedError('MIC', 'denied')).next).toMatch(/microphone/);
     expect(toPlainError('boom').title).toBe('Unexpected error');
+    expect(toPlainError(Object.assign(new Error(''), { code: 'BAD_AUDIO' })).title).toBe('The audio cannot be used');
   });
 });
 
