@@ -100,10 +100,24 @@ async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
     await fs.link(tmp, lockPath);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links (FAT, some network and FUSE mounts): exclusive create, then
+    // the content (a reader may see it empty for a moment; an empty lock is only stale by age).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return createExclusive(lockPath, owner);
     throw err;
   } finally {
     await fs.unlink(tmp).catch(() => {});
+  }
+}
+
+async function createExclusive(lockPath: string, owner: LockOwner): Promise<boolean> {
+  try {
+    await fs.writeFile(lockPath, JSON.stringify(owner), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }
 

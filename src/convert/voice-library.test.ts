@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuiltinVoiceEntry } from '../model/manifest';
@@ -176,6 +177,30 @@ describe('VoiceLibrary shared by several instances (the app, another window, the
     await w.add({ ...voice('Five'), embedding: Float32Array.from([1, 2, 3, 4, 5]) });
     expect((await open(dir)).list().map((v) => v.name)).toEqual(['Alpha', 'Beta', 'Four']);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'voices.json'), 'utf8')).voices.map((v: { name: string }) => v.name)).toEqual(['Four', 'Five']);
+  });
+
+  it('opens read-only while another process holds the lock past the timeout', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    await (await open(dir)).add(voice('Kept'));
+    fs.writeFileSync(path.join(dir, 'voices.json.lock'), JSON.stringify({ host: os.hostname(), pid: process.pid, token: 'hung', at: '' }));
+    const log: string[] = [];
+    const lib = await VoiceLibrary.open({ builtins, userDataDir: dir, assetsRoot: '/app', voiceMap: createVoiceMap(builtins.map((b) => b.embedding)), embeddingDim: D, log: (m) => log.push(m), lock: { timeoutMs: 200 } });
+    expect(lib.list().map((v) => v.name)).toEqual(['Alpha', 'Beta', 'Kept']);
+    expect(log.join()).toMatch(/busy|did not become free/i);
+    await expect(lib.add(voice('Blocked'))).rejects.toMatchObject({ code: 'BUSY' });
+  });
+
+  it('an index removed while the app runs: the list is kept and the index rebuilt from the voice files', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const app = await open(dir);
+    await app.add(voice('One'));
+    await app.add(voice('Two'));
+    fs.rmSync(path.join(dir, 'voices.json'));
+    expect(app.list().map((v) => v.name)).toEqual(['Alpha', 'Beta', 'One', 'Two']);
+    for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, 'voices.json')); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'voices.json'), 'utf8')).voices.map((v: { name: string }) => v.name)).toEqual(['One', 'Two']);
   });
 
   it('a user data path that is not a folder: built-ins list, a change says it cannot save', async () => {

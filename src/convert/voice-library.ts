@@ -157,7 +157,7 @@ export class VoiceLibrary {
   /**
    * Loads the library under the lock: recovers a corrupt index, orphaned files and an earlier format
    * (see the file header). A folder that does not exist yet is left alone; one that cannot be locked
-   * (read-only) is read as it is.
+   * (read-only, or held past the lock timeout) is read as it is.
    * @throws ApiError IO_ERROR when the library cannot be read at all
    */
   static async open(opts: VoiceLibraryOptions): Promise<VoiceLibrary> {
@@ -175,8 +175,10 @@ export class VoiceLibrary {
     try {
       await lib.transact(async () => ({ result: undefined }));
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'IO_ERROR' && /Could not save/.test(err.message))) throw err;
-      lib.log(`${err.message} Voices are read-only until then.`);
+      // Unlockable (read-only folder) or locked past the timeout by a hung process: read what is there.
+      const unlockable = err instanceof ApiError && err.code === 'IO_ERROR' && /Could not save/.test(err.message);
+      if (!unlockable && !(err instanceof ApiError && err.code === 'BUSY')) throw err;
+      lib.log(`${(err as ApiError).message} The voices were read without repairs.`);
       const text = await readText(lib.file);
       lib.records = (text && parseIndex(text)?.voices) || [];
       lib.signature = indexSignature(lib.file);
@@ -231,7 +233,7 @@ export class VoiceLibrary {
           { ...this.opts.lock, log: (m) => this.log(m) },
         );
       } catch (err) {
-        throw entered ? err : saveError(dir, new LockUnavailable(err));
+        throw entered || err instanceof ApiError ? err : saveError(dir, new LockUnavailable(err));
       }
     });
   }
