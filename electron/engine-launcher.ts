@@ -5,6 +5,7 @@
 import { utilityProcess } from 'electron';
 import type { RpcChannel, RpcMessage } from '../src/api/rpc.js';
 import type { EngineHostConfig } from '../src/engine-process/host.js';
+import { lowerPriority } from '../src/engine-process/priority.js';
 import type { EngineLauncher } from '../src/engine-process/supervisor.js';
 
 /**
@@ -18,6 +19,7 @@ export function utilityEngineLauncher(modulePath: string, config: EngineHostConf
       serviceName: 'VoiceShift engine',
       stdio: 'inherit',
     });
+    child.once('spawn', () => lowerPriority(child.pid));
     let exitListener: ((how: string) => void) | null = null;
     let exitedHow: string | null = null;
     child.on('exit', (code) => {

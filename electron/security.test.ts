@@ -2,7 +2,8 @@
 // preferences, the URL and sender checks, the navigation/window-open/webview guards on a fake
 // WebContents, the preload bridge (with 'electron' mocked: what exactly reaches the renderer), and
 // main.ts itself loaded against a fake 'electron' module (IPC sender checks, permissions, the app://
-// protocol handler, the window it opens). What cannot run here is listed in the README's
+// protocol handler, the window it opens, the engine in a utilityProcess stand-in that is a real Node
+// child, events pushed to the window, exports saved behind the dialog in main). What cannot run here is listed in the README's
 // reliability section as code-review notes.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CALL_NAMES } from '../src/api/types.js';
+import { HAVE_MODELS } from '../src/convert/test-support.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, EXTERNAL_ORIGINS, isAppUrl, isExternalAllowed, isTrustedSender, lockDownContents, secureWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -188,6 +190,11 @@ const fake = vi.hoisted(() => {
     fetched: [] as string[],
     openedExternal: [] as string[],
     userData: '',
+    rendererListeners: new Map<string, (event: unknown, payload: unknown) => void>(),
+    forked: [] as { modulePath: string; pid?: number; kill: () => void }[],
+    sent: [] as { channel: string; payload: unknown }[],
+    saveDialogs: [] as unknown[],
+    saveTo: null as string | null,
   };
   return state;
 });
@@ -199,6 +206,40 @@ vi.mock('electron', async () => {
     windowOpen: unknown = null;
     setWindowOpenHandler(h: unknown): void {
       this.windowOpen = h;
+    }
+    isDestroyed(): boolean {
+      return false;
+    }
+    send(channel: string, payload: unknown): void {
+      fake.sent.push({ channel, payload });
+    }
+  }
+  /**
+   * utilityProcess.fork stand-in: a real Node child running the engine host from source (what
+   * dist-electron/engine.cjs bundles), behind the UtilityProcess surface main.ts uses.
+   */
+  const { fork } = await import('node:child_process');
+  const nodePath = await import('node:path');
+  const { fileURLToPath: toPath } = await import('node:url');
+  class UtilityProcess extends EE {
+    private readonly child;
+    constructor(modulePath: string, args: string[]) {
+      super();
+      const host = nodePath.resolve(nodePath.dirname(toPath(import.meta.url)), '..', 'src', 'engine-process', 'host.ts');
+      this.child = fork(host, args, { serialization: 'advanced', execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.child.on('spawn', () => this.emit('spawn'));
+      this.child.on('message', (m) => this.emit('message', m));
+      this.child.on('exit', (code) => this.emit('exit', code ?? 1));
+      fake.forked.push({ modulePath, pid: this.child.pid, kill: () => this.child.kill('SIGKILL') });
+    }
+    get pid(): number | undefined {
+      return this.child.pid;
+    }
+    postMessage(message: unknown): void {
+      this.child.send(message as never);
+    }
+    kill(): boolean {
+      return this.child.kill();
     }
   }
   class BrowserWindow extends EE {
@@ -226,7 +267,12 @@ vi.mock('electron', async () => {
         fake.invoked.push({ channel, args });
         return { ok: true, result: channel };
       },
+      on: (channel: string, fn: (event: unknown, payload: unknown) => void) => fake.rendererListeners.set(channel, fn),
+      removeListener: (channel: string, fn: unknown) => {
+        if (fake.rendererListeners.get(channel) === fn) fake.rendererListeners.delete(channel);
+      },
     },
+    utilityProcess: { fork: (modulePath: string, args: string[]) => new UtilityProcess(modulePath, args) },
     app: {
       isPackaged: false,
       getAppPath: () => ROOT_FOR_MOCK(),
@@ -236,7 +282,12 @@ vi.mock('electron', async () => {
       quit: () => {},
     },
     BrowserWindow,
-    dialog: { showSaveDialog: async () => ({ canceled: true }) },
+    dialog: {
+      showSaveDialog: async (_win: unknown, options: unknown) => {
+        fake.saveDialogs.push(options);
+        return fake.saveTo ? { canceled: false, filePath: fake.saveTo } : { canceled: true };
+      },
+    },
     ipcMain: { handle: (channel: string, fn: (event: unknown, args: unknown) => unknown) => fake.ipcHandlers.set(channel, fn) },
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => {} },
     net: {
@@ -268,8 +319,9 @@ describe('preload bridge (electron mocked)', () => {
     await import('./preload.js');
   });
 
-  it('exposes one object, voiceApi, with exactly one function per call and nothing else', () => {
-    expect(Object.keys(fake.exposed)).toEqual(['voiceApi']);
+  it('exposes voiceApi, with exactly one function per call and nothing else, and voiceEvents.subscribe', () => {
+    expect(Object.keys(fake.exposed)).toEqual(['voiceApi', 'voiceEvents']);
+    expect(Object.keys(fake.exposed.voiceEvents as object)).toEqual(['subscribe']);
     const api = fake.exposed.voiceApi as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual([...CALL_NAMES].sort());
     for (const name of CALL_NAMES) expect(typeof api[name]).toBe('function');
@@ -294,11 +346,30 @@ describe('preload bridge (electron mocked)', () => {
     spy.mockRestore();
   });
 
+  it('voiceEvents.subscribe listens on the one event channel, hands the page the payload only, and unsubscribes', async () => {
+    const events = fake.exposed.voiceEvents as { subscribe: (l: (e: unknown) => void) => () => void };
+    const got: unknown[] = [];
+    const unsubscribe = events.subscribe((e) => got.push(e));
+    expect([...fake.rendererListeners.keys()]).toEqual(['voice:event']);
+    const ipcEvent = { sender: { send: () => {} }, ports: [] };
+    const payload = { type: 'job', job: { jobId: 'job-1', state: 'running', progress: 0.5, stage: 'vocoder' }, at: 1 };
+    fake.rendererListeners.get('voice:event')!(ipcEvent, payload);
+    await Promise.resolve();
+    // The channel says it is open (as the web transport does), then the payload itself, never the IPC event.
+    expect(got).toContainEqual(expect.objectContaining({ type: 'channel', state: 'open' }));
+    expect(got).toContainEqual(payload);
+    expect(got).not.toContain(ipcEvent);
+    unsubscribe();
+    expect(fake.rendererListeners.size).toBe(0);
+  });
+
   it('the preload source never hands ipcRenderer, require or process to the page', () => {
     const src = fs.readFileSync(path.join(here, 'preload.ts'), 'utf8');
     const exposes = [...src.matchAll(/exposeInMainWorld\(([^)]*)\)/g)].map((m) => m[1]);
-    expect(exposes).toEqual(["'voiceApi', api"]);
-    expect(src).not.toMatch(/ipcRenderer\.(send|on)\b|require\(|process\./);
+    expect(exposes).toEqual(["'voiceApi', api", "'voiceEvents', events"]);
+    // One listener, on the event channel only; no send, no generic channel.
+    expect([...src.matchAll(/ipcRenderer\.on\(([^,]*),/g)].map((m) => m[1])).toEqual(["'voice:event'"]);
+    expect(src).not.toMatch(/ipcRenderer\.send\b|require\(|process\./);
   });
 });
 
@@ -312,7 +383,13 @@ describe('main process (electron mocked)', () => {
     await new Promise((r) => setTimeout(r, 10));
     main = { window: fake.windows[0] };
   });
-  afterAll(() => fs.rmSync(fake.userData, { recursive: true, force: true }));
+  afterAll(async () => {
+    // will-quit shuts the engine process down.
+    await (fake.appHandlers.get('will-quit')?.() as Promise<void> | undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const f of fake.forked) f.kill();
+    fs.rmSync(fake.userData, { recursive: true, force: true });
+  });
 
   it('opens one window with the secure preferences, loading the app over app://', () => {
     expect(fake.windows).toHaveLength(1);
@@ -397,5 +474,55 @@ describe('main process (electron mocked)', () => {
     );
     expect([400, 404, 'rejected']).toContain(malformed);
     expect(fake.fetched.length).toBeGreaterThan(0);
+  });
+
+  it('runs the engine in a utilityProcess (engine.cjs), not in the main process', async () => {
+    expect(fake.forked).toHaveLength(1);
+    expect(fake.forked[0].modulePath).toMatch(/engine\.cjs$/);
+    expect(fake.forked[0].pid).toBeGreaterThan(0);
+    expect(fake.forked[0].pid).not.toBe(process.pid);
+  });
+
+  it('bundles no engine code into the main process (no pipeline, DSP, models or onnxruntime)', async () => {
+    const { build } = await import('esbuild');
+    const r = await build({
+      entryPoints: [path.join(here, 'main.ts')], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true,
+      external: ['electron', 'onnxruntime-node'], logLevel: 'silent',
+    });
+    const inputs = Object.keys(r.metafile.inputs).map((f) => f.replace(/\\/g, '/'));
+    expect(inputs.some((f) => f.includes('electron/main.ts'))).toBe(true);
+    expect(inputs.filter((f) => /src\/(convert|dsp|model)\/|src\/service\.ts/.test(f))).toEqual([]);
+    expect(Object.values(r.metafile.outputs)[0].imports.map((i) => i.path)).not.toContain('onnxruntime-node');
+  });
+
+  it.skipIf(!HAVE_MODELS)('pushes job events from the engine to the window on one channel, and saves exports behind the dialog here', async () => {
+    const wc = main.window.webContents as FakeContents;
+    const trusted = { sender: wc, senderFrame: wc.mainFrame };
+    const invoke = (name: string, args?: unknown) => fake.ipcHandlers.get(`voice:${name}`)!(trusted, args) as Promise<{ ok: boolean; result?: unknown; error?: unknown }>;
+    const voices = (await invoke('listVoices')).result as { id: string }[];
+    const t = new Float32Array(16000).map((_, i) => 0.3 * Math.sin(i / 8) * (i % 4000 < 3000 ? 1 : 0));
+    const started = await invoke('startConversion', { source: { sampleRate: 16000, channels: [t] }, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] } });
+    const { jobId } = started.result as { jobId: string };
+    const deadline = Date.now() + 60_000;
+    const isEnd = (e: { channel: string; payload: unknown }): boolean => {
+      const p = e.payload as { type: string; job?: { jobId: string; state: string } };
+      return e.channel === 'voice:event' && p.type === 'job' && p.job?.jobId === jobId && p.job.state === 'done';
+    };
+    while (!fake.sent.some(isEnd)) {
+      if (Date.now() > deadline) throw new Error('no done event reached the window');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(new Set(fake.sent.map((e) => e.channel))).toEqual(new Set(['voice:event']));
+    // Export: the engine encodes; the dialog and the write happen in main.
+    const clip = { audio: { sampleRate: 16000, channels: [t] }, format: 'wav', sampleRate: 16000, bitDepth: 16, name: 'take' };
+    fake.saveTo = null;
+    expect(await invoke('exportClip', clip)).toMatchObject({ ok: true, result: { fileName: 'take.wav', cancelled: true } });
+    fake.saveTo = path.join(fake.userData, 'out.wav');
+    expect(await invoke('exportClip', clip)).toMatchObject({ ok: true, result: { fileName: 'out.wav', path: fake.saveTo } });
+    expect(fs.readFileSync(fake.saveTo).subarray(0, 4).toString()).toBe('RIFF');
+    expect(fake.saveDialogs).toHaveLength(2);
+    // A bad request is refused by the engine's validation before any dialog opens.
+    expect(await invoke('exportClip', { ...clip, format: 'mp3' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(fake.saveDialogs).toHaveLength(2);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RpcChannel, RpcMessage } from '../api/rpc.js';
 import type { EngineHostConfig } from './host.js';
+import { lowerPriority } from './priority.js';
 import type { EngineLauncher } from './supervisor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,7 @@ export function nodeEngineLauncher(config: EngineHostConfig): EngineLauncher {
       execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    lowerPriority(child.pid);
     let exitListener: ((how: string) => void) | null = null;
     let exitedHow: string | null = null;
     child.on('exit', (code, signal) => {
