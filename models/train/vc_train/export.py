@@ -23,6 +23,7 @@ import soundfile as sf
 import torch
 import torch.nn as nn
 
+from .builtins import Candidate, choose, display_names, snr_estimate
 from .data import load_f0_stats, load_voice, voice_info
 from .model import F0_CENTER, F0_SCALE, ContentEncoderExport, VCModel, count_params, f0_input
 from .train import load_model
@@ -99,6 +100,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--note", default="")
     ap.add_argument("--dup-cos", type=float, default=0.95, help="skip pseudo-speakers this similar to a listed voice")
     ap.add_argument("--vq-note", default="", help="why the VQ variant is (not) recommended, from the evaluation")
+    ap.add_argument("--real-per-gender", type=int, default=7,
+                    help="built-in voices chosen from the real training speakers per gender (builtins.py); 0: all voices")
+    ap.add_argument("--keep-tts", default="cathy,rhvoice-slt,rhvoice-alan",
+                    help="other training voices kept as built-ins beside the real ones")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -191,31 +196,53 @@ def main(argv: Optional[list[str]] = None) -> int:
     f0s = load_f0_stats(corpus)
     voices = []
     assets = Path(args.assets)
-    for v in sorted(ck["voices"], key=lambda x: (info[x]["pseudo"], x)):
-        i = info[v]
-        if not i["shippable"]:
-            continue
+    from .corpus import voice_table
+    vt = voice_table()
+
+    def mean_embedding(v: str) -> torch.Tensor:
         utts = load_voice(corpus, v)[: args.max_utts]
         with torch.no_grad():
             es = torch.cat([model.speaker(torch.from_numpy(x.mel).unsqueeze(0)) for x in utts])
         m = es.mean(0)
-        m = m / m.norm()
-        from .corpus import voice_table
-        vt = voice_table()
+        return m / m.norm()
+
+    real_train = [v for v in ck["voices"] if info[v]["licence"] == "CC-BY-4.0"]
+    names: dict[str, str] = {}
+    listed = sorted(ck["voices"], key=lambda x: (info[x]["pseudo"], x))
+    if args.real_per_gender > 0 and real_train:
+        cands = []
+        for v in real_train:
+            utts = load_voice(corpus, v)
+            mel = np.concatenate([x.mel for x in utts], axis=1)
+            cands.append(Candidate(v, info[v]["gender"], f0s[v]["mean"], snr_estimate(mel), mean_embedding(v).numpy()))
+        picked = choose(cands, args.real_per_gender)
+        names = display_names(picked)
+        keep = [v for v in args.keep_tts.split(",") if v in ck["voices"]]
+        listed = sorted(names, key=lambda v: (info[v]["gender"], f0s[v]["mean"])) + keep
+        print("built-in real voices: " + ", ".join(f"{names[v]}={v} ({info[v]['gender'][0]}, "
+                                                   f"{math.exp(f0s[v]['mean']):.0f} Hz)" for v in listed if v in names))
+    for v in listed:
+        i = info[v]
+        if not i["shippable"]:
+            continue
+        m = mean_embedding(v)
         # a pseudo-speaker whose embedding duplicates another voice (e.g. a pure tempo change) is not a new voice
         dup = [x["id"] for x in voices if float(torch.tensor(x["embedding"]) @ m) > args.dup_cos]
         if i["pseudo"] and dup:
             print(f"voices.json: skipping {v}, embedding duplicates {dup[0]}", flush=True)
             continue
-        entry = {"id": v, "name": vt[v].name if v in vt else v, "licence": i["licence"],
+        vid = names[v].lower() if v in names else v
+        entry = {"id": vid, "name": names.get(v) or (vt[v].name if v in vt else v), "licence": i["licence"],
                  "source": vt[v].source if v in vt else i["source"],
                  "gender": i["gender"], "pseudo": i["pseudo"],
                  "embedding": [round(float(a), 6) for a in m],
                  "f0": {"mean": round(f0s[v]["mean"], 5), "std": round(f0s[v]["std"], 5)},
-                 "preview": f"assets/voices/{v}.wav"}
+                 "preview": f"assets/voices/{vid}.wav"}
+        if v in names:
+            entry["trainingVoice"] = v
         if not args.no_previews:
             assets.mkdir(parents=True, exist_ok=True)
-            write_preview(corpus, v, assets / f"{v}.wav")
+            write_preview(corpus, v, assets / f"{vid}.wav")
         voices.append(entry)
     with open(out / "voices.json", "w") as f:
         json.dump({"version": 1, "embeddingDim": cfg.emb_dim, "voices": voices}, f, indent=1)
