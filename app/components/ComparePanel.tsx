@@ -65,6 +65,16 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
   // A new result plays from side B; a new source without a result from side A.
   useEffect(() => setActive(result ? 'B' : 'A'), [result]);
 
+  // A new clip, a new result or rebuilt views (the spectrogram toggle) start at 0: the clock and both
+  // cursors with them, so the clock never shows an old position beside a cursor at the start.
+  const sourceView = useRef(a.ws);
+  sourceView.current = a.ws;
+  useEffect(() => {
+    setTime(0);
+    const ws = sourceView.current;
+    if (ws && ws.getDuration() > 0) ws.setTime(0);
+  }, [source, result, spectrogram]);
+
   const pair = useCallback((side: Side): [WaveSurfer | null, WaveSurfer | null] => (side === 'A' ? [a.ws, b.ws] : [b.ws, a.ws]), [a.ws, b.ws]);
 
   // Keep the two cursors together and mirror play state.

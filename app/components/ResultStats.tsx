@@ -1,5 +1,7 @@
 // What the conversion achieved and cost: speaker similarity of the result to the target and to the
 // source (ConvertResult.similarity), the quality verdict of the output, per-stage timings and RTF.
+// One total everywhere: the engine's `total`, which the RTF is computed from (not the stages summed
+// with it, which counted it twice).
 import type { ConvertResult } from '../../src/api/types';
 import { stageLabel } from '../lib/format';
 
@@ -16,9 +18,18 @@ function Similarity({ label, value, testId }: { label: string; value: number; te
   );
 }
 
+/**
+ * The stages and the one total the speed line and the table both show: the engine's own `total`
+ * (what the real-time factor is computed from), else the sum of the stages.
+ */
+export function timingRows(timings: Record<string, number>): { stages: [string, number][]; totalMs: number } {
+  const stages = Object.entries(timings).filter(([stage]) => stage !== 'total');
+  const totalMs = timings.total ?? stages.reduce((s, [, ms]) => s + ms, 0);
+  return { stages, totalMs };
+}
+
 export function ResultStats({ result }: { result: ConvertResult }) {
-  const timings = Object.entries(result.timings);
-  const total = timings.reduce((s, [, ms]) => s + ms, 0);
+  const { stages: timings, totalMs: total } = timingRows(result.timings);
   return (
     <div className="result-stats" role="region" aria-label="Result">
       <div className="sims">
@@ -27,7 +38,7 @@ export function ResultStats({ result }: { result: ConvertResult }) {
       </div>
       <details>
         <summary>
-          Speed: real-time factor <strong data-testid="rtf">{result.rtf.toFixed(2)}</strong> ({(total / 1000).toFixed(1)} s)
+          Speed: real-time factor <strong data-testid="rtf">{result.rtf.toFixed(2)}</strong> ({(total / 1000).toFixed(2)} s in total)
         </summary>
         <table className="timings">
           <tbody>
@@ -37,6 +48,10 @@ export function ResultStats({ result }: { result: ConvertResult }) {
                 <td>{Math.round(ms)} ms</td>
               </tr>
             ))}
+            <tr className="total">
+              <th scope="row">Total</th>
+              <td data-testid="total-ms">{Math.round(total)} ms</td>
+            </tr>
           </tbody>
         </table>
       </details>

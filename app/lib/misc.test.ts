@@ -17,7 +17,9 @@ describe('shortcuts', () => {
     expect(shortcutFor({ key: 'b', targetTag: 'DIV', targetEditable: true })).toBeNull();
     expect(shortcutFor({ key: 'r', ctrlKey: true, targetTag: 'BODY' })).toBeNull();
     expect(shortcutFor({ key: 'r', repeat: true, targetTag: 'BODY' })).toBeNull();
-    expect(shortcutFor({ key: ' ', targetTag: 'INPUT', targetType: 'checkbox' })).toBeNull();
+    expect(shortcutFor({ key: ' ', targetTag: 'INPUT', targetType: 'checkbox', targetFocusVisible: true })).toBeNull();
+    // A checkbox that kept focus after a click: Space plays rather than toggling it.
+    expect(shortcutFor({ key: ' ', targetTag: 'INPUT', targetType: 'checkbox', targetFocusVisible: false })).toBe('playPause');
     expect(shortcutFor({ key: ' ', targetTag: 'BUTTON' })).toBe('playPause');
   });
 });

@@ -15,6 +15,8 @@ export interface KeyLike {
   /** `type` of a focused <input>. */
   targetType?: string;
   targetEditable?: boolean;
+  /** Whether the focused element was reached with the keyboard (Tab), not by a click. */
+  targetFocusVisible?: boolean;
 }
 
 const NON_TEXT_INPUTS = new Set(['button', 'checkbox', 'radio', 'range', 'submit', 'reset', 'file', 'color']);
@@ -36,11 +38,12 @@ export function shortcutFor(k: KeyLike): Shortcut | null {
   if (key === 'r') return 'record';
   if (key === 'b') return 'toggleAB';
   if (key === ' ' || k.code === 'Space') {
-    // Space is play/pause everywhere (also on a focused button: Enter still presses buttons), except
-    // on checkboxes and radio buttons, whose only key it is.
+    // Space is play/pause everywhere (also on a focused button: Enter still presses buttons). A
+    // checkbox or radio button reached with the keyboard keeps Space, its only key; one that merely
+    // kept focus after a click (the Spectrogram box) does not, so Space plays instead of toggling it.
     const tag = (k.targetTag ?? '').toUpperCase();
     const type = (k.targetType ?? '').toLowerCase();
-    if (tag === 'INPUT' && (type === 'checkbox' || type === 'radio')) return null;
+    if (tag === 'INPUT' && (type === 'checkbox' || type === 'radio') && k.targetFocusVisible) return null;
     return 'playPause';
   }
   return null;
