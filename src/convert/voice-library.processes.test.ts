@@ -1,4 +1,4 @@
-// Two real Node processes (tsx) enroll, rename and delete voices in the same library folder at the same
+// Two real Node processes (node --import tsx) enroll, rename and delete voices in the same library folder at the same
 // time, for several rounds: afterwards every voice each process kept is there under its last name,
 // nothing else is, and the folder holds exactly the files those voices need (no orphans, no temp
 // files, no lock). A second scenario kills one writer with SIGKILL mid-run: the other must finish
@@ -16,7 +16,6 @@ import { createVoiceMap } from './voice-map';
 
 const ROUNDS = Number(process.env.VOICESHIFT_STRESS_ROUNDS ?? 4);
 const OPS = Number(process.env.VOICESHIFT_STRESS_OPS ?? 40);
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CHILD = process.env.VOICESHIFT_STRESS_CHILD ?? path.join(REPO_ROOT, 'src', 'convert', 'voice-library.stress-child.ts');
 const builtins: BuiltinVoiceEntry[] = [
   { id: 'stress-a', name: 'Stress A', licence: 'CC0', source: 't', gender: 'female', embedding: Float32Array.from([1, 0, 0, 0]), f0: { mean: Math.log(200), std: 0.2 } },
@@ -39,7 +38,8 @@ interface ChildEvent {
 /** Runs one writer; resolves with its events, its exit code and its stderr. `killAfter` SIGKILLs it after that many changes. */
 function runChild(dir: string, tag: string, ops: number, seed: number, killAfter?: number): Promise<{ events: ChildEvent[]; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [CHILD, dir, tag, String(ops), String(seed)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node with tsx's loader, not the tsx CLI: that one runs the script in a grandchild that a SIGKILL would not reach.
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, tag, String(ops), String(seed)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const events: ChildEvent[] = [];
     let buffer = '';
     let stderr = '';
