@@ -133,6 +133,7 @@ export class VoiceLibrary {
   /** indexSignature() of the file `records` came from. */
   private signature: string | null = null;
   private repairScheduled = false;
+  private repairTriedFor: string | null = null;
   private readonly builtinById = new Map<string, BuiltinVoiceEntry>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: (message: string) => void;
@@ -319,12 +320,14 @@ export class VoiceLibrary {
       this.signature = sig;
       return;
     }
-    this.scheduleRepair();
+    this.scheduleRepair(sig);
   }
 
-  private scheduleRepair(): void {
-    if (this.repairScheduled) return;
+  /** One background repair per state of the index (a read-only folder would otherwise retry on every read). */
+  private scheduleRepair(sig: string): void {
+    if (this.repairScheduled || this.repairTriedFor === sig) return;
     this.repairScheduled = true;
+    this.repairTriedFor = sig;
     void this.transact(async () => ({ result: undefined }))
       .catch((err: Error) => this.log(`Could not repair the voice list: ${err.message}`))
       .finally(() => (this.repairScheduled = false));
