@@ -71,14 +71,17 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`the engine in its own process${NO_
   });
 
   it('converts bit-identically to the same request served in-process (before the move)', async () => {
-    const remote = await convertByEvents(supervisor.handlers, supervisor, req);
-    const inProcess = await convertByEvents(createHandlerTable(local), local, req);
+    // 25 s: three 10 s chunks, so the overlap-add between chunks is compared too.
+    const longer = { ...req, source: await cathySeconds(25, 3) };
+    const remote = await convertByEvents(supervisor.handlers, supervisor, longer);
+    const inProcess = await convertByEvents(createHandlerTable(local), local, longer);
     expect(remote.status.state).toBe('done');
     expect(inProcess.status.state).toBe('done');
     const a = remote.status.result as ConvertResult;
     const b = inProcess.status.result as ConvertResult;
     expect(a.audio.channels[0].length).toBeGreaterThan(16000);
     expect(sameBits(a.audio, b.audio)).toBe(true);
+    console.log(`bit-identical across the process boundary: ${a.audio.channels[0].length} samples`);
     expect(a.similarity).toEqual(b.similarity);
     expect(a.anomaly).toEqual(b.anomaly);
   });
@@ -118,6 +121,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`the engine in its own process${NO_
     const answeredMs = performance.now() - killedAt;
     expect(answer).toMatchObject({ ok: false, error: { code: 'ENGINE_RESTARTED', message: 'The engine stopped and was restarted; try again.' } });
     expect(answeredMs).toBeLessThan(2000);
+    console.log(`engine killed: the call in flight was answered ENGINE_RESTARTED after ${answeredMs.toFixed(1)} ms`);
     const failed = seen.find((e) => e.type === 'job' && e.job.jobId === jobId && e.job.state === 'failed');
     expect(failed).toMatchObject({ job: { error: { code: 'ENGINE_RESTARTED' } } });
     expect(seen.some((e) => e.type === 'engine' && e.state === 'restarted')).toBe(true);
