@@ -9,6 +9,16 @@ interface Props {
   window?: [number, number] | null;
 }
 
+/**
+ * What the strip shows, without a verdict of its own (the verdict and its reasons are the quality
+ * check's): no "nothing flagged" beside a rejected clip, no "model not loaded" beside loaded models.
+ */
+export function anomalyCaption(report: AnalysisReport): string {
+  if (report.anomaly.scores.length === 0) return 'No anomaly scores for this clip: it is too short or silent to judge.';
+  const n = report.flagged.length;
+  return `Anomaly score per frame (dashed line: threshold)${n ? `; ${n} region${n === 1 ? '' : 's'} that do not sound like clean speech shaded` : ''}.`;
+}
+
 export function AnomalyTrack({ report, durationSec, window }: Props) {
   const { scores, hopSec } = report.anomaly;
   const full = Math.max(durationSec, 1e-3);
@@ -32,11 +42,7 @@ export function AnomalyTrack({ report, durationSec, window }: Props) {
         <line className="anomaly-threshold" x1={0} x2={W} y1={y(1)} y2={y(1)} />
         {scores.length > 1 && <polyline className="anomaly-line" points={points} fill="none" />}
       </svg>
-      <figcaption className="muted small">
-        {scores.length === 0
-          ? 'No per-frame anomaly scores (the model is not loaded).'
-          : `Anomaly score per frame (dashed line: threshold). ${flagged ? `${flagged} flagged region${flagged === 1 ? '' : 's'} shaded.` : 'Nothing flagged.'}`}
-      </figcaption>
+      <figcaption className="muted small">{anomalyCaption(report)}</figcaption>
     </figure>
   );
 }

@@ -284,9 +284,9 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
     for (const s of an.scores) meanScore += s / an.scores.length;
     anomaly = { hopSec: ANOMALY_HOP_SEC, scores: Array.from(an.scores, (s) => round(s, 3)), threshold: 1, meanScore: round(meanScore, 3) };
     if (frac > GATE.rejectFlagged || an.utteranceScore > 2) {
-      raise('reject', `Most of the clip does not sound like clean speech (${Math.round(frac * 100)}% flagged): it may be noise, music or heavily distorted.`);
+      raise('reject', `Most of the clip does not sound like clean speech (${Math.round(frac * 100)}% of its sound above the anomaly threshold): it may be noise, music or heavily distorted.`);
     } else if (frac > GATE.warnFlagged || an.utteranceScore > 1.2) {
-      raise('warn', `Parts of the clip do not sound like clean speech (${Math.round(frac * 100)}% flagged); the result may suffer.`);
+      raise('warn', `Parts of the clip do not sound like clean speech (${Math.round(frac * 100)}% of its sound above the anomaly threshold); the result may suffer.`);
     }
   }
   if (reasons.length === 0) reasons.push('The clip looks like clean speech.');
