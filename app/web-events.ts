@@ -49,10 +49,11 @@ export function createWebEvents(): VoiceEvents {
     };
     ws.onclose = () => {
       if (socket !== ws) return;
-      const wasOpen = open;
       open = false;
       socket = null;
-      if (wasOpen) emit(channelEvent('closed'));
+      // Also after an attempt that never opened: subscribers resync with one call per attempt, so a
+      // channel that cannot open (a proxy that refuses WebSockets) degrades to a slow resync, not a hang.
+      emit(channelEvent('closed'));
       if (listeners.size > 0 && retryTimer === null) {
         retryTimer = window.setTimeout(() => {
           retryTimer = null;
