@@ -169,6 +169,8 @@ export class WebSocketConnection {
     body.write(reason, 2);
     this.socket.end(encodeFrame(OPCODE.close, body));
     this.finish();
+    // A peer that does not read never receives the close frame queued behind its backlog: drop it.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
   }
 
   /** Closes the connection (same as close(1001): the server is going away). */
