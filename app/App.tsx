@@ -19,6 +19,7 @@ import demo from '../assets/demo/demo.json';
 import { blendLabel, blendShortName, mixForRequest } from './lib/blend';
 import { contrastingVoice, type SpeakerTraits } from './lib/default-voice';
 import { suggestExportName } from './lib/names';
+import { normalizePeak } from './lib/normalize';
 import { durationOf } from './lib/wav';
 
 interface Source {
@@ -159,7 +160,14 @@ export function App() {
         <div className="workspace">
           <div className="column left">
             <InputPanel recordRef={recordRef} onSource={onSource} />
-            {source && <AnalysisPanel name={source.name} durationSec={durationOf(source.audio)} state={sourceAnalysis} />}
+            {source && (
+              <AnalysisPanel
+                name={source.name}
+                durationSec={durationOf(source.audio)}
+                state={sourceAnalysis}
+                onNormalize={() => onSource(`${source.name} (normalized)`, normalizePeak(source.audio).audio)}
+              />
+            )}
             <VoicesPanel api={api} voices={voices} loadError={voicesError} mix={mix} onMix={setMix} source={source} reload={reloadVoices} />
           </div>
           <div className="column right">

@@ -33,6 +33,13 @@ export function cathyWav(id: string, padSeconds = 0): string {
   return out;
 }
 
+/** A cathy utterance as 16 kHz mono 16-bit WAV brought to a peak of `peakDb` dBFS (sox gain -n), e.g. a far-away microphone. */
+export function quietCathyWav(id: string, peakDb: number): string {
+  const out = path.join(tempDir(), `${id}-peak${-peakDb}.wav`);
+  if (!fs.existsSync(out)) execFileSync('sox', [path.join(CATHY, `${id}.flac`), '-r', '16000', '-c', '1', '-b', '16', out, 'gain', '-n', String(peakDb)]);
+  return out;
+}
+
 /**
  * A long speech clip: the first `count` cathy utterances (sorted by name) joined into one 16 kHz
  * mono 16-bit WAV in a temp dir (sox). 24 utterances last about 74 s.

@@ -1,7 +1,8 @@
 // The quality check of the source clip (analyze()): a verdict with its reasons and the key numbers,
-// so a bad take is caught before converting.
+// so a bad take is caught before converting; a quiet take is offered a level fix.
 import type { AnalysisReport } from '../../src/api/types';
 import { formatDb, formatPercent, formatSeconds } from '../lib/format';
+import { offerNormalize } from '../lib/normalize';
 import { ErrorNote } from './ErrorNote';
 
 export type AnalysisState = { status: 'running' } | { status: 'done'; report: AnalysisReport } | { status: 'error'; error: unknown };
@@ -12,7 +13,15 @@ const VERDICT: Record<AnalysisReport['verdict'], string> = {
   reject: 'Not suitable for conversion',
 };
 
-export function AnalysisPanel({ name, durationSec, state }: { name: string; durationSec: number; state: AnalysisState | undefined }) {
+interface Props {
+  name: string;
+  durationSec: number;
+  state: AnalysisState | undefined;
+  /** Replaces the clip by a level-normalized copy; offered for quiet takes. */
+  onNormalize?: () => void;
+}
+
+export function AnalysisPanel({ name, durationSec, state, onNormalize }: Props) {
   return (
     <div className="analysis" aria-label="Quality check" role="region">
       <div className="row">
@@ -37,6 +46,14 @@ export function AnalysisPanel({ name, durationSec, state }: { name: string; dura
                 <li key={r}>{r}</li>
               ))}
             </ul>
+          )}
+          {onNormalize && offerNormalize(state.report.peakDb) && (
+            <p className="row small">
+              <span>The take is quiet (peak {formatDb(state.report.peakDb, 'dBFS')}); converted, it would be just as quiet.</span>
+              <button type="button" className="secondary" onClick={onNormalize}>
+                Normalize level
+              </button>
+            </p>
           )}
           <dl className="stats">
             <dt>Peak</dt>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { integratedLoudness } from '../audio/level';
 import { buildReport, loudnessLufs, measureLevels } from './analyze';
-import { noise } from './test-support';
+import { cathySeconds, noise } from './test-support';
 
 const sine = (f: number, sec: number, amp: number, rate = 16000) =>
   Float32Array.from({ length: Math.round(sec * rate) }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
@@ -49,5 +49,22 @@ describe('levels', () => {
     expect(r2.reasons.join(' ')).toMatch(/noise/);
     const short = sine(200, 0.2, 0.5);
     expect(buildReport({ sampleRate: 16000, channels: [short] }, measureLevels({ sampleRate: 16000, channels: [short] }), null).reasons[0]).toMatch(/too short/);
+  });
+});
+
+describe('quiet speech', () => {
+  it('is very quiet, not silent: a warning, no "mostly silence", and the anomaly scorer runs on it', async () => {
+    const speech = (await cathySeconds(4)).channels[0];
+    let peak = 0;
+    for (const v of speech) peak = Math.max(peak, Math.abs(v));
+    const quiet = { sampleRate: 16000, channels: [speech.map((v) => (v * 10 ** (-63 / 20)) / peak)] };
+    const lv = measureLevels(quiet);
+    expect(lv.peakDb).toBeCloseTo(-63, 1);
+    const r = buildReport(quiet, lv, null);
+    expect(r.verdict).toBe('warn');
+    expect(r.reasons.join(' ')).toMatch(/very quiet/);
+    expect(r.reasons.join(' ')).not.toMatch(/silent|mostly silence/);
+    // Digital silence is still silence.
+    expect(buildReport({ sampleRate: 16000, channels: [new Float32Array(48000)] }, measureLevels({ sampleRate: 16000, channels: [new Float32Array(48000)] }), null).reasons.join(' ')).toMatch(/silent/);
   });
 });

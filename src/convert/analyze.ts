@@ -17,7 +17,8 @@ export const ANOMALY_HOP_SEC = HOP / MODEL_RATE;
 /** Thresholds of the verdict; exported so the UI and tests can show and use the same numbers. */
 export const GATE = {
   minSeconds: 0.5,
-  silentPeakDb: -50,
+  /** Below this peak a clip is silence. Quiet speech (a peak of -63 dBFS with 21 dB SNR) is not: it is scored and gets a "very quiet" warning. */
+  silentPeakDb: -80,
   quietRmsDb: -40,
   warnClipping: 0.001,
   rejectClipping: 0.02,
@@ -31,8 +32,8 @@ export const GATE = {
   smoothFrames: 5,
   /** Shortest flagged region, seconds. */
   minRegionSec: 0.2,
-  /** Frame level (dBFS) below which a 20 ms frame counts as silence. */
-  silenceDb: -50,
+  /** Frame level (dBFS) below which a 20 ms frame always counts as silence (frames 45 dB under the loudest do too). */
+  silenceDb: -90,
 } as const;
 
 /** Level figures of audio: the report's classical measurements plus the frame levels behind them. */
