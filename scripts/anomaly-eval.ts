@@ -4,7 +4,7 @@
 // as a Markdown table and, last, one JSON line.
 //   npx tsx scripts/anomaly-eval.ts [--corpus /work/corpus] [--n 24]
 // Clean clips: the test split of the held-out (never trained on) voices in the corpus metadata, when
-// the corpus exists; otherwise Cathy clips from ../shared/data (a training voice: an easier set).
+// the corpus exists; otherwise the Cathy clips in fixtures/ (a training voice: an easier set).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

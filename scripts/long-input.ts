@@ -27,7 +27,9 @@ const flag = (name: string, dflt: string): string => {
 const minutes = Number(flag('minutes', '60'));
 const format = flag('format', 'wav');
 const iterations = args.includes('--iterations') ? Number(flag('iterations', '8')) : undefined;
-const cathyDir = path.resolve(root, '..', 'shared', 'data', 'cathy', 'audio');
+// The full Cathy corpus ($VOICESHIFT_SHARED_DATA or ../shared/data) when present, else the 30 clips in fixtures/ (cycled).
+const sharedCathy = path.resolve(process.env.VOICESHIFT_SHARED_DATA ?? path.join(root, '..', 'shared', 'data'), 'cathy', 'audio');
+const cathyDir = fs.existsSync(sharedCathy) ? sharedCathy : path.join(root, 'fixtures', 'cathy', 'audio');
 const mb = (b: number): number => Math.round(b / 1048576);
 
 async function main(): Promise<void> {
