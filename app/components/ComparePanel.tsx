@@ -179,7 +179,7 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
         <span className="step">4</span> Compare
       </h2>
       <div className="transport" role="toolbar" aria-label="Playback">
-        <button type="button" className="secondary" onClick={playPause} aria-keyshortcuts="Space" aria-label={playing ? 'Pause' : 'Play'}>
+        <button type="button" className="secondary play-toggle" onClick={playPause} aria-keyshortcuts="Space" aria-label={playing ? 'Pause' : 'Play'}>
           {playing ? '❚❚ Pause' : '▶ Play'}
         </button>
         <div className="ab-switch" role="radiogroup" aria-label="Listen to">

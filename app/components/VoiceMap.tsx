@@ -1,8 +1,10 @@
 // A 2-D map of the speaker embeddings (VoiceInfo.map): every voice as a dot, the current target
-// highlighted and the blend's position as a diamond, so blends can be designed by eye.
+// highlighted and the blend's position as a diamond, so blends can be designed by eye. Names are
+// placed so that they do not overlap (lib/map-labels.ts).
 import { useState } from 'react';
 import type { MixEntry, VoiceInfo } from '../../src/api/types';
 import { blendPosition } from '../lib/blend';
+import { placeLabels } from '../lib/map-labels';
 
 interface Props {
   voices: VoiceInfo[];
@@ -23,6 +25,11 @@ export function VoiceMap({ voices, mix, onUse }: Props) {
   const py = (y: number) => SIZE - (PAD + ((y / span + 1) / 2) * (SIZE - 2 * PAD));
   const inMix = new Set(mix.map((m) => m.voiceId));
   const blend = mix.length > 1 ? blendPosition(mix, voices) : null;
+  // Labels: the chosen voices first (they win the best spot), then enrolled ones, then the hovered one.
+  const labelled = voices
+    .filter((v) => inMix.has(v.id) || v.kind === 'enrolled' || hover === v.id || voices.length <= 8)
+    .sort((a, b) => Number(inMix.has(b.id)) - Number(inMix.has(a.id)) || Number(b.kind === 'enrolled') - Number(a.kind === 'enrolled'));
+  const labels = new Map(placeLabels(labelled.map((v) => ({ id: v.id, x: px(v.map[0]), y: py(v.map[1]), text: v.name })), SIZE).map((l) => [l.id, l]));
   return (
     <figure className="voice-map">
       <svg viewBox={`0 0 ${SIZE} ${SIZE}`} role="group" aria-label="Voice map: voices placed by how they sound">
@@ -54,13 +61,8 @@ export function VoiceMap({ voices, mix, onUse }: Props) {
           >
             <title>{`${v.name} (${v.kind === 'builtin' ? 'built-in' : 'yours'})`}</title>
             <circle cx={px(v.map[0])} cy={py(v.map[1])} r={inMix.has(v.id) ? 7 : 5} />
-            {(inMix.has(v.id) || v.kind === 'enrolled' || hover === v.id || voices.length <= 8) && (
-              <text
-                className="map-label"
-                x={px(v.map[0]) + (px(v.map[0]) > SIZE * 0.6 ? -9 : 9)}
-                y={py(v.map[1]) + 4}
-                textAnchor={px(v.map[0]) > SIZE * 0.6 ? 'end' : 'start'}
-              >
+            {labels.has(v.id) && (
+              <text className="map-label" x={labels.get(v.id)!.x} y={labels.get(v.id)!.y} textAnchor={labels.get(v.id)!.anchor}>
                 {v.name}
               </text>
             )}
