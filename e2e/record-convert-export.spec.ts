@@ -29,7 +29,7 @@ test('record from the microphone, convert to a built-in voice, compare A/B, expo
 
   // Pick the first male built-in voice (the speaker is female) and convert.
   const builtins = page.getByRole('list', { name: 'Built-in voices' });
-  const first = builtins.getByRole('button', { name: /^Use / }).filter({ hasText: /\smale\b/ }).first();
+  const first = builtins.getByRole('list', { name: 'Male', exact: true }).getByRole('button', { name: /^Use / }).first();
   const voiceName = ((await first.getAttribute('aria-label')) ?? '').replace(/^Use /, '');
   await first.click();
   await expect(page.getByTestId('target-label')).toHaveText(voiceName);

@@ -16,7 +16,7 @@ const ENGINE_CODES = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'BAD_AUDIO', 'MOD
 
 /** What to do next, for codes whose messages do not say it. */
 const NEXT: Record<string, string> = {
-  NOT_FOUND: 'Nothing was converted; the voice list was refreshed, pick a voice and convert again.',
+  NOT_FOUND: 'The voice list was refreshed.',
   ENGINE_RESTARTED: 'Your recording and settings are kept.',
   INTERNAL: 'Try again; if it repeats, restart the app.',
   DECODE: 'Pick a WAV, MP3, FLAC, OGG or M4A file with sound in it.',
