@@ -43,14 +43,21 @@ export interface EngineConvertOptions {
   onProgress?: (p: ConvertProgress) => void;
   /** Chunk length in seconds (see ConvertOptions). */
   chunkSeconds?: number;
+  /**
+   * Content path of this conversion. Default: the engine's (EngineOptions.contentVariant). 'vq' is the
+   * discrete bottleneck: stronger conversion, somewhat less clear words (see the model card).
+   * @throws ApiError MODEL_ERROR when the export has no VQ graphs
+   */
+  variant?: ContentVariant;
 }
 
 /** The loaded engine. */
 export class Engine {
   /** The continuous autoencoder: analysis, enrollment, embeddings. */
   readonly model: VoiceModel;
-  /** The model conversions use (the continuous one unless options.contentVariant is 'vq'). */
+  /** The model conversions use by default (the continuous one unless options.contentVariant is 'vq'). */
   readonly converter: VoiceModel;
+  private vqModel: VoiceModel | null = null;
   readonly library: VoiceLibrary;
   /** Milliseconds to verify and load the models, the manifest and the library. */
   readonly loadMs: number;
@@ -141,8 +148,9 @@ export class Engine {
     const tp = performance.now();
     const mono = toModelAudio(source);
     const prepareMs = performance.now() - tp;
-    const calibrated = this.converter === this.model;
-    const out = await convertAudio(this.converter, mono, target, {
+    const converter = await this.converterFor(options.variant);
+    const calibrated = converter === this.model;
+    const out = await convertAudio(converter, mono, target, {
       pitchSemitones: options.pitchSemitones,
       vocoderIterations: options.vocoderIterations,
       chunkSeconds: options.chunkSeconds,
@@ -164,6 +172,23 @@ export class Engine {
       anomaly: { verdict: report.verdict, reasons: report.reasons },
       rtf: round4(total / 1000 / (mono.length / MODEL_RATE)),
     };
+  }
+
+  /** Whether this export has the discrete (VQ) content path. */
+  get hasVq(): boolean {
+    return this.model.registry.has('content_encoder_vq') && this.model.registry.has('decoder_vq');
+  }
+
+  /** The model of a content path; the VQ sessions open on first use. */
+  private async converterFor(variant: ContentVariant | undefined): Promise<VoiceModel> {
+    if (!variant || variant === this.converter.variant) return this.converter;
+    if (variant === 'continuous') return this.model;
+    if (!this.hasVq) throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
+    if (!this.vqModel) {
+      await Promise.all([this.model.registry.session('content_encoder_vq'), this.model.registry.session('decoder_vq')]);
+      this.vqModel = new VoiceModel(this.model.registry, 'vq');
+    }
+    return this.vqModel;
   }
 
   /** Closes the model sessions. */
