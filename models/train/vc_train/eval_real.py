@@ -123,6 +123,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--gl-iters", type=int, default=32)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-wer", action="store_true")
+    ap.add_argument("--baseline-onnx", default="", help="an earlier export folder (e.g. the previously shipped models) "
+                                                         "evaluated as a baseline row (needs python3-onnx)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "eval"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -134,6 +136,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.vq_ckpt:
         vqm, _ = load_model(args.vq_ckpt)
         vqm.speaker.load_state_dict(model.speaker.state_dict())
+    base = None
+    if args.baseline_onnx:
+        from .onnx_import import load_onnx_model
+        base = load_onnx_model(args.baseline_onnx)
     held = [s for s in read_split() if s.role == "heldout"]
     gender = {s.voice: s.gender for s in held}
     voices = sorted(gender)
@@ -174,6 +180,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     rows = ["source (no conversion)", "pitch-shift baseline", f"ours (continuous, {main_L:g} s ref)"]
     if vqm is not None:
         rows.append(f"ours (VQ, {main_L:g} s ref)")
+    if base is not None:
+        rows.append(f"previous shipped model ({main_L:g} s ref)")
+        base_refs = {v: one_shot(base, reference(enrol[v], main_L)) for v in voices}
     rows += [f"ours (continuous, {L:g} s ref)" for L in ref_secs if L != main_L]
     rows.append("real target (oracle)")
     per: dict[str, list[dict]] = {r: [] for r in rows}
@@ -202,6 +211,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             e, f0s = refs[(t, main_L)]
             outs[f"ours (VQ, {main_L:g} s ref)"] = griffin_lim(convert(vqm, su.mel, su.lf0, su.vuv, e, f0s, vq=True),
                                                                args.gl_iters)
+        if base is not None:
+            e, f0s = base_refs[t]
+            outs[f"previous shipped model ({main_L:g} s ref)"] = griffin_lim(convert(base, su.mel, su.lf0, su.vuv, e, f0s),
+                                                                             args.gl_iters)
         outs["real target (oracle)"] = audio(t, oracle_u.uid)
         real_mels.append(oracle_u.mel)
         for r in rows:
