@@ -23,7 +23,7 @@ fi
 $SUDO apt-get update -qq
 base=(python3-torch python3-numpy python3-scipy python3-soundfile sox espeak-ng)
 full=(flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts rhvoice rhvoice-english libttspico-utils
-      python3-pocketsphinx pocketsphinx-en-us)
+      python3-pocketsphinx pocketsphinx-en-us python3-onnx)
 if [ "$minimal" -eq 1 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${base[@]}"
 else
