@@ -57,7 +57,7 @@ async function main() {
       const r = await sess.run(f);
       for (const [k, t] of Object.entries(r)) {
         const last = t.dims[t.dims.length - 1];
-        const good = (k === 'embedding') ? t.dims[1] === manifest.embeddingDim : last === T;
+        const good = (k === 'embedding') ? t.dims[1] === (m.embeddingDim ?? manifest.embeddingDim) : last === T;
         if (!good) { console.log(`${name}.${k}: T=${T} gave dims ${t.dims}`); ok = false; }
         for (const v of t.data) if (typeof v === 'number' && !Number.isFinite(v)) { ok = false; console.log(`${name}.${k}: non-finite at T=${T}`); break; }
       }

@@ -328,6 +328,22 @@ def export(args: argparse.Namespace) -> int:
         "evaluation": ev,
     }
     man_path.write_text(json.dumps(man, indent=1))
+    # built-in voices: the verifier's mean embedding over the voice's own clips (what "sounds like the target" means)
+    vpath = out / "voices.json"
+    voices = json.loads(vpath.read_text())
+    corpus = Path(args.corpus)
+    for v in voices["voices"]:
+        src = v.get("trainingVoice", v["id"])
+        utts = load_voice(corpus, src)[:40] if (corpus / "feats" / f"{src}.npz").exists() else []
+        if not utts:
+            print(f"voices.json: no clips of {src}; {v['id']} gets no verifier embedding", flush=True)
+            continue
+        with torch.no_grad():
+            es = torch.cat([model(torch.from_numpy(u.mel).unsqueeze(0)) for u in utts])
+        m = es.mean(0)
+        v["verifierEmbedding"] = [round(float(x), 6) for x in m / m.norm()]
+    voices["verifierEmbeddingDim"] = EMB
+    vpath.write_text(json.dumps(voices, indent=1))
     print(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB), calibration {man['models']['verifier']['calibration']}")
     return 0
 
