@@ -2,7 +2,7 @@
 // target blend, the conversion job, the session history and which conversion is on screen. Panels
 // are laid out as the five steps a user follows: input, target voice, convert, compare, export.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AudioData, MixEntry, VersionInfo, VoiceInfo } from '../src/api/types';
+import type { AudioData, ContentVariantName, MixEntry, VersionInfo, VoiceInfo } from '../src/api/types';
 import { api, transport } from './bridge';
 import { AnalysisPanel, type AnalysisState } from './components/AnalysisPanel';
 import { ComparePanel, type CompareHandle } from './components/ComparePanel';
@@ -40,6 +40,7 @@ export function App() {
   const [mix, setMix] = useState<MixEntry[]>([]);
   const [pitch, setPitch] = useState(0);
   const [quality, setQuality] = useState<Quality>('best');
+  const [variant, setVariant] = useState<ContentVariantName>('continuous');
   const [history, setHistory] = useState<HistoryItem[]>([]);
   const [currentId, setCurrentId] = useState<number | null>(null);
   const [playRequest, setPlayRequest] = useState(0);
@@ -111,6 +112,7 @@ export function App() {
     : request.length === 0
       ? 'Pick a target voice (step 2).'
       : null;
+  const vqAvailable = version ? version.capabilities.variants.includes('vq') : versionError ? false : null;
   const warning =
     sourceReport?.verdict === 'reject'
       ? 'The quality check rejected this clip; the result will likely sound poor. Try another take, or convert anyway.'
@@ -122,7 +124,15 @@ export function App() {
     const label = targetLabel;
     const short = blendShortName(request, voices);
     const usedPitch = pitch;
-    const result = await conversion.start({ source: src.audio, target: { mix: request }, pitchSemitones: usedPitch, vocoderIterations: VOCODER_ITERATIONS[quality] });
+    // The discrete variant is asked for only when the export has it (the option is disabled otherwise).
+    const usedVariant = variant === 'vq' && vqAvailable ? 'vq' : undefined;
+    const result = await conversion.start({
+      source: src.audio,
+      target: { mix: request },
+      pitchSemitones: usedPitch,
+      vocoderIterations: VOCODER_ITERATIONS[quality],
+      ...(usedVariant ? { variant: usedVariant } : {}),
+    });
     if (!result) return;
     const item: HistoryItem = {
       id: nextId++,
@@ -171,7 +181,7 @@ export function App() {
             <VoicesPanel api={api} voices={voices} loadError={voicesError} mix={mix} onMix={setMix} source={source} reload={reloadVoices} />
           </div>
           <div className="column right">
-            <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} quality={quality} onQuality={setQuality} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
+            <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} quality={quality} onQuality={setQuality} variant={vqAvailable ? variant : 'continuous'} onVariant={setVariant} vqAvailable={vqAvailable} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
             <ComparePanel ref={compareRef} source={compareSource} report={compareReport} result={current?.result ?? null} resultLabel={current?.voiceLabel ?? ''} playRequest={playRequest} />
             <div className="bottom-row">
               <ExportPanel api={api} item={current} nameRef={exportNameRef} />

@@ -84,6 +84,27 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     expect((await decodeAudioFile(path.join(cwd, 'sub.flac'))).sampleRate).toBe(48000);
   });
 
+  it('prints the verifier meter, warns on stderr about a short one-shot reference, and passes --variant through', async () => {
+    // A 1.5 s reference: accepted for a one-shot conversion, with a warning (issue 11).
+    const ref = await decodeAudioFile(cathyPaths()[3]);
+    fs.writeFileSync(path.join(cwd, 'short-ref.wav'), encodeWav({ sampleRate: ref.sampleRate, channels: [ref.channels[0].subarray(0, Math.round(1.5 * ref.sampleRate))] }));
+    const a = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--iterations', '2', ...common()], a)).toBe(0);
+    expect(a.err).toMatch(/^vc: warning: The reference is short \(1\.5 s\)/m);
+    expect(a.out).toMatch(/^Sounds like the target: (likely|unclear|unlikely|not shown)/m);
+    expect(a.out).toMatch(/^Sounds like the source: (likely|unclear|unlikely|not shown)/m);
+    const j = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--iterations', '2', '--json', ...common()], j)).toBe(0);
+    const res = JSON.parse(j.out);
+    expect(res.warnings).toEqual([expect.stringMatching(/short/)]);
+    expect(res.similarity.toTarget).toEqual(expect.objectContaining({ verdict: expect.toBeOneOf(['likely', 'unclear', 'unlikely', null]) }));
+    expect(res.variant).toBe('continuous');
+    const v = io(cwd);
+    const code = await runCli(['convert', cathyPaths()[0], '--voice', voice, '--variant', 'vq', '--out', 'vq.wav', '--iterations', '2', '--json', ...common()], v);
+    if (code === 0) expect(JSON.parse(v.out).variant).toBe('vq');
+    else expect(v.err).toMatch(/no discrete \(VQ\) variant/);
+  });
+
   it('fails with one line, a non-zero code and no file for bad input', async () => {
     fs.writeFileSync(path.join(cwd, 'notaudio.wav'), 'hello, this is text');
     const src = await decodeAudioFile(cathyPaths()[0]);

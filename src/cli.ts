@@ -9,12 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, toErrorInfo } from './api/errors.js';
-import type { AudioData, ExportFormat, MixEntry } from './api/types.js';
+import type { AudioData, ExportFormat, MixEntry, SpeakerMatch } from './api/types.js';
 import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/validate.js';
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
 import type { Engine } from './convert/engine.js';
 import { encodeClip } from './convert/export.js';
+import { VERDICT_WORDS } from './convert/meter.js';
 import type { TargetVoice } from './convert/pipeline.js';
 import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
@@ -28,14 +29,15 @@ Commands:
   convert <input> --voice <voice|reference-audio|voice=w,voice=w>  convert speech to another voice
       (a voice: its id or its name, any case; the output goes next to the input unless --out file)
       [--pitch N] (semitones, -24..24)  [--out file]  [--format wav|flac]  [--rate 16000|22050|44100|48000]
-      [--bits 16|24|32]  [--iterations N] (vocoder)  [--json]
+      [--bits 16|24|32]  [--iterations N] (vocoder)  [--variant continuous|vq] (vq: discrete codes, stronger
+      conversion, some loss of clarity; needs an export with the VQ graphs)  [--json]
   voices [--json]                    list built-in and enrolled voices
   enroll <audio> --name N [--json]   enroll a voice from 3-30 s of someone's speech
   analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
   bench                              time the pipeline on a 10 s clip (JSON on the last line)
 
 Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR, else $XDG_DATA_HOME/voiceshift, else ~/.local/share/voiceshift)
-  --threads N  --variant continuous|vq (content path, if the export has both)  --json  -h, --help`;
+  --threads N  --json  -h, --help`;
 
 /** Where the CLI writes. Tests pass their own. */
 export interface CliIo {
@@ -146,7 +148,7 @@ function parseMix(spec: string): MixEntry[] | null {
   return mix;
 }
 
-async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: AbortSignal): Promise<{ target: TargetVoice; label: string; kind: string }> {
+async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: AbortSignal): Promise<{ target: TargetVoice; label: string; kind: string; warnings: string[] }> {
   const voices = engine.library.list();
   // Display names resolve to ids; a name of several voices is refused rather than guessed.
   const mix = parseMix(spec)?.map((m) => ({ ...m, voiceId: findVoice(voices, m.voiceId)?.id ?? m.voiceId })) ?? null;
@@ -157,13 +159,15 @@ async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: Ab
       throw usage('Blend weights must be numbers, at least one of them above zero');
     }
     const label = mix.length === 1 ? mix[0].voiceId : mix.map((m) => m.voiceId).join('+');
-    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend' };
+    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend', warnings: [] };
   }
   const file = path.resolve(io.cwd, spec);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) {
     const ref = await readAudio(spec, io.cwd, 'Reference audio');
     const t = await engine.targetFromReference(ref, signal);
-    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference' };
+    // A short one-shot reference is accepted with a caution (issue 11): say it before converting.
+    for (const w of t.warnings) io.stderr(`vc: warning: ${w}\n`);
+    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference', warnings: t.warnings };
   }
   const unknown = mix ? mix.find((m) => !engine.library.get(m.voiceId))?.voiceId : spec;
   throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice (id or name) nor an audio file. Run "vc voices" to list the voices.`);
@@ -198,9 +202,10 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   const bits = (numberFlag(p, 'bits', 16, 32, true) ?? 16) as 16 | 24 | 32;
   if (![16, 24, 32].includes(bits) || (bits === 32 && format === 'flac')) throw usage('--bits must be 16 or 24 (or 32 for WAV)');
 
+  const variant = variantFlag(p);
   const source = await readAudio(input, io.cwd, 'Input audio');
   const eng = await engine();
-  const { target, label, kind } = await resolveVoice(eng, spec, io, io.signal);
+  const { target, label, kind, warnings } = await resolveVoice(eng, spec, io, io.signal);
   const stem = safeFileStem(path.basename(input).replace(/\.[^.]+$/, ''));
   // Without --out, the result goes next to the input (not into whatever folder the command ran in).
   const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(path.dirname(path.resolve(io.cwd, input)), `${stem}-${safeFileStem(label)}.${format}`);
@@ -211,6 +216,8 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
       pitchSemitones: pitch,
       vocoderIterations: iterations,
       chunkSeconds: chunk,
+      // The same per-conversion option as ConvertRequest.variant in the app.
+      variant,
       signal: io.signal,
       onProgress: (pr) => bar.update(pr.stage, pr.progress),
     });
@@ -230,7 +237,9 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
     voice: label,
     target: kind,
     seconds: Math.round((result.audio.channels[0].length / result.audio.sampleRate) * 1000) / 1000,
+    variant: result.variant,
     similarity: result.similarity,
+    warnings,
     rtf: result.rtf,
     timings: result.timings,
     quality: result.anomaly,
@@ -239,9 +248,15 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   else {
     const shown = path.relative(io.cwd, out);
     io.stdout(`Wrote ${shown && !shown.startsWith('..') ? shown : out} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
-    io.stdout(`Speaker similarity: to target ${result.similarity.toTarget.toFixed(3)}, to source ${result.similarity.toSource.toFixed(3)}\n`);
+    io.stdout(`${meterLine('target', result.similarity.toTarget)}\n${meterLine('source', result.similarity.toSource)}\n`);
     if (result.anomaly.verdict !== 'ok') io.stdout(`Input quality (${result.anomaly.verdict}): ${result.anomaly.reasons.join(' ')}\n`);
   }
+}
+
+/** "Sounds like the target: likely (cosine 0.62, probability 0.93)", or "not shown" with the reason. */
+export function meterLine(what: 'target' | 'source', m: SpeakerMatch): string {
+  if (!m.verdict) return `Sounds like the ${what}: not shown (${m.reason ?? 'not measured'})`;
+  return `Sounds like the ${what}: ${VERDICT_WORDS[m.verdict]} (verifier cosine ${m.cosine?.toFixed(3)}, probability ${m.probability?.toFixed(2)})`;
 }
 
 async function cmdVoices(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
@@ -305,7 +320,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           userDataDir: stringFlag(p, 'data') ? path.resolve(io.cwd, stringFlag(p, 'data')!) : defaultUserDataDir(),
           modelsDir: stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : process.env.VOICESHIFT_MODELS_DIR,
           intraOpNumThreads: numberFlag(p, 'threads', 1, 64, true),
-          contentVariant: variantFlag(p),
         });
         return s;
       },

@@ -76,7 +76,22 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`service with the exported models${
     expect(s.result!.audio.channels[0].length).toBe(speech.channels[0].length);
     expect(s.result!.rtf).toBeGreaterThan(0);
     expect(['ok', 'warn', 'reject']).toContain(s.result!.anomaly.verdict);
-    expect(Number.isFinite(s.result!.similarity.toTarget)).toBe(true);
+    // The meter comes from the verifier: a reading, or no verdict with the reason.
+    const m = s.result!.similarity.toTarget;
+    expect(m.verdict !== null ? Number.isFinite(m.cosine) : !!m.reason).toBe(true);
+    expect(s.result!.variant).toBe('continuous');
+  });
+
+  it('takes the content variant per conversion, or refuses the call plainly when the export has no VQ graphs', async () => {
+    const caps = ok(await api.version(undefined, ctx)).capabilities;
+    const started = await api.startConversion({ source: speech, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] }, vocoderIterations: 2, variant: 'vq' }, ctx);
+    if (caps.variants.includes('vq')) {
+      const s = await waitJob(ok(started).jobId);
+      expect(s.state).toBe('done');
+      expect(s.result!.variant).toBe('vq');
+    } else {
+      expect(started).toMatchObject({ ok: false, error: { code: 'MODEL_ERROR', message: expect.stringMatching(/discrete/) } });
+    }
   });
 
   it('queues concurrent jobs and cancels them', async () => {

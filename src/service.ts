@@ -128,6 +128,8 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
       const eng = await engine();
       // Resolve the target now so an unknown voice fails the call itself, not the job.
       const target = eng.resolveTarget(req.target.mix);
+      // Likewise a variant this export lacks (the UI offers it only when version().capabilities lists it).
+      if (req.variant === 'vq' && !eng.hasVq) throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
       let lastPush = 0;
       let lastStage = '';
       // The registry may start the work inside start() itself, before jobId is assigned: the
@@ -138,6 +140,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
         return eng.convert(req.source, target, {
           pitchSemitones: req.pitchSemitones,
           vocoderIterations: req.vocoderIterations,
+          variant: req.variant,
           signal: ctx.signal,
           onProgress: (p) => {
             ctx.progress(p.stage, p.progress);

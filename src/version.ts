@@ -1,5 +1,7 @@
 // What `version()` reports: the app, the runtime and which model graphs the manifest lists and are
-// actually on disk, so a user (or a bug report) can tell at a glance whether the models shipped.
+// actually on disk, so a user (or a bug report) can tell at a glance whether the models shipped, and
+// what the export can do (the discrete variant, the verifier behind the meters) so the UI can offer or
+// explain each option.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +29,12 @@ export function readVersionInfo(
     const file = typeof m?.file === 'string' ? m.file : `${name}.onnx`;
     return { name, file, present: fs.existsSync(path.join(modelsDir, path.basename(file))) };
   });
-  return { app: pkg?.version ?? '0.0.0', onnxruntime, node: process.versions.node, transport, models };
+  const present = (name: string): boolean => models.some((m) => m.name === name && m.present);
+  const capabilities: VersionInfo['capabilities'] = {
+    variants: present('content_encoder_vq') && present('decoder_vq') ? ['continuous', 'vq'] : ['continuous'],
+    verifier: present('verifier'),
+  };
+  return { app: pkg?.version ?? '0.0.0', onnxruntime, node: process.versions.node, transport, models, capabilities };
 }
 
 function readJson(file: string): unknown {

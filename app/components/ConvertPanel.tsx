@@ -1,6 +1,10 @@
 // Step 3: the one primary action. Pitch offset, Convert, then the job's stage and progress with a
 // Cancel button, and failures in plain words with what to do next. The quality choice sets the
 // vocoder's Griffin-Lim iterations: Best (32, the evaluated setting) or Fast (8, about twice as fast).
+// The content choice picks the model's content path: the continuous default, or discrete codes (VQ),
+// offered only when the model export has them (version().capabilities) and otherwise shown disabled
+// with the reason, so the option is discoverable without failing a conversion.
+import type { ContentVariantName } from '../../src/api/types';
 import type { ConversionView } from '../hooks/useConversion';
 import { stageLabel } from '../lib/format';
 import { ErrorNote } from './ErrorNote';
@@ -11,20 +15,28 @@ export type Quality = 'best' | 'fast';
 /** Griffin-Lim iterations per quality setting. */
 export const VOCODER_ITERATIONS: Record<Quality, number> = { best: 32, fast: 8 };
 
+/** The one-line trade of the discrete variant, shown next to the choice. */
+export const VQ_TRADE = 'Discrete codes: stronger conversion, some loss of clarity';
+
 interface Props {
   conversion: ConversionView;
   pitch: number;
   onPitch: (semitones: number) => void;
   quality: Quality;
   onQuality: (q: Quality) => void;
+  variant: ContentVariantName;
+  onVariant: (v: ContentVariantName) => void;
+  /** Whether the model export has the discrete (VQ) graphs; null while unknown. */
+  vqAvailable: boolean | null;
   blocker: string | null;
   warning: string | null;
   targetLabel: string;
   onConvert: () => void;
 }
 
-export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, blocker, warning, targetLabel, onConvert }: Props) {
+export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, variant, onVariant, vqAvailable, blocker, warning, targetLabel, onConvert }: Props) {
   const running = conversion.phase === 'running';
+  const vqReason = vqAvailable === false ? 'This model export has no discrete-code (VQ) graphs.' : vqAvailable === null ? 'Checking the model export…' : null;
   const pct = Math.round(conversion.progress * 100);
   return (
     <section className="panel convert" aria-labelledby="convert-title">
@@ -45,6 +57,20 @@ export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, b
             <option value="fast">Fast</option>
           </select>
         </label>
+        <label className="field">
+          <span>Content</span>
+          <select
+            aria-label="Content codes"
+            aria-describedby="variant-note"
+            value={variant}
+            onChange={(e) => onVariant(e.target.value as ContentVariantName)}
+            disabled={running || !vqAvailable}
+            title={vqReason ?? VQ_TRADE}
+          >
+            <option value="continuous">Continuous (clearest)</option>
+            <option value="vq">Discrete codes</option>
+          </select>
+        </label>
         {!running ? (
           <button key="convert" type="button" className="primary" onClick={onConvert} disabled={!!blocker}>
             Convert{targetLabel ? ` to ${targetLabel}` : ''}
@@ -55,6 +81,10 @@ export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, b
           </button>
         )}
       </div>
+      <p id="variant-note" className="muted small" data-testid="variant-note">
+        {VQ_TRADE}
+        {vqReason ? ` (not available: ${vqReason})` : '.'}
+      </p>
       {blocker && !running && <p className="hint">{blocker}</p>}
       {warning && !running && <p className="warn small">{warning}</p>}
       {running && (

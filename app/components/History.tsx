@@ -2,6 +2,7 @@
 // again. Kept in memory for this session only.
 import type { AudioData, AnalysisReport, ConvertResult } from '../../src/api/types';
 import { formatSeconds } from '../lib/format';
+import { meterTitle, meterWord } from '../lib/meter';
 import { durationOf } from '../lib/wav';
 
 export interface HistoryItem {
@@ -38,7 +39,11 @@ export function History({ items, currentId, onPlay, onExport }: Props) {
                 {h.pitch !== 0 ? ` (${h.pitch > 0 ? '+' : ''}${h.pitch} st)` : ''}
               </span>
               <span className="muted small">
-                {h.at.toLocaleTimeString()} · {formatSeconds(durationOf(h.result.audio))} · sim {h.result.similarity.toTarget.toFixed(2)}
+                {h.at.toLocaleTimeString()} · {formatSeconds(durationOf(h.result.audio))} ·{' '}
+                <span title={meterTitle(h.result.similarity.toTarget)} data-testid="history-meter">
+                  sounds like the target: {meterWord(h.result.similarity.toTarget)}
+                </span>
+                {h.result.variant === 'vq' ? ' · discrete codes' : ''}
               </span>
               <span className="row">
                 <button type="button" className="link" onClick={() => onPlay(h.id)} aria-label={`Replay ${h.sourceName} as ${h.voiceLabel}`}>

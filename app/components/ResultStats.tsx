@@ -1,19 +1,26 @@
-// What the conversion achieved and cost: speaker similarity of the result to the target and to the
-// source (ConvertResult.similarity), the quality verdict of the output, per-stage timings and RTF.
-// One total everywhere: the engine's `total`, which the RTF is computed from (not the stages summed
-// with it, which counted it twice).
-import type { ConvertResult } from '../../src/api/types';
+// What the conversion achieved and cost: whether the result sounds like the target and like the source
+// speaker (ConvertResult.similarity, judged by the separately trained speaker verifier: likely /
+// unclear / unlikely, the number on hover, or "not shown" with the reason), the quality verdict of the
+// input, per-stage timings and RTF. One total everywhere: the engine's `total`, which the RTF is
+// computed from (not the stages summed with it, which counted it twice).
+import type { ConvertResult, SpeakerMatch } from '../../src/api/types';
 import { stageLabel } from '../lib/format';
+import { meterTitle, meterWord } from '../lib/meter';
 
-function Similarity({ label, value, testId }: { label: string; value: number; testId: string }) {
-  const pct = Math.max(0, Math.min(100, Math.round(value * 100)));
+function SoundsLike({ what, m, testId }: { what: 'target' | 'source'; m: SpeakerMatch; testId: string }) {
   return (
-    <div className="sim">
-      <span>{label}</span>
-      <div className="sim-bar" role="meter" aria-label={label} aria-valuemin={-100} aria-valuemax={100} aria-valuenow={Math.round(value * 100)}>
-        <div style={{ width: `${pct}%` }} />
-      </div>
-      <output data-testid={testId}>{value.toFixed(2)}</output>
+    <div className="sim" title={meterTitle(m)}>
+      <span>Sounds like the {what}:</span>
+      <output
+        data-testid={testId}
+        data-verdict={m.verdict ?? 'none'}
+        data-cosine={m.cosine ?? ''}
+        data-probability={m.probability ?? ''}
+        className={`verdict ${m.verdict ?? 'none'}`}
+        aria-label={`Sounds like the ${what}: ${meterWord(m)}${m.verdict ? '' : `. ${m.reason ?? ''}`}`}
+      >
+        {meterWord(m)}
+      </output>
     </div>
   );
 }
@@ -28,14 +35,25 @@ export function timingRows(timings: Record<string, number>): { stages: [string, 
   return { stages, totalMs };
 }
 
+/** The reasons the meter is not shown, each once (both readings often share one). */
+export function meterReasons(result: Pick<ConvertResult, 'similarity'>): string[] {
+  const { toTarget, toSource } = result.similarity;
+  return [...new Set([toTarget, toSource].filter((m) => !m.verdict && m.reason).map((m) => m.reason!))];
+}
+
 export function ResultStats({ result }: { result: ConvertResult }) {
   const { stages: timings, totalMs: total } = timingRows(result.timings);
   return (
     <div className="result-stats" role="region" aria-label="Result">
       <div className="sims">
-        <Similarity label="Similarity to target" value={result.similarity.toTarget} testId="sim-target" />
-        <Similarity label="Similarity to source" value={result.similarity.toSource} testId="sim-source" />
+        <SoundsLike what="target" m={result.similarity.toTarget} testId="sim-target" />
+        <SoundsLike what="source" m={result.similarity.toSource} testId="sim-source" />
       </div>
+      {meterReasons(result).map((r) => (
+        <p key={r} className="muted small" data-testid="sim-reason">
+          {r}
+        </p>
+      ))}
       <details>
         <summary>
           Speed: real-time factor <strong data-testid="rtf">{result.rtf.toFixed(2)}</strong> ({(total / 1000).toFixed(2)} s in total)

@@ -172,6 +172,7 @@ const MUTATIONS: Record<CallName, Mutation[]> = {
     ...fieldMutations(['target', 'mix', '0', 'voiceId'], badIds),
     ...fieldMutations(['pitchSemitones'], badNumbers(-LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones)).filter((m) => !m.label.endsWith('missing')),
     ...fieldMutations(['vocoderIterations'], [...badNumbers(1, LIMITS.maxVocoderIterations, true), 0]).filter((m) => !m.label.endsWith('missing')),
+    ...fieldMutations(['variant'], ['VQ', 'discrete', '', 1, null, ['vq']]).filter((m) => !m.label.endsWith('missing')),
     { label: 'unknown field', apply: (a) => (a.outputPath = '/tmp/x') },
   ],
   getJob: fieldMutations(['jobId'], badIds),

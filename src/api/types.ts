@@ -17,7 +17,20 @@ export interface VersionInfo {
   transport: 'electron' | 'web' | 'direct';
   /** Model graphs listed in models/manifest.json with whether each file is present. */
   models: { name: string; file: string; present: boolean }[];
+  /** What this model export can do, so the UI can offer (or explain the absence of) each option. */
+  capabilities: {
+    /** Content paths a conversion may ask for ('continuous' always; 'vq' when the export has the VQ graphs). */
+    variants: ContentVariantName[];
+    /** Whether the speaker verifier behind the "sounds like" meter is in the export. */
+    verifier: boolean;
+  };
 }
+
+/**
+ * The content path of a conversion: 'continuous' (the default, clearest words) or 'vq', the discrete
+ * codebook bottleneck (stronger conversion, some loss of clarity), where the export has it.
+ */
+export type ContentVariantName = 'continuous' | 'vq';
 
 export type VoiceKind = 'builtin' | 'enrolled';
 
@@ -95,6 +108,23 @@ export interface ConvertRequest {
   pitchSemitones?: number;
   /** Griffin-Lim iterations of the vocoder. Default chosen by the engine. */
   vocoderIterations?: number;
+  /** Content path. Default 'continuous'; 'vq' fails with MODEL_ERROR when the export lacks it (see version().capabilities). */
+  variant?: ContentVariantName;
+}
+
+/** The meter's verdict on "does the result sound like this speaker" (src/convert/meter.ts defines it). */
+export type SimilarityVerdict = 'likely' | 'unclear' | 'unlikely';
+
+/** One "sounds like" reading, from the separately trained speaker verifier. */
+export interface SpeakerMatch {
+  /** Cosine of the verifier embeddings (-1..1); null when not measured. */
+  cosine: number | null;
+  /** Calibrated same-speaker probability (0..1); null when not measured. */
+  probability: number | null;
+  /** null when the meter is not shown: then `reason` says why (not speech, rejected by the quality gate, no verifier). */
+  verdict: SimilarityVerdict | null;
+  /** Why there is no verdict, in plain words; null when there is one. */
+  reason: string | null;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -103,8 +133,10 @@ export interface ConvertResult {
   audio: AudioData;
   /** Stage name -> milliseconds. */
   timings: Record<string, number>;
-  /** Cosine similarity of the output's speaker embedding to the target's and to the source's. */
-  similarity: { toTarget: number; toSource: number };
+  /** Does the result sound like the target, and like the source speaker? Judged by the speaker verifier, never by the converter itself. */
+  similarity: { toTarget: SpeakerMatch; toSource: SpeakerMatch };
+  /** The content path that produced the result. */
+  variant: ContentVariantName;
   anomaly: { verdict: Verdict; reasons: string[] };
   rtf: number;
 }

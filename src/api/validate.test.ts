@@ -21,6 +21,15 @@ describe('argument validation', () => {
     const req = validators.startConversion({ source: tone(), target: { mix: [{ voiceId: 'cathy', weight: 1 }] }, pitchSemitones: -3 });
     expect(req.target.mix).toEqual([{ voiceId: 'cathy', weight: 1 }]);
     expect(req.pitchSemitones).toBe(-3);
+    expect(req.variant).toBeUndefined();
+  });
+
+  it('passes the content variant through and refuses anything but continuous or vq', () => {
+    const mix = { mix: [{ voiceId: 'cathy', weight: 1 }] };
+    expect(validators.startConversion({ source: tone(), target: mix, variant: 'vq' }).variant).toBe('vq');
+    expect(validators.startConversion({ source: tone(), target: mix, variant: 'continuous' }).variant).toBe('continuous');
+    expectInvalid(() => validators.startConversion({ source: tone(), target: mix, variant: 'VQ' }), /continuous.*vq/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: mix, variant: 1 }), /continuous.*vq/);
   });
 
   it('rejects audio that is empty, not float32, ragged, non-finite or at an absurd rate', () => {

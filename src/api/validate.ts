@@ -138,7 +138,7 @@ function analyzeRequest(args: unknown): AnalyzeRequest {
 
 function convertRequest(args: unknown): ConvertRequest {
   const obj = object(args, 'The request');
-  onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'vocoderIterations'], 'The request');
+  onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'vocoderIterations', 'variant'], 'The request');
   const source = audio(obj.source, 'Source audio');
   const target = object(obj.target, 'target');
   onlyKeys(target, ['mix'], 'target');
@@ -161,6 +161,10 @@ function convertRequest(args: unknown): ConvertRequest {
   }
   if (obj.vocoderIterations !== undefined) {
     out.vocoderIterations = integer(obj.vocoderIterations, 'Vocoder iterations', 1, LIMITS.maxVocoderIterations);
+  }
+  if (obj.variant !== undefined) {
+    if (obj.variant !== 'continuous' && obj.variant !== 'vq') throw invalid('Variant must be "continuous" or "vq".');
+    out.variant = obj.variant;
   }
   return out;
 }

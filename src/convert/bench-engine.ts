@@ -3,6 +3,7 @@
 // -> decode -> 16 kHz mono -> convert to a built-in voice -> WAV bytes), per-stage milliseconds
 // (median of `repeats` runs after one warm-up), real-time factor and peak memory. src/bench.ts prints
 // it together with the DSP stages.
+import type { ConvertResult } from '../api/types.js';
 import { decodeAudio } from '../audio/decode.js';
 import { encodeFlac } from '../audio/flac-encode.js';
 import { resample } from '../audio/resample.js';
@@ -46,7 +47,8 @@ export interface EngineBenchResult {
   cpuRtf: number;
   /** The first (cold) end-to-end run, ms. */
   coldMs: number;
-  similarity: { toTarget: number; toSource: number };
+  /** The verifier's meter of the last run (null when no run finished). */
+  similarity: ConvertResult['similarity'] | null;
   vocoderIterations: number | 'default';
 }
 
@@ -76,7 +78,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const runs: Record<string, number>[] = [];
     const totals: number[] = [];
     const cpus: number[] = [];
-    let similarity = { toTarget: NaN, toSource: NaN };
+    let similarity: ConvertResult['similarity'] | null = null;
     const repeats = Math.max(1, options.repeats ?? 3);
     for (let i = 0; i <= repeats; i++) {
       const stages: Record<string, number> = {};

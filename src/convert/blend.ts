@@ -1,9 +1,11 @@
 // Voice design by blending (DESIGN §1): a target made of several voices is the normalized weighted
 // sum of their speaker embeddings, re-normalized to unit length; its pitch statistics are the weighted
-// means of the voices' ln-F0 means and standard deviations.
+// means of the voices' ln-F0 means and standard deviations. The verifier embedding (for the meter) is
+// blended the same way, and is missing when any voice in the blend lacks one.
 import { invalid } from '../api/errors.js';
 import type { TargetVoice } from './pipeline.js';
 import { normalize } from './similarity.js';
+import { blendVerifierTargets } from './speaker-meter.js';
 
 /** One voice in a blend. */
 export interface BlendPart {
@@ -33,5 +35,6 @@ export function blendVoices(parts: BlendPart[]): TargetVoice {
   normalize(emb);
   // Opposite embeddings cancel out: fall back to the heaviest voice rather than a zero vector.
   if (emb.every((v) => v === 0)) return live.reduce((a, b) => (b.weight > a.weight ? b : a)).voice;
-  return { embedding: emb, f0: { mean, std } };
+  const verifier = blendVerifierTargets(live.map((p) => ({ verifier: p.voice.verifier, weight: p.weight })));
+  return { embedding: emb, f0: { mean, std }, verifier };
 }

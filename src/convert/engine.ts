@@ -1,6 +1,8 @@
 // The engine: one loaded model (sessions verified against the manifest), the voice library and the
 // voice map, with the operations the service and the CLI share: resolve a target (voice id, blend or
 // one-shot reference), convert, analyze, enroll. Loaded once and shared; dispose() closes sessions.
+// Every conversion also gets the "sounds like" meter from the separately trained speaker verifier
+// (speaker-meter.ts, meter.ts); the converter never grades its own output.
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
 import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VoiceInfo } from '../api/types.js';
@@ -8,12 +10,14 @@ import { LogMelExtractor } from '../dsp/mel.js';
 import { VoiceModel, type ContentVariant } from '../model/inference.js';
 import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
 import { SessionRegistry } from '../model/session-registry.js';
+import { SpeakerVerifier } from '../model/verifier.js';
 import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
 import { blendVoices } from './blend.js';
 import { enrollReference, type EnrolledTarget, type ReferencePurpose } from './enroll.js';
-import { inputGain, MODEL_RATE, scaled } from './frames.js';
+import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
 import { toModelAudio } from './model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
+import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from './speaker-meter.js';
 import { VoiceLibrary } from './voice-library.js';
 import { createVoiceMap } from './voice-map.js';
 
@@ -59,6 +63,10 @@ export class Engine {
   readonly converter: VoiceModel;
   private vqModel: VoiceModel | null = null;
   readonly library: VoiceLibrary;
+  /** The speaker verifier behind the meters (its session opens on first use; `available` is false without one). */
+  readonly verifier: SpeakerVerifier;
+  /** Verifier embeddings of enrolled voices stored without one, computed from their previews (per id and preview file). */
+  private readonly previewVerifier = new Map<string, Promise<Float32Array | null>>();
   /** Milliseconds to verify and load the models, the manifest and the library. */
   readonly loadMs: number;
 
@@ -67,6 +75,7 @@ export class Engine {
     this.converter = converter;
     this.library = library;
     this.loadMs = loadMs;
+    this.verifier = new SpeakerVerifier(model.registry);
   }
 
   /**
@@ -77,7 +86,7 @@ export class Engine {
     const t0 = performance.now();
     const modelsDir = options.modelsDir ?? path.join(options.root, 'models');
     const manifest = loadManifest(modelsDir);
-    const builtins = loadBuiltinVoices(modelsDir, manifest.embeddingDim);
+    const builtins = loadBuiltinVoices(modelsDir, manifest.embeddingDim, manifest.verifier?.embeddingDim);
     const registry = await SessionRegistry.open(modelsDir, { manifest, intraOpNumThreads: options.intraOpNumThreads });
     try {
       const library = await VoiceLibrary.open({
@@ -86,6 +95,7 @@ export class Engine {
         assetsRoot: options.root,
         voiceMap: createVoiceMap(builtins.map((b) => b.embedding)),
         embeddingDim: manifest.embeddingDim,
+        verifier: manifest.verifier ? { model: manifest.verifier.sha256, dim: manifest.verifier.embeddingDim } : undefined,
       });
       const variant = options.contentVariant ?? 'continuous';
       if (variant === 'vq' && !(registry.has('content_encoder_vq') && registry.has('decoder_vq'))) {
@@ -105,8 +115,34 @@ export class Engine {
    * @throws ApiError NOT_FOUND for an unknown voice id
    */
   resolveTarget(mix: MixEntry[]): TargetVoice {
-    const parts = mix.map((m) => ({ voice: this.library.require(m.voiceId).target, weight: m.weight }));
+    const parts = mix.map((m) => {
+      const v = this.library.require(m.voiceId);
+      return { voice: { ...v.target, verifier: v.target.verifier ?? this.enrolledVerifier(v.info.id, v.previewPath) }, weight: m.weight };
+    });
     return parts.length === 1 ? parts[0].voice : blendVoices(parts);
+  }
+
+  /**
+   * The verifier target of an enrolled voice stored without a verifier embedding (enrolled before the
+   * meter existed, or with another verifier): computed from its stored preview (the first 4 s of the
+   * reference) on first use and kept for this session. Not written back: the record stays as the
+   * enrollment left it, and a later export's verifier computes its own.
+   */
+  private enrolledVerifier(id: string, previewPath: string | undefined): VerifierTarget {
+    if (!this.verifier.available) return { missing: this.verifier.unavailableReason! };
+    if (!previewPath) return { missing: 'This voice was enrolled before the similarity meter existed and has no preview clip to measure; enroll it again to see the meter.' };
+    const key = `${id}:${previewPath}`;
+    return {
+      pending: () => {
+        let p = this.previewVerifier.get(key);
+        if (!p) {
+          p = this.library.readEnrolledPreview(id).then((samples) => (samples ? verifierEmbeddingOf(this.verifier, samples) : null));
+          p.catch(() => this.previewVerifier.delete(key));
+          this.previewVerifier.set(key, p);
+        }
+        return p;
+      },
+    };
   }
 
   /**
@@ -115,7 +151,7 @@ export class Engine {
    * @throws ApiError BAD_AUDIO with the reason when the reference is unusable
    */
   async targetFromReference(reference: AudioData, signal?: AbortSignal, purpose: ReferencePurpose = 'conversion'): Promise<EnrolledTarget> {
-    return enrollReference(this.model, reference, toModelAudio(reference), signal, purpose);
+    return enrollReference(this.model, reference, toModelAudio(reference), signal, purpose, this.verifier);
   }
 
   /**
@@ -124,7 +160,9 @@ export class Engine {
    */
   async enroll(name: string, reference: AudioData): Promise<VoiceInfo> {
     const t = await this.targetFromReference(reference, undefined, 'library');
-    return this.library.add({ name, embedding: t.embedding, f0: t.f0, preview: t.preview });
+    const info = this.verifier.info;
+    const verifier = info && t.verifier && 'embedding' in t.verifier ? { model: info.sha256, embedding: t.verifier.embedding } : undefined;
+    return this.library.add({ name, embedding: t.embedding, f0: t.f0, preview: t.preview, verifier });
   }
 
   /** Speaker embedding of any audio, without the enrollment checks (for similarity measurements). */
@@ -158,17 +196,31 @@ export class Engine {
       onProgress: options.onProgress,
       // The anomaly calibration belongs to the continuous graphs: the VQ path reports level checks only.
       anomaly: calibrated,
+      // The converter's own speaker encoder does not grade the output: the verifier does, below.
+      similarity: false,
     });
     const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] }, { loudness: false });
     const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;
     const report = buildReport({ sampleRate: MODEL_RATE, channels: [mono] }, levels, an);
+    throwIfCancelled(options.signal);
+    options.onProgress?.({ stage: 'similarity', progress: 1, chunk: out.chunks - 1, chunks: out.chunks });
+    const tm = performance.now();
+    const similarity = await measureMeter({
+      verifier: this.verifier,
+      source: mono,
+      output: out.audio,
+      sourceF0: out.sourceF0,
+      inputGate: { verdict: report.verdict, reasons: report.reasons },
+      target: target.verifier,
+    });
+    const meterMs = performance.now() - tm;
     const total = performance.now() - t0;
-    const timings = { prepare: Math.round(prepareMs * 10) / 10, ...out.timings, total: Math.round(total * 10) / 10 };
-    if (!Number.isFinite(out.similarity.toTarget)) throw new ApiError('INTERNAL', 'The speaker similarity could not be measured.');
+    const timings = { prepare: Math.round(prepareMs * 10) / 10, ...out.timings, verifier: Math.round(meterMs * 10) / 10, total: Math.round(total * 10) / 10 };
     return {
       audio: { sampleRate: MODEL_RATE, channels: [out.audio] },
       timings,
-      similarity: { toTarget: round4(out.similarity.toTarget), toSource: round4(out.similarity.toSource) },
+      similarity,
+      variant: converter.variant,
       anomaly: { verdict: report.verdict, reasons: report.reasons },
       rtf: round4(total / 1000 / (mono.length / MODEL_RATE)),
     };

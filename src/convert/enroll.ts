@@ -9,10 +9,12 @@ import type { AnalysisReport, AudioData } from '../api/types.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
+import type { SpeakerVerifier } from '../model/verifier.js';
 import { analyzeAudio, GATE } from './analyze.js';
 import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
 import type { TargetVoice } from './pipeline.js';
 import { f0Stats } from './pitch.js';
+import { verifierEmbeddingOf } from './speaker-meter.js';
 
 /** Limits of a reference clip. */
 export const ENROLL_LIMITS = {
@@ -44,6 +46,7 @@ export type ReferencePurpose = 'library' | 'conversion';
 /**
  * Checks a reference and computes its voice.
  * @param mono the same audio as 16 kHz mono
+ * @param verifier when given (and available), the reference's verifier embedding is computed too, for the meter
  * @throws ApiError BAD_AUDIO with the reason when the reference is unusable
  */
 export async function enrollReference(
@@ -52,6 +55,7 @@ export async function enrollReference(
   mono: Float32Array,
   signal?: AbortSignal,
   purpose: ReferencePurpose = 'library',
+  verifier?: SpeakerVerifier,
 ): Promise<EnrolledTarget> {
   const seconds = audio.channels[0].length / audio.sampleRate;
   const oneShot = purpose === 'conversion';
@@ -86,7 +90,15 @@ export async function enrollReference(
   }
   const mel = new LogMelExtractor().compute(level);
   const embedding = await model.embed(mel.data, mel.frames);
-  return { embedding, f0: { mean: stats.mean, std: stats.std }, preview: makePreview(mono), analysis, warnings };
+  const v = verifier?.available ? await verifierEmbeddingOf(verifier, mono, track.voiced) : null;
+  return {
+    embedding,
+    f0: { mean: stats.mean, std: stats.std },
+    ...(verifier?.available ? { verifier: v ? { embedding: v } : { missing: 'The reference has no voiced speech for the verifier.' } } : {}),
+    preview: makePreview(mono),
+    analysis,
+    warnings,
+  };
 }
 
 /** The first seconds of a clip, faded out and peak-normalized to -1 dBFS. */

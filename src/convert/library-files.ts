@@ -28,6 +28,20 @@ export interface EnrolledVoiceRecord {
   f0: { mean: number; std: number };
   /** Preview file name inside <userDataDir>/voices/, if one was stored. */
   preview?: string;
+  /**
+   * The speaker verifier's embedding of the reference, for the "sounds like" meter, with the sha256 of
+   * the verifier.onnx that made it (another verifier's embeddings do not compare). Absent in records
+   * written before the meter existed; older app versions keep the field through renames.
+   */
+  verifier?: { model: string; embedding: number[] };
+}
+
+/** The stored verifier embedding of `r` when it was made by verifier `model` with `dim` values; else null. */
+export function storedVerifierEmbedding(r: EnrolledVoiceRecord, model: string, dim: number): Float32Array | null {
+  const v = r.verifier;
+  if (!v || typeof v !== 'object' || v.model !== model || !Array.isArray(v.embedding) || v.embedding.length !== dim) return null;
+  if (!v.embedding.every((x) => typeof x === 'number' && Number.isFinite(x))) return null;
+  return Float32Array.from(v.embedding);
 }
 
 /** A parsed index file. */

@@ -12,6 +12,7 @@ import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop 
 import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
+import type { VerifierTarget } from './speaker-meter.js';
 
 export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
 
@@ -21,6 +22,11 @@ export interface TargetVoice {
   embedding: Float32Array;
   /** ln-F0 statistics of the voice. */
   f0: F0Stats;
+  /**
+   * The speaker verifier's embedding of the voice, for the "sounds like the target" meter (never given
+   * to the decoder). Absent: the meter says the voice has none.
+   */
+  verifier?: VerifierTarget;
 }
 
 /** Progress of a conversion. */
@@ -68,6 +74,8 @@ export interface ConvertOutput {
   /** Speaker embedding of the source (mean over chunks). */
   sourceEmbedding: Float32Array;
   chunks: number;
+  /** The source's pitch track (YIN, one value per frame), which the conversion was driven by. */
+  sourceF0: F0Track;
   /** With `options.anomaly`: per-frame reconstruction error of the source and its mean log-mel. */
   anomaly?: { errors: Float32Array; meanLogMel: Float32Array };
 }
@@ -257,5 +265,5 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     ? { toTarget: cosine(outputEmbedding, target.embedding), toSource: cosine(outputEmbedding, sourceEmbedding) }
     : { toTarget: NaN, toSource: NaN };
   for (const k of Object.keys(timings)) timings[k] = Math.round(timings[k] * 10) / 10;
-  return { audio: out, timings, similarity, sourceEmbedding, chunks: chunks.length, anomaly };
+  return { audio: out, timings, similarity, sourceEmbedding, chunks: chunks.length, sourceF0: track!, anomaly };
 }

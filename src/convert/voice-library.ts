@@ -38,6 +38,7 @@ import {
   LibraryPaths,
   parseIndex,
   readText,
+  storedVerifierEmbedding,
   writeRecordCopy,
   type EnrolledVoiceRecord,
 } from './library-files.js';
@@ -74,6 +75,8 @@ export interface VoiceLibraryOptions {
   voiceMap: VoiceMap;
   /** Embedding size D of the loaded model; stored voices of another size are not listed. */
   embeddingDim: number;
+  /** The loaded speaker verifier (sha256 of verifier.onnx and its embedding size); absent when the export has none. */
+  verifier?: { model: string; dim: number };
   /** Where repairs and recoveries are reported. Default: console.warn. */
   log?: (message: string) => void;
   /** Lock timing (tests). */
@@ -385,16 +388,23 @@ export class VoiceLibrary {
     if (b) {
       return {
         info: this.infoOfBuiltin(b),
-        target: { embedding: b.embedding, f0: b.f0 },
+        target: {
+          embedding: b.embedding,
+          f0: b.f0,
+          verifier: b.verifierEmbedding ? { embedding: b.verifierEmbedding } : { missing: `The built-in voice "${b.name}" has no verifier embedding in this model export.` },
+        },
         previewPath: b.preview ? path.resolve(this.opts.assetsRoot, b.preview) : undefined,
       };
     }
     this.refresh();
     const r = this.usable().find((v) => v.id === id);
     if (!r) return undefined;
+    // A voice stored without a verifier embedding (or with another verifier's) has none here; the engine
+    // computes one from its preview on first use.
+    const v = this.opts.verifier ? storedVerifierEmbedding(r, this.opts.verifier.model, this.opts.verifier.dim) : null;
     return {
       info: this.infoOfEnrolled(r),
-      target: { embedding: Float32Array.from(r.embedding), f0: r.f0 },
+      target: { embedding: Float32Array.from(r.embedding), f0: r.f0, ...(v ? { verifier: { embedding: v } } : {}) },
       previewPath: r.preview ? this.paths.voiceFile(r.preview) : undefined,
     };
   }
@@ -429,7 +439,14 @@ export class VoiceLibrary {
    * @param voice.preview optional 16 kHz mono preview clip
    * @throws ApiError INVALID_ARGUMENT for a taken name, IO_ERROR when it cannot be saved
    */
-  add(voice: { name: string; embedding: Float32Array; f0: { mean: number; std: number }; preview?: Float32Array }): Promise<VoiceInfo> {
+  add(voice: {
+    name: string;
+    embedding: Float32Array;
+    f0: { mean: number; std: number };
+    preview?: Float32Array;
+    /** The verifier's embedding of the reference and the sha256 of that verifier. */
+    verifier?: { model: string; embedding: Float32Array };
+  }): Promise<VoiceInfo> {
     return this.transact(async (records) => {
       this.checkName(records, voice.name);
       const id = `user-${randomBytes(6).toString('hex')}`;
@@ -439,6 +456,7 @@ export class VoiceLibrary {
         createdAt: new Date().toISOString(),
         embedding: Array.from(voice.embedding, (x) => Math.round(x * 1e6) / 1e6),
         f0: { mean: voice.f0.mean, std: voice.f0.std },
+        ...(voice.verifier ? { verifier: { model: voice.verifier.model, embedding: Array.from(voice.verifier.embedding, (x) => Math.round(x * 1e6) / 1e6) } } : {}),
       };
       const undo = async () => {
         await fs.rm(this.paths.record(id), { force: true });

@@ -31,7 +31,24 @@ export interface Manifest {
   contentChannels: number;
   models: Record<string, ModelFileEntry>;
   anomaly: AnomalyCalibration;
+  /**
+   * The separately trained speaker verifier (DESIGN §4 verifier.onnx) that drives the similarity meters;
+   * null when the export has none (the meters then say they are unavailable) or its entry is unusable.
+   */
+  verifier: VerifierInfo | null;
+  /** Why `verifier` is null although the manifest lists one (a plain sentence); absent otherwise. */
+  verifierIssue?: string;
   raw: Record<string, unknown>;
+}
+
+/** The verifier's manifest entry: its embedding size and the score -> same-speaker probability calibration. */
+export interface VerifierInfo {
+  /** D' of `embedding [1, D']`. */
+  embeddingDim: number;
+  /** sha256 of verifier.onnx: identifies the embedding space (stored embeddings of another verifier do not compare). */
+  sha256: string;
+  /** P(same speaker) = 1 / (1 + exp(-(a * cosine + b))), fitted on held-out real speakers. */
+  calibration: { a: number; b: number; eerThreshold3s?: number; eerPct3s?: number };
 }
 
 /** One built-in voice of models/voices.json. */
@@ -46,6 +63,8 @@ export interface BuiltinVoiceEntry {
   f0: { mean: number; std: number };
   /** Preview clip path relative to the app root (e.g. assets/voices/<id>.wav). */
   preview?: string;
+  /** The verifier's embedding of the voice (mean over its own clips), L2-normalized; absent when the export has none. */
+  verifierEmbedding?: Float32Array;
 }
 
 /** Graphs the engine needs; the others in the manifest are optional. */
@@ -58,6 +77,7 @@ export const EXPECTED_IO: Record<string, { inputs: string[]; outputs: string[] }
   decoder: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
   content_encoder_vq: { inputs: ['mel'], outputs: ['content', 'codes'] },
   decoder_vq: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
+  verifier: { inputs: ['mel'], outputs: ['embedding'] },
 };
 
 function modelError(message: string): ApiError {
@@ -117,6 +137,7 @@ export function loadManifest(modelsDir: string): Manifest {
   const anomalyRaw = (raw.anomaly ?? {}) as Record<string, unknown>;
   const quantiles = numberMap(anomalyRaw.quantiles);
   const utteranceQuantiles = numberMap(anomalyRaw.utteranceQuantiles);
+  const { verifier, issue: verifierIssue } = parseVerifier(modelsRaw.verifier, models.verifier);
   return {
     version: num(raw.version, 'version'),
     features: (raw.features ?? {}) as Record<string, unknown>,
@@ -125,8 +146,27 @@ export function loadManifest(modelsDir: string): Manifest {
     contentChannels: num(raw.contentChannels, 'contentChannels'),
     models,
     anomaly: { metric: typeof anomalyRaw.metric === 'string' ? anomalyRaw.metric : '', quantiles, utteranceQuantiles },
+    verifier,
+    ...(verifierIssue ? { verifierIssue } : {}),
     raw,
   };
+}
+
+/**
+ * The verifier's entry. It is optional: an export without it, or with an unusable calibration, still
+ * converts; the meters then report why they are not shown instead of failing the whole app.
+ */
+function parseVerifier(rawEntry: Record<string, unknown> | undefined, entry: ModelFileEntry | undefined): { verifier: VerifierInfo | null; issue?: string } {
+  if (!rawEntry || !entry) return { verifier: null };
+  const dim = rawEntry.embeddingDim;
+  const cal = (rawEntry.calibration ?? {}) as Record<string, unknown>;
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!ok(dim) || !Number.isInteger(dim) || dim < 1) return { verifier: null, issue: 'The speaker verifier in this export has no valid embedding size (manifest.json).' };
+  if (!ok(cal.a) || !ok(cal.b) || !(cal.a > 0)) return { verifier: null, issue: 'The speaker verifier in this export has no valid calibration (manifest.json).' };
+  const calibration: VerifierInfo['calibration'] = { a: cal.a, b: cal.b };
+  if (ok(cal.eerThreshold3s)) calibration.eerThreshold3s = cal.eerThreshold3s;
+  if (ok(cal.eerPct3s)) calibration.eerPct3s = cal.eerPct3s;
+  return { verifier: { embeddingDim: dim, sha256: entry.sha256, calibration } };
 }
 
 function numberMap(v: unknown): Record<string, number> {
@@ -149,7 +189,7 @@ export function l2norm(v: ArrayLike<number>): number {
  * @param embeddingDim D from the manifest; every embedding must have it
  * @throws ApiError MODEL_ERROR naming the problem
  */
-export function loadBuiltinVoices(modelsDir: string, embeddingDim: number): BuiltinVoiceEntry[] {
+export function loadBuiltinVoices(modelsDir: string, embeddingDim: number, verifierDim?: number): BuiltinVoiceEntry[] {
   const raw = readJson(path.join(modelsDir, 'voices.json'), 'The built-in voice list') as { voices?: unknown };
   if (!raw || !Array.isArray(raw.voices)) throw modelError('voices.json must hold a "voices" list.');
   const seen = new Set<string>();
@@ -171,6 +211,7 @@ export function loadBuiltinVoices(modelsDir: string, embeddingDim: number): Buil
       throw modelError(`voices.json: "${id}" needs f0.mean and f0.std (ln Hz).`);
     }
     const gender = v.gender === 'female' || v.gender === 'male' ? v.gender : 'unknown';
+    const verifierEmbedding = verifierDim ? verifierVector(v.verifierEmbedding, verifierDim, id) : undefined;
     return {
       id,
       name: typeof v.name === 'string' && v.name.trim() ? v.name.trim() : id,
@@ -180,6 +221,24 @@ export function loadBuiltinVoices(modelsDir: string, embeddingDim: number): Buil
       embedding,
       f0: { mean: f0.mean, std: f0.std },
       preview: typeof v.preview === 'string' ? v.preview : undefined,
+      ...(verifierEmbedding ? { verifierEmbedding } : {}),
     };
   });
+}
+
+/**
+ * A built-in voice's verifier embedding, L2-normalized; undefined when voices.json has none for it
+ * (that voice's target meter is then unavailable).
+ * @throws ApiError MODEL_ERROR when one is present with the wrong size or values (an inconsistent export)
+ */
+function verifierVector(raw: unknown, dim: number, id: string): Float32Array | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.length !== dim || !raw.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw modelError(`voices.json: "${id}" has a verifierEmbedding that is not ${dim} numbers. Re-export the models.`);
+  }
+  const e = Float32Array.from(raw as number[]);
+  const n = l2norm(e);
+  if (!(n > 0)) throw modelError(`voices.json: "${id}" has a zero verifierEmbedding.`);
+  for (let k = 0; k < e.length; k++) e[k] /= n;
+  return e;
 }
