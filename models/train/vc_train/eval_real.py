@@ -39,6 +39,7 @@ import torch
 
 from .data import Utt, load_voice
 from .eval import ASR, SpeakerID, convert, mcd, mfcc_stats, pitch_shift, word_errors
+from .features import log_mel
 from .model import VCModel
 from .real import read_split
 from .train import load_model
@@ -74,6 +75,12 @@ def summarise(recs: list[dict]) -> dict:
     d["spkId_target_pct"] = round(100 * float(np.mean([r["to_target"] for r in recs])), 1)
     d["spkId_source_pct"] = round(100 * float(np.mean([r["still_source"] for r in recs])), 1)
     d["stat_dist"] = round(float(np.mean([r["stat_dist"] for r in recs])), 2)
+    if "ver_cos" in recs[0]:
+        d["ver_cos"] = round(float(np.mean([r["ver_cos"] for r in recs])), 3)
+        d["verId_target_pct"] = round(100 * float(np.mean([r["ver_to_target"] for r in recs])), 1)
+        d["verId_source_pct"] = round(100 * float(np.mean([r["ver_still_source"] for r in recs])), 1)
+        d["ver_accept_pct"] = round(100 * float(np.mean([r["ver_accept"] for r in recs])), 1)
+        d["ver_src_accept_pct"] = round(100 * float(np.mean([r["ver_src_accept"] for r in recs])), 1)
     m = [r["mcd"] for r in recs if r.get("mcd") is not None]
     if m:
         d["mcd"] = round(float(np.mean(m)), 2)
@@ -123,6 +130,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--gl-iters", type=int, default=32)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-wer", action="store_true")
+    ap.add_argument("--verifier", default="", help="verifier checkpoint (vc_train.verifier): adds its similarity to the "
+                                                    "target and the accept rate at its 3 s EER threshold per row")
     ap.add_argument("--baseline-onnx", default="", help="an earlier export folder (e.g. the previously shipped models) "
                                                          "evaluated as a baseline row (needs python3-onnx)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "eval"))
@@ -140,6 +149,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.baseline_onnx:
         from .onnx_import import load_onnx_model
         base = load_onnx_model(args.baseline_onnx)
+    ver, ver_thr = None, 0.0
+    if args.verifier:
+        from .verifier import load_verifier
+        ver = load_verifier(args.verifier)
     held = [s for s in read_split() if s.role == "heldout"]
     gender = {s.voice: s.gender for s in held}
     voices = sorted(gender)
@@ -154,6 +167,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     sid = SpeakerID({v: [audio(v, u.uid) for u in enrol[v]] for v in voices})
     ref_secs = [float(x) for x in args.ref_seconds.split(",")]
     refs = {(v, L): one_shot(model, reference(enrol[v], L)) for v in voices for L in ref_secs}
+    if ver is not None:
+        with torch.no_grad():
+            ver_tgt = {v: ver(torch.from_numpy(np.ascontiguousarray(reference(enrol[v], 30.0)[0])).unsqueeze(0))[0]
+                       for v in voices}
     # parallel clips: same transcript read by another held-out speaker
     by_text: dict[str, list[tuple[str, Utt]]] = {}
     for v in voices:
@@ -225,6 +242,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                    "still_source": pred == s,
                    "stat_dist": float(np.sqrt(((stats - sid.cent[sid.names.index(t)]) ** 2).sum())),
                    "mcd": mcd(y, par_audio) if par_audio is not None and r != "real target (oracle)" else None}
+            if ver is not None:
+                with torch.no_grad():
+                    ve = ver(torch.from_numpy(log_mel(np.asarray(y, np.float32))).unsqueeze(0))[0]
+                rec["ver_cos"] = float(ve @ ver_tgt[t])
+                rec["ver_src_cos"] = float(ve @ ver_tgt[s])
+                vp = max(voices, key=lambda v: float(ve @ ver_tgt[v]))  # identification among all held-out speakers
+                rec["ver_to_target"], rec["ver_still_source"] = vp == t, vp == s
             if asr is not None and text and r != "real target (oracle)" and ("ref" not in r or f"{main_L:g} s" in r):
                 e_, n_ = word_errors(text, asr.recognise(y))
                 rec.update(err=e_, words=n_)
@@ -237,6 +261,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         if (ti + 1) % 16 == 0:
             print(f"  {ti + 1}/{len(trials)} trials, {time.time() - t0:.0f}s", flush=True)
 
+    if ver is not None:
+        # accept threshold: the EER point between real clips of the target (oracle row) and real clips of other
+        # speakers (the unconverted sources), in this run's own conditions (clip vs 30 s of the target)
+        from .verifier import eer
+        ver_thr = eer(np.asarray([r["ver_cos"] for r in per["real target (oracle)"]]),
+                      np.asarray([r["ver_cos"] for r in per["source (no conversion)"]]))[1]
+        for recs in per.values():
+            for r in recs:
+                r["ver_accept"] = r["ver_cos"] >= ver_thr
+                r["ver_src_accept"] = r["ver_src_cos"] >= ver_thr
     table = {r: {"all": summarise(per[r]), **{dn: summarise([x for x in per[r] if x["dir"] == dn]) for dn in DIRS},
                  "to female": summarise([x for x in per[r] if x["dir"].endswith("F")]),
                  "to male": summarise([x for x in per[r] if x["dir"].endswith("M")])} for r in rows}
@@ -247,6 +281,7 @@ def main(argv: Optional[list[str]] = None) -> int:
            "table": table, "speakerEncoderCosines3s": encoder_cosines(model, enrol, test, gender),
            "globalVarianceRatio": global_variance(conv_mels, real_mels),
            "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
+           "verifierThreshold": ver_thr if ver is not None else None,
            "seconds": round(time.time() - t0)}
     (out / "results_real.json").write_text(json.dumps(res, indent=1))
     (out / "clips_real.json").write_text(json.dumps(per, indent=0, default=str))
@@ -267,8 +302,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 def to_markdown(res: dict) -> str:
     lines = [f"{res['set']}: {res['speakersByGender']['female']} female + {res['speakersByGender']['male']} male, "
              f"{res['trials']} trials ({res['perDirection']} per direction), speaker-ID chance {res['chancePct']} %.", "",
-             "| row | dir | n | spk-ID → target % | still source % | stat dist | MCD dB (n) | WER % (n) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| row | dir | n | verifier ID → target % | verifier ID still source % | MFCC ID → target % | MFCC ID still source % | "
+             "stat dist | MCD dB (n) | WER % (n) | verifier cos → target | verifier accepts target % | verifier accepts source % |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r, d in res["table"].items():
         for dn in ("all",) + DIRS:
             x = d.get(dn, {})
@@ -276,8 +312,10 @@ def to_markdown(res: dict) -> str:
                 continue
             m = f"{x['mcd']} ({x['mcd_n']})" if "mcd" in x else "-"
             w = f"{x['wer_pct']} ({x['wer_n']})" if "wer_pct" in x else "-"
-            lines.append(f"| {r} | {dn} | {x['n']} | {x['spkId_target_pct']} | {x['spkId_source_pct']} | "
-                         f"{x['stat_dist']} | {m} | {w} |")
+            vv = (f"{x['ver_cos']} | {x['ver_accept_pct']} | {x['ver_src_accept_pct']}" if "ver_cos" in x else "- | - | -")
+            vi = f"{x['verId_target_pct']} | {x['verId_source_pct']}" if "ver_cos" in x else "- | -"
+            lines.append(f"| {r} | {dn} | {x['n']} | {vi} | {x['spkId_target_pct']} | {x['spkId_source_pct']} | "
+                         f"{x['stat_dist']} | {m} | {w} | {vv} |")
     lines += ["", "Speaker encoder, 3 s crops of held-out speakers (enrol vs test clips):", "",
               "| gender | same-speaker cos (mean / min) | different-speaker cos (mean / max) | ID among same gender % |",
               "|---|---|---|---|"]

@@ -237,8 +237,8 @@ def evaluate(args: argparse.Namespace) -> int:
     for secs in (3.0, 10.0):
         enr, tst = {}, {}
         for s in held:
-            enr[s.voice] = crops(load_voice(corpus, s.voice, {"enrol"}), secs, 2, rng)
-            tst[s.voice] = crops(load_voice(corpus, s.voice, {"test"}), secs, 2, rng)
+            enr[s.voice] = crops(load_voice(corpus, s.voice, {"enrol"}), secs, 4, rng)
+            tst[s.voice] = crops(load_voice(corpus, s.voice, {"test"}), secs, 4, rng)
         systems: dict[str, dict] = {}
         with torch.no_grad():
             emb = lambda f, m: f(torch.from_numpy(np.ascontiguousarray(m)).unsqueeze(0))[0].numpy()  # noqa: E731
@@ -254,7 +254,7 @@ def evaluate(args: argparse.Namespace) -> int:
                 x = np.concatenate([sf.read(path_of[(s.voice, u.uid)], dtype="float32")[0]
                                     for u in load_voice(corpus, s.voice, {split})])
                 L = int(secs * 16000)
-                starts = rng.integers(0, max(1, len(x) - L), size=2)
+                starts = rng.integers(0, max(1, len(x) - L), size=4)
                 out[s.voice] = [x[a:a + L] for a in starts]
             return out
         ea, ta = audio_crops("enrol"), audio_crops("test")
