@@ -1,12 +1,15 @@
 // A newcomer's first conversion: open the app, press "Try the demo clip", press Convert. The target
 // the app starts with must be clearly unlike the demo's speaker (assets/demo/demo.json): another
-// gender, a few semitones apart, and the result must sound more like that voice than like the demo.
+// gender, a few semitones apart, and the result must sound more like that voice than like the demo
+// (by the speaker verifier's meter: its verdicts, and the cosines behind them).
 // Which voice that is depends on the model's built-in voices, so no voice is named here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, ROOT, test } from './fixtures';
 import { shot } from './helpers';
 
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8')) as { models: Record<string, unknown> };
+const hasVq = 'content_encoder_vq' in manifest.models && 'decoder_vq' in manifest.models;
 const demo = JSON.parse(fs.readFileSync(path.join(ROOT, 'assets', 'demo', 'demo.json'), 'utf8')) as { speaker: { gender: string; meanF0Hz: number } };
 
 test('the demo clip converts by default to a clearly different voice', async ({ appPage: page }) => {
@@ -24,8 +27,25 @@ test('the demo clip converts by default to a clearly different voice', async ({ 
   await expect(page.getByTestId('source-name')).toHaveText('demo');
   await page.getByRole('button', { name: `Convert to ${name}` }).click();
   await expect(page.getByTestId('wave-converted')).toHaveAttribute('data-ready', 'true', { timeout: 150_000 });
-  const toTarget = Number(await page.getByTestId('sim-target').textContent());
-  const toSource = Number(await page.getByTestId('sim-source').textContent());
-  expect(toTarget).toBeGreaterThan(toSource);
+  // "Sounds like the target: likely / unclear / unlikely" (or "not shown" with the reason), number on hover.
+  const target = page.getByTestId('sim-target');
+  const source = page.getByTestId('sim-source');
+  await expect(target).toHaveText(/^(likely|unclear|unlikely)$/);
+  await expect(source).toHaveText(/^(likely|unclear|unlikely)$/);
+  await expect(page.locator('.sim').first()).toHaveAttribute('title', /cosine -?\d\.\d\d, probability of the same speaker \d+%/);
+  expect(Number(await target.getAttribute('data-cosine'))).toBeGreaterThan(Number(await source.getAttribute('data-cosine')));
   await shot(page, 'demo-01-first-conversion');
+});
+
+test('the discrete-code option says what it trades, and is disabled with the reason when the export lacks it', async ({ appPage: page }) => {
+  const select = page.getByRole('combobox', { name: 'Content codes' });
+  await expect(page.getByTestId('variant-note')).toContainText('Discrete codes: stronger conversion, some loss of clarity');
+  if (hasVq) {
+    await expect(select).toBeEnabled();
+    await select.selectOption('vq');
+    await expect(select).toHaveValue('vq');
+  } else {
+    await expect(select).toBeDisabled();
+    await expect(page.getByTestId('variant-note')).toContainText('not available: This model export has no discrete-code (VQ) graphs.');
+  }
 });
