@@ -206,6 +206,8 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
     const piece = source.subarray(start, end);
+    // A cancel that arrived during the last chunk's final step stops here, before the next chunk starts.
+    throwIfCancelled(signal);
     report('features', k, 0);
     const m = await time('mel', () => mel.compute(scaled(piece, gain)));
     const frames = m.frames;

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AudioData, VoiceInfo } from '../api/types';
-import type { Engine } from './engine';
+import { readVersionInfo } from '../version';
+import { Engine } from './engine';
 import { cosine } from './similarity';
 import { resolveVerifierTarget, verifierEmbeddingOf } from './speaker-meter';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, noise, sharedEngine } from './test-support';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
 
 const ITER = 4;
 const ready = HAVE_MODELS && HAVE_CATHY;
@@ -43,11 +44,29 @@ describe.skipIf(!ready)(`the speaker-verifier meter${NO_MODELS}`, () => {
     female = withVerifier.filter((v) => v.gender === 'female');
   });
 
-  it('says the meter is unavailable, not wrong, when the export has no verifier', async () => {
-    if (engine.verifier.available) return;
-    const r = await engine.convert(speech, engine.resolveTarget([{ voiceId: engine.library.list()[0].id, weight: 1 }]), { vocoderIterations: ITER });
-    expect(r.similarity.toTarget).toMatchObject({ verdict: null, reason: expect.stringMatching(/verifier/) });
-  });
+  it('converts with an export that has no verifier, and the meter says it is unavailable rather than guessing', async () => {
+    // The same export without its verifier entry (graph files linked, not copied).
+    const dir = tempDir('vs-no-verifier-');
+    const manifest = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, 'manifest.json'), 'utf8'));
+    delete manifest.models.verifier;
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    fs.copyFileSync(path.join(MODELS_DIR, 'voices.json'), path.join(dir, 'voices.json'));
+    for (const m of Object.values(manifest.models) as { file: string }[]) fs.symlinkSync(path.join(MODELS_DIR, m.file), path.join(dir, m.file));
+    expect(readVersionInfo(REPO_ROOT, 'direct', dir).capabilities.verifier).toBe(false);
+    const bare = await Engine.load({ root: REPO_ROOT, modelsDir: dir, userDataDir: tempDir('vs-no-verifier-data-') });
+    try {
+      expect(bare.verifier.available).toBe(false);
+      const r = await bare.convert(speech, bare.resolveTarget([{ voiceId: bare.library.list()[0].id, weight: 1 }]), { vocoderIterations: 2 });
+      expect(r.audio.channels[0].length).toBe(speech.channels[0].length);
+      expect(r.similarity.toTarget).toMatchObject({ verdict: null, cosine: null, reason: expect.stringMatching(/no speaker verifier/) });
+      expect(r.similarity.toSource.verdict).toBeNull();
+      // Enrollment still works and stores no verifier embedding.
+      const info = await bare.enroll('No meter', await cathySeconds(5, 2));
+      expect(bare.resolveTarget([{ voiceId: info.id, weight: 1 }]).verifier).toEqual({ missing: expect.stringMatching(/no speaker verifier/) });
+    } finally {
+      await bare.dispose();
+    }
+  }, 300_000);
 
   it('never calls white noise, silence or pure tones converted to a voice "likely"; noise and silence are not shown', async () => {
     if (!engine.verifier.available) return;

@@ -47,4 +47,24 @@ describe('manifest and voices loading', () => {
     expect(() => loadBuiltinVoices(dirWith({ 'voices.json': { voices: [voice, voice] } }), 2)).toThrow(/twice/);
     expect(() => loadBuiltinVoices(dirWith({ 'voices.json': { voices: [{ ...voice, f0: {} }] } }), 2)).toThrow(/f0/);
   });
+
+  it('treats the speaker verifier as optional: absent, or unusable with the reason, never fatal', () => {
+    expect(loadManifest(dirWith({ 'manifest.json': good })).verifier).toBeNull();
+    const verifier = { ...entry(['mel'], ['embedding']), embeddingDim: 3, calibration: { a: 18, b: -8, eerThreshold3s: 0.46 } };
+    const m = loadManifest(dirWith({ 'manifest.json': { ...good, models: { ...good.models, verifier } } }));
+    expect(m.verifier).toEqual({ embeddingDim: 3, sha256: sha, calibration: { a: 18, b: -8, eerThreshold3s: 0.46 } });
+    const noCal = loadManifest(dirWith({ 'manifest.json': { ...good, models: { ...good.models, verifier: { ...verifier, calibration: { a: null, b: 1 } } } } }));
+    expect(noCal.verifier).toBeNull();
+    expect(noCal.verifierIssue).toMatch(/calibration/);
+  });
+
+  it("reads built-in voices' verifier embeddings when the export has a verifier, normalized; a wrong size is an export error", () => {
+    const voice = { id: 'v1', name: 'V', embedding: [3, 4], f0: { mean: 5.3, std: 0.2 }, verifierEmbedding: [0, 3, 4] };
+    const [v] = loadBuiltinVoices(dirWith({ 'voices.json': { voices: [voice] } }), 2, 3);
+    expect(Array.from(v.verifierEmbedding!)).toEqual([0, expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    // Without a verifier in the manifest the field is ignored; a voice without one just has none.
+    expect(loadBuiltinVoices(dirWith({ 'voices.json': { voices: [voice] } }), 2)[0].verifierEmbedding).toBeUndefined();
+    expect(loadBuiltinVoices(dirWith({ 'voices.json': { voices: [{ ...voice, verifierEmbedding: undefined }] } }), 2, 3)[0].verifierEmbedding).toBeUndefined();
+    expect(() => loadBuiltinVoices(dirWith({ 'voices.json': { voices: [voice] } }), 2, 4)).toThrow(/verifierEmbedding that is not 4/);
+  });
 });
