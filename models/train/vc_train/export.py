@@ -212,6 +212,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.real_per_gender > 0 and real_train:
         cands = []
         for v in real_train:
+            hz = math.exp(f0s[v]["mean"])
+            # LibriSpeech genders are estimated from F0: only unambiguous pitches become built-ins
+            if v.startswith("ls-") and not (hz >= 180 if info[v]["gender"] == "female" else hz <= 145):
+                continue
             utts = load_voice(corpus, v)
             mel = np.concatenate([x.mel for x in utts], axis=1)
             cands.append(Candidate(v, info[v]["gender"], f0s[v]["mean"], snr_estimate(mel), mean_embedding(v).numpy()))
