@@ -20,8 +20,8 @@ export type VerifierTarget = { embedding: Float32Array } | { pending: () => Prom
 
 /** Seconds per verifier piece: long enough for a stable embedding, short enough to bound memory. */
 const PIECE_SECONDS = 10;
-/** Most pieces embedded per clip: an hour-long clip is judged on evenly spread pieces, not all of it. */
-const MAX_PIECES = 12;
+/** Most pieces embedded per clip (a minute of speech): an hour-long clip is judged on evenly spread pieces, not all of it. */
+const MAX_PIECES = 6;
 
 /**
  * Verifier embedding of 16 kHz mono audio: the mean over up to MAX_PIECES pieces of PIECE_SECONDS,
