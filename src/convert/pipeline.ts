@@ -2,7 +2,7 @@
 // decoder with the target's speaker embedding and the pitch-converted F0 -> Griffin-Lim -> loudness
 // matched to the source. Long input runs in overlapping chunks (equal-power crossfades), so memory per
 // step stays bounded and progress is reported per chunk; an AbortSignal is checked between stages and
-// chunks. The speaker similarity of the result to the target and to the source comes back with it.
+// chunks. The source's pitch track comes back with the result (the engine's verifier meter reuses it).
 import { ApiError } from '../api/errors.js';
 import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import { LogMelExtractor } from '../dsp/mel.js';
@@ -49,7 +49,11 @@ export interface ConvertOptions {
   chunkSeconds?: number;
   /** Overlap between chunks, crossfaded, in seconds. Default 0.5. */
   overlapSeconds?: number;
-  /** Compute the speaker similarity of the output (one more speaker-encoder pass). Default true. */
+  /**
+   * Compute the converter's own speaker-encoder similarity of the output (one more pass). Default true.
+   * Diagnostics only: the engine turns it off, since the meter users see comes from the separately
+   * trained verifier (the converter grading itself read 1.00 on white noise).
+   */
   similarity?: boolean;
   /** Also measure the source's reconstruction error (one more decoder pass per chunk) for the quality gate. Default false. */
   anomaly?: boolean;

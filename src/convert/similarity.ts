@@ -1,6 +1,6 @@
-// Speaker similarity: the cosine of speaker-encoder embeddings. Every conversion reports the output's
-// similarity to the target voice and to the source speaker, so a user (and the tests) can see whether
-// the voice actually moved.
+// Vector helpers for speaker embeddings: cosine, unit length, weighted mean. The meter a user sees
+// compares the speaker verifier's embeddings (speaker-meter.ts, meter.ts); blends and tests use these
+// on the converter's embeddings too.
 
 /** Cosine similarity of two vectors (0 when either is all zeros). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
