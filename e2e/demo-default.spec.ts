@@ -52,6 +52,13 @@ test('the discrete-code option says what it trades, and is disabled with the rea
     await expect(select).toBeEnabled();
     await select.selectOption('vq');
     await expect(select).toHaveValue('vq');
+    // A conversion with it: the history says which content path made the result.
+    await page.getByRole('button', { name: 'Try the demo clip' }).click();
+    await expect(page.getByTestId('source-name')).toHaveText('demo');
+    await page.getByRole('button', { name: /^Convert to / }).click();
+    await expect(page.getByTestId('history-item')).toHaveCount(1, { timeout: 150_000 });
+    await expect(page.getByTestId('history-item')).toContainText('discrete codes');
+    await expect(page.getByTestId('sim-target')).toHaveText(/^(likely|unclear|unlikely|not shown)$/);
   } else {
     await expect(select).toBeDisabled();
     await expect(page.getByTestId('variant-note')).toContainText('not available: This model export has no discrete-code (VQ) graphs.');
