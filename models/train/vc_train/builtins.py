@@ -3,8 +3,8 @@
 Why this file exists: the first built-ins were TTS engines with jargon names ("eSpeak Caribbean M7"). Users pick a
 voice to sound like a person, so most built-ins now come from the real training speakers (CC BY 4.0, attributed),
 chosen by measurement rather than by hand:
-  0. certain gender: LibriSpeech genders are estimated from F0, so those speakers qualify only with a clearly
-     female (>= 180 Hz) or male (<= 145 Hz) mean F0 (export.py applies this filter);
+  0. a pitch typical of the labelled gender (export.py applies this filter): female >= 165 Hz, male <= 155 Hz
+     mean F0, and for LibriSpeech, whose genders are estimated from F0, >= 180 / <= 145 Hz;
   1. clean recordings only: an SNR estimate per speaker (loud-frame vs quiet-frame mel energy, in dB) must be in the
      upper part of its gender's distribution;
   2. spread over pitch: the candidates of each gender are split into pitch bands (median log-F0 quantiles) and each

@@ -70,9 +70,9 @@ VOICES: list[Voice] = [
     Voice("festival-kal", "Festival Kal", "festival", "kal_diphone", "male", FESTVOX, "festival festvox-kallpc16k"),
     Voice("festival-ked", "Festival Ked", "festival", "ked_diphone", "male", FESTVOX, "festival festvox-kdlpc16k"),
     Voice("festival-slt-hts", "Festival SLT (HTS)", "festival", "cmu_us_slt_arctic_hts", "female", SLT_HTS, "festival festvox-us-slt-hts"),
-    Voice("rhvoice-alan", "Alan", "rhvoice", "alan", "male", RHV, "RHVoice alan"),
+    Voice("rhvoice-alan", "Alan (synthetic)", "rhvoice", "alan", "male", RHV, "RHVoice alan"),
     Voice("rhvoice-bdl", "BDL", "rhvoice", "bdl", "male", RHV, "RHVoice bdl"),
-    Voice("rhvoice-slt", "SLT", "rhvoice", "slt", "female", RHV, "RHVoice slt"),
+    Voice("rhvoice-slt", "Sally (synthetic)", "rhvoice", "slt", "female", RHV, "RHVoice slt"),
     Voice("pico-en-us", "Pico US", "pico", "en-US", "female", PICO, "SVOX pico en-US"),
     Voice("cathy", "Cathy", "cathy", "", "female", CC0, "real speech, Cathy voice dataset (CC0)"),
     # --- pseudo-speakers (pitch / rate / formant changes of the voices above) ---

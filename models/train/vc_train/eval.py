@@ -308,7 +308,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     path_of = {(r["voice"], os.path.splitext(os.path.basename(r["path"]))[0]): r["path"] for r in meta}
     text_of = {r["sentence"]: r["text"] for r in meta}
 
-    sources = sorted(v for v, i in info.items() if i["role"] == "heldout")
+    # the synthetic set: held-out TTS voices (the real held-out speakers have their own evaluation, eval_real.py)
+    sources = sorted(v for v, i in info.items() if i["role"] == "heldout" and i["licence"] != "CC-BY-4.0")
     targets = sources if args.targets == "heldout" else args.builtin.split(",")
     voices = sorted(set(sources) | set(targets))
     test = {v: {u.sentence: u for u in load_voice(corpus, v, {"test"})} for v in voices}

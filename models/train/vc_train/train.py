@@ -93,6 +93,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="weight of an auxiliary loss that regresses the pseudo-speaker warp factor from the embedding "
                          "(keeps the speaker encoder sensitive to formant scale)")
     ap.add_argument("--init-full", default="", help="fine-tune: start from all weights of this checkpoint")
+    ap.add_argument("--freeze-speaker", action="store_true",
+                    help="fine-tune: keep the speaker encoder fixed (embeddings of built-in voices and the VQ decoder stay valid)")
     ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
     args = ap.parse_args(argv)
 
@@ -144,6 +146,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                if not k.startswith("speaker.") and k != "spk_w"}
         model.load_state_dict(vsd, strict=False)
         print(f"vq: content encoder, codebooks and decoder from {args.init_vq}", flush=True)
+    if args.freeze_speaker:
+        for p in list(model.speaker.parameters()) + [model.spk_w]:
+            p.requires_grad_(False)
     aux = torch.nn.Linear(cfg.emb_dim, 1)
     params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if args.warp_reg > 0 else [])
     opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.99))
