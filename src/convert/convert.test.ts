@@ -37,8 +37,13 @@ function heldOutReferenceFile(): string | null {
   return null;
 }
 
+/**
+ * Median F0 of converted speech. Griffin-Lim output is breathier than the speech the engine's tracker is
+ * tuned for (threshold 0.15 finds few voiced frames in it), so the periodicity of the output is measured
+ * with a looser threshold: the question here is which pitch the voice has, not how clean it is.
+ */
 function medianF0Hz(x: Float32Array): number {
-  const t = f0Yin(x);
+  const t = f0Yin(x, { threshold: 0.4 });
   const v: number[] = [];
   for (let i = 0; i < t.frames; i++) if (t.voiced[i] > 0) v.push(Math.exp(t.logF0[i]));
   v.sort((a, b) => a - b);
