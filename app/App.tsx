@@ -11,6 +11,7 @@ import { ExportPanel } from './components/ExportPanel';
 import { History, type HistoryItem } from './components/History';
 import { InputPanel } from './components/InputPanel';
 import type { RecordHandle } from './components/RecordPanel';
+import { Credits } from './components/Credits';
 import { ShortcutsHint } from './components/ShortcutsHint';
 import { VoicesPanel } from './components/VoicesPanel';
 import { useConversion } from './hooks/useConversion';
@@ -165,6 +166,7 @@ export function App() {
         <h1>VoiceShift</h1>
         <span className="tagline">One-shot voice conversion on your own machine</span>
         <ShortcutsHint />
+        <Credits voices={voices} />
       </header>
       <main className="main" aria-label="Workspace">
         <div className="workspace">

@@ -41,6 +41,8 @@ export interface VoiceInfo {
   kind: VoiceKind;
   /** Licence of the source voice (built-ins) or 'user' for enrolled voices. */
   licence: string;
+  /** Where a built-in voice comes from (corpus, speaker, authors), for the credits; absent for enrolled voices. */
+  source?: string;
   gender?: 'female' | 'male' | 'unknown';
   /** 2-D position of the voice's embedding on the voice map (fixed projection, roughly in [-1, 1]). */
   map: [number, number];

@@ -355,6 +355,7 @@ export class VoiceLibrary {
       name: b.name,
       kind: 'builtin',
       licence: b.licence,
+      ...(b.source ? { source: b.source } : {}),
       gender: b.gender,
       map: this.opts.voiceMap.project(b.embedding),
       meanF0Hz: Math.round(Math.exp(b.f0.mean) * 10) / 10,
