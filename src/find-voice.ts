@@ -1,5 +1,5 @@
-// How the command line names a voice: by id ("rhvoice-bdl"), or by the display name the app shows
-// ("BDL", "ana"), case-insensitively, as long as exactly one voice has it. An ambiguous name is
+// How the command line names a voice: by id ("leo"), or by the display name the app shows
+// ("Leo", "ana"), case-insensitively, as long as exactly one voice has it. An ambiguous name is
 // refused with the candidates' ids, so a script never converts to a voice nobody chose.
 import { ApiError } from './api/errors.js';
 import type { VoiceInfo } from './api/types.js';
