@@ -1,13 +1,24 @@
 // The UI's states against the real engine and models, step by step as a user goes: a blend of two
 // built-in voices on the voice map, converted and compared with the A/B switch, replayed from the
 // history, a voice preview; a long conversion cancelled; and a conversion that the engine refuses
-// (the target voice was deleted in another window) explained in plain words.
+// (the target voice was deleted in another window) explained in plain words. Voices are taken from the
+// list the app shows (the first female and the first male built-in voice), never by name: every model
+// export brings its own voices.
+import type { Locator } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { longCathyWav, shot } from './helpers';
 
+/** The display name of the first built-in voice listed under `gender` ('Female' or 'Male'). */
+async function firstVoice(builtins: Locator, gender: 'Female' | 'Male'): Promise<string> {
+  const use = builtins.getByRole('list', { name: gender, exact: true }).getByRole('button', { name: /^Use / }).first();
+  await expect(use).toBeVisible();
+  return ((await use.getAttribute('aria-label')) ?? '').replace(/^Use /, '');
+}
+
 test('blend two built-in voices, convert, switch A/B, replay from the history, preview a voice', async ({ appPage: page }) => {
   const builtins = page.getByRole('list', { name: 'Built-in voices' });
-  await expect(builtins.getByRole('button', { name: 'Use Cathy', exact: true })).toBeVisible();
+  const a = await firstVoice(builtins, 'Female');
+  const b = await firstVoice(builtins, 'Male');
   await shot(page, 'ui-01-start');
 
   await page.getByRole('button', { name: 'Try the demo clip' }).click();
@@ -15,11 +26,11 @@ test('blend two built-in voices, convert, switch A/B, replay from the history, p
   await expect(page.getByTestId('verdict')).toBeVisible();
   await expect(page.getByTestId('wave-source')).toHaveAttribute('data-ready', 'true');
 
-  // Cathy blended with a quarter-weight Alan: 80% + 20%, placed between the two on the map.
-  await builtins.getByRole('button', { name: 'Use Cathy', exact: true }).click();
-  await builtins.getByRole('button', { name: 'Add Alan to blend' }).click();
-  await page.getByRole('slider', { name: 'Weight of Alan' }).fill('25');
-  const blend = '80% Cathy + 20% Alan';
+  // A blended with a quarter-weight B: 80% + 20%, placed between the two on the map.
+  await builtins.getByRole('button', { name: `Use ${a}`, exact: true }).click();
+  await builtins.getByRole('button', { name: `Add ${b} to blend`, exact: true }).click();
+  await page.getByRole('slider', { name: `Weight of ${b}`, exact: true }).fill('25');
+  const blend = `80% ${a} + 20% ${b}`;
   await expect(page.getByTestId('target-label')).toHaveText(blend);
   await expect(page.getByRole('img', { name: 'Blend position' })).toBeVisible();
   await shot(page, 'ui-02-source-and-blend');
@@ -31,7 +42,9 @@ test('blend two built-in voices, convert, switch A/B, replay from the history, p
   const blendSim = (await page.getByTestId('sim-target').textContent())!;
   expect(blendSim).toMatch(/^(likely|unclear|unlikely|not shown)$/);
   const blendCosine = (await page.getByTestId('sim-target').getAttribute('data-cosine'))!;
-  await expect(page.getByRole('textbox', { name: 'File name' })).toHaveValue('demo-as-cathy-alan-blend');
+  const fileName = page.getByRole('textbox', { name: 'File name' });
+  await expect(fileName).toHaveValue(/^demo-as-[A-Za-z0-9_-]+-blend$/);
+  const blendFile = await fileName.inputValue();
   await shot(page, 'ui-03-compare');
 
   // Play a moment, pause, and switch A/B: both sides show the same position.
@@ -49,13 +62,14 @@ test('blend two built-in voices, convert, switch A/B, replay from the history, p
   await expect(page.getByRole('radio', { name: 'B · Converted' })).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByTestId('position')).toHaveText(position);
 
-  // A second conversion, to Alan alone; then replay the blend from the history.
-  await builtins.getByRole('button', { name: 'Use Alan', exact: true }).click();
-  await page.getByRole('button', { name: 'Convert to Alan' }).click();
+  // A second conversion, to B alone; then replay the blend from the history.
+  await builtins.getByRole('button', { name: `Use ${b}`, exact: true }).click();
+  await page.getByRole('button', { name: `Convert to ${b}`, exact: true }).click();
   const history = page.getByTestId('history-item');
   await expect(history).toHaveCount(2, { timeout: 150_000 });
-  await expect(page.getByText('B · Converted (Alan)')).toBeVisible();
-  await expect(page.getByRole('textbox', { name: 'File name' })).toHaveValue('demo-as-alan');
+  await expect(page.getByText(`B · Converted (${b})`)).toBeVisible();
+  await expect(fileName).toHaveValue(/^demo-as-[A-Za-z0-9_-]+$/);
+  await expect(fileName).not.toHaveValue(blendFile);
   await expect(history.nth(1)).toContainText(`sounds like the target: ${blendSim}`);
   await page.getByRole('button', { name: `Replay demo as ${blend}` }).click();
   await expect(history.nth(1)).toHaveAttribute('aria-current', 'true');
@@ -64,15 +78,15 @@ test('blend two built-in voices, convert, switch A/B, replay from the history, p
   await expect(page.getByRole('radio', { name: 'B · Converted' })).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByTestId('sim-target')).toHaveText(blendSim);
   await expect(page.getByTestId('sim-target')).toHaveAttribute('data-cosine', blendCosine);
-  await expect(page.getByRole('textbox', { name: 'File name' })).toHaveValue('demo-as-cathy-alan-blend');
+  await expect(fileName).toHaveValue(blendFile);
   await page.keyboard.press('Space');
   await expect(page.getByRole('button', { name: 'Play', exact: true })).toBeVisible();
   await shot(page, 'ui-06-history');
 
   // A voice preview plays (about 3 s) and ends by itself.
-  await builtins.getByRole('button', { name: 'Preview Alan', exact: true }).click();
-  await expect(builtins.getByRole('button', { name: 'Stop preview of Alan' })).toBeVisible();
-  await expect(builtins.getByRole('button', { name: 'Preview Alan', exact: true })).toBeVisible({ timeout: 15_000 });
+  await builtins.getByRole('button', { name: `Preview ${b}`, exact: true }).click();
+  await expect(builtins.getByRole('button', { name: `Stop preview of ${b}`, exact: true })).toBeVisible();
+  await expect(builtins.getByRole('button', { name: `Preview ${b}`, exact: true })).toBeVisible({ timeout: 15_000 });
 });
 
 test('a long conversion can be cancelled, and the app converts afterwards', async ({ appPage: page }) => {
@@ -135,8 +149,9 @@ test('converting to a voice deleted in another window fails in plain words, and 
   await shot(page, 'ui-05-conversion-failed');
 
   // Picking a built-in voice converts as usual.
-  await page.getByRole('list', { name: 'Built-in voices' }).getByRole('button', { name: 'Use Cathy', exact: true }).click();
-  await page.getByRole('button', { name: 'Convert to Cathy' }).click();
+  const builtin = await firstVoice(page.getByRole('list', { name: 'Built-in voices' }), 'Female');
+  await page.getByRole('list', { name: 'Built-in voices' }).getByRole('button', { name: `Use ${builtin}`, exact: true }).click();
+  await page.getByRole('button', { name: `Convert to ${builtin}`, exact: true }).click();
   await expect(page.getByTestId('wave-converted')).toHaveAttribute('data-ready', 'true', { timeout: 150_000 });
   await expect(alert).toHaveCount(0);
   await expect(page.getByTestId('history-item')).toHaveCount(1);
