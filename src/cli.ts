@@ -1,5 +1,5 @@
 // The command-line tool `vc` (DESIGN §5): the same engine as the app, for scripts and terminals.
-//   vc convert <input> --voice <id|name|id=w,id=w|reference-audio> [--pitch N] [--out file] [--format wav|flac] [--json]
+//   vc convert <input> --voice <id|name|id=w,id=w|reference-audio> [--pitch N] [--out file] [--format wav|flac] [--bundle DIR] [--json]
 //   vc voices [--json]      vc enroll <audio> --name N [--json]      vc analyze <input> [--json]      vc bench
 // A progress bar goes to stderr on a terminal; --json prints one JSON object on stdout. Failures print
 // one clear line on stderr and exit non-zero; output files are written atomically, so a failure or
@@ -14,11 +14,13 @@ import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/valida
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
 import type { Engine } from './convert/engine.js';
+import { buildBundleFiles, gateVerdict, modelIdentity, writeBundleDir } from './convert/bundle.js';
 import { encodeClip } from './convert/export.js';
 import { VERDICT_WORDS } from './convert/meter.js';
 import type { TargetVoice } from './convert/pipeline.js';
 import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
+import { readVersionInfo } from './version.js';
 import { createVoiceService, decodeFailure } from './service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +33,8 @@ Commands:
       [--pitch N] (semitones, -24..24)  [--out file]  [--format wav|flac]  [--rate 16000|22050|44100|48000]
       [--bits 16|24|32]  [--iterations N] (vocoder)  [--variant continuous|vq] (vq: discrete codes, stronger
       conversion, some loss of clarity; needs an export with the VQ graphs)  [--json]
+      [--bundle DIR] (a comparison bundle instead of the output file: source.wav, reference.wav (one-shot),
+      result.wav, metrics.json, spectrogram.png in a new folder DIR; with --out, the output file too)
   voices [--json]                    list built-in and enrolled voices
   enroll <audio> --name N [--json]   enroll a voice from 3-30 s of someone's speech
   analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
@@ -56,7 +60,7 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk', 'variant']);
+const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk', 'variant', 'bundle']);
 const BOOL_FLAGS = new Set(['json', 'help']);
 
 function usage(message: string): ApiError {
@@ -148,7 +152,12 @@ function parseMix(spec: string): MixEntry[] | null {
   return mix;
 }
 
-async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: AbortSignal): Promise<{ target: TargetVoice; label: string; kind: string; warnings: string[] }> {
+async function resolveVoice(
+  engine: Engine,
+  spec: string,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<{ target: TargetVoice; label: string; kind: 'voice' | 'blend' | 'reference'; warnings: string[]; mix?: MixEntry[]; reference?: AudioData }> {
   const voices = engine.library.list();
   // Display names resolve to ids; a name of several voices is refused rather than guessed.
   const mix = parseMix(spec)?.map((m) => ({ ...m, voiceId: findVoice(voices, m.voiceId)?.id ?? m.voiceId })) ?? null;
@@ -159,7 +168,7 @@ async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: Ab
       throw usage('Blend weights must be numbers, at least one of them above zero');
     }
     const label = mix.length === 1 ? mix[0].voiceId : mix.map((m) => m.voiceId).join('+');
-    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend', warnings: [] };
+    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend', warnings: [], mix };
   }
   const file = path.resolve(io.cwd, spec);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) {
@@ -167,7 +176,7 @@ async function resolveVoice(engine: Engine, spec: string, io: CliIo, signal?: Ab
     const t = await engine.targetFromReference(ref, signal);
     // A short one-shot reference is accepted with a caution (issue 11): say it before converting.
     for (const w of t.warnings) io.stderr(`vc: warning: ${w}\n`);
-    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference', warnings: t.warnings };
+    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference', warnings: t.warnings, reference: ref };
   }
   const unknown = mix ? mix.find((m) => !engine.library.get(m.voiceId))?.voiceId : spec;
   throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice (id or name) nor an audio file. Run "vc voices" to list the voices.`);
@@ -203,9 +212,15 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   if (![16, 24, 32].includes(bits) || (bits === 32 && format === 'flac')) throw usage('--bits must be 16 or 24 (or 32 for WAV)');
 
   const variant = variantFlag(p);
+  const bundleFlag = stringFlag(p, 'bundle');
+  const bundleDir = bundleFlag ? path.resolve(io.cwd, bundleFlag) : undefined;
+  // Refuse an occupied bundle folder before the (long) conversion, not after it.
+  if (bundleDir && fs.existsSync(bundleDir) && (!fs.statSync(bundleDir).isDirectory() || fs.readdirSync(bundleDir).length > 0)) {
+    throw new ApiError('IO_ERROR', `${bundleDir} already exists and is not an empty folder; pick a new bundle folder.`);
+  }
   const source = await readAudio(input, io.cwd, 'Input audio');
   const eng = await engine();
-  const { target, label, kind, warnings } = await resolveVoice(eng, spec, io, io.signal);
+  const { target, label, kind, warnings, mix, reference } = await resolveVoice(eng, spec, io, io.signal);
   const stem = safeFileStem(path.basename(input).replace(/\.[^.]+$/, ''));
   // Without --out, the result goes next to the input (not into whatever folder the command ran in).
   const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(path.dirname(path.resolve(io.cwd, input)), `${stem}-${safeFileStem(label)}.${format}`);
@@ -225,15 +240,35 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
     bar.done();
   }
   if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
-  const clip = await encodeClip(result.audio, { format, sampleRate: rate, bitDepth: bits, name: stem });
-  await writeOutput(out, clip.bytes);
+  if (bundleDir) {
+    const [inGate, outGate] = [await eng.analyze(source, io.signal), await eng.analyze(result.audio, io.signal)];
+    if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
+    const modelsDir = stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : (process.env.VOICESHIFT_MODELS_DIR ?? path.join(ROOT, 'models'));
+    const files = buildBundleFiles({
+      source,
+      reference,
+      result,
+      settings: { voice: label, target: kind, ...(mix ? { mix } : {}), pitchSemitones: pitch, ...(iterations ? { vocoderIterations: iterations } : {}) },
+      version: readVersionInfo(ROOT, 'direct', modelsDir),
+      modelIdentity: modelIdentity(modelsDir),
+      gates: { input: gateVerdict(inGate), output: gateVerdict(outGate) },
+    });
+    await writeBundleDir(bundleDir, files);
+  }
+  const writeFile = !bundleDir || !!outFlag;
+  if (writeFile) {
+    const clip = await encodeClip(result.audio, { format, sampleRate: rate, bitDepth: bits, name: stem });
+    await writeOutput(out, clip.bytes);
+  }
   if (io.signal?.aborted) {
-    fs.rmSync(out, { force: true });
+    if (writeFile) fs.rmSync(out, { force: true });
+    if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
     throw new ApiError('CANCELLED', 'Cancelled.');
   }
   const summary = {
     ok: true,
-    output: out,
+    output: writeFile ? out : null,
+    ...(bundleDir ? { bundle: bundleDir } : {}),
     voice: label,
     target: kind,
     seconds: Math.round((result.audio.channels[0].length / result.audio.sampleRate) * 1000) / 1000,
@@ -246,8 +281,12 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   };
   if (p.flags.has('json')) io.stdout(JSON.stringify(summary) + '\n');
   else {
-    const shown = path.relative(io.cwd, out);
-    io.stdout(`Wrote ${shown && !shown.startsWith('..') ? shown : out} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
+    const shownPath = (f: string): string => {
+      const rel = path.relative(io.cwd, f);
+      return rel && !rel.startsWith('..') ? rel : f;
+    };
+    const wrote = [writeFile ? shownPath(out) : '', bundleDir ? `the bundle ${shownPath(bundleDir)}` : ''].filter(Boolean).join(' and ');
+    io.stdout(`Wrote ${wrote} (${summary.seconds} s, voice ${label}) in ${(result.timings.total / 1000).toFixed(2)} s, RTF ${result.rtf}\n`);
     io.stdout(`${meterLine('target', result.similarity.toTarget)}\n${meterLine('source', result.similarity.toSource)}\n`);
     if (result.anomaly.verdict !== 'ok') io.stdout(`Input quality (${result.anomaly.verdict}): ${result.anomaly.reasons.join(' ')}\n`);
   }
