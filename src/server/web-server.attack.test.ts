@@ -245,8 +245,10 @@ describe('web mode: request bodies', () => {
     }
     const r = await raw({ method: 'POST', path: '/api/analyze', headers: { ...auth(), 'transfer-encoding': 'chunked' }, body: body });
     expect(r.status).toBe(413);
-    // The server drops what is over the limit instead of buffering it: far less than 96 MiB stays.
-    expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
+    // The server drops what is over the limit instead of buffering it: a buffering server would hold all
+    // 96 MiB. RSS also counts the test's own client and freed-but-kept allocator pages (measured 20-51 MB
+    // here, depending on load), so the bound is two thirds of the body.
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('refuses a body of exactly limit + 1 bytes and accepts the limit itself', async () => {
