@@ -125,13 +125,14 @@ export function App() {
     const label = targetLabel;
     const short = blendShortName(request, voices);
     const usedPitch = pitch;
+    const usedQuality = quality;
     // The discrete variant is asked for only when the export has it (the option is disabled otherwise).
     const usedVariant = variant === 'vq' && vqAvailable ? 'vq' : undefined;
     const result = await conversion.start({
       source: src.audio,
       target: { mix: request },
       pitchSemitones: usedPitch,
-      vocoderIterations: VOCODER_ITERATIONS[quality],
+      vocoderIterations: VOCODER_ITERATIONS[usedQuality],
       ...(usedVariant ? { variant: usedVariant } : {}),
     });
     if (!result) return;
@@ -142,6 +143,8 @@ export function App() {
       report: sourceReport,
       voiceLabel: label,
       pitch: usedPitch,
+      mix: request,
+      quality: { label: usedQuality, iterations: VOCODER_ITERATIONS[usedQuality] },
       result,
       suggestedName: suggestExportName(src.name, short),
       at: new Date(),

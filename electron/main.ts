@@ -36,9 +36,9 @@ let mainWindow: BrowserWindow | null = null;
 
 const saveWithDialog: ExportSink = async ({ fileName, bytes }) => {
   const result = await dialog.showSaveDialog(mainWindow ?? undefined!, {
-    title: 'Export converted clip',
+    title: fileName.endsWith('.zip') ? 'Save comparison bundle' : 'Export converted clip',
     defaultPath: path.join(app.getPath('music'), fileName),
-    filters: [{ name: 'Audio', extensions: [path.extname(fileName).slice(1)] }],
+    filters: [{ name: fileName.endsWith('.zip') ? 'Zip archive' : 'Audio', extensions: [path.extname(fileName).slice(1)] }],
   });
   if (result.canceled || !result.filePath) return { fileName, cancelled: true };
   try {
@@ -70,9 +70,9 @@ function startEngine(): EngineSupervisor {
   return supervisor;
 }
 
-/** exportClip through the engine (it encodes), then the save dialog and the write here. */
-async function exportWithDialog(handlers: HandlerTable, args: unknown): Promise<Envelope<ExportResult>> {
-  const encoded = await handlers.exportClip(args, { transport: 'electron' });
+/** exportClip or exportBundle through the engine (it encodes), then the save dialog and the write here. */
+async function exportWithDialog(handlers: HandlerTable, name: 'exportClip' | 'exportBundle', args: unknown): Promise<Envelope<ExportResult>> {
+  const encoded = await handlers[name](args, { transport: 'electron' });
   if (!encoded.ok || !encoded.result.bytes) return encoded;
   try {
     return { ok: true, result: await saveWithDialog({ fileName: encoded.result.fileName, bytes: encoded.result.bytes }) };
@@ -87,7 +87,7 @@ function registerIpc(handlers: HandlerTable): void {
       if (!isTrustedSender(event, mainWindow?.webContents ?? null)) {
         return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Call refused: unknown sender.' } };
       }
-      if (name === 'exportClip') return exportWithDialog(handlers, args);
+      if (name === 'exportClip' || name === 'exportBundle') return exportWithDialog(handlers, name, args);
       return handlers[name](args, { transport: 'electron' });
     });
   }

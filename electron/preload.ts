@@ -24,6 +24,7 @@ const api: VoiceApi = {
   getJob: (args) => call('voice:getJob', args),
   cancelJob: (args) => call('voice:cancelJob', args),
   exportClip: (args) => call('voice:exportClip', args),
+  exportBundle: (args) => call('voice:exportBundle', args),
 };
 
 const events: VoiceEvents = {

@@ -524,5 +524,18 @@ describe('main process (electron mocked)', () => {
     // A bad request is refused by the engine's validation before any dialog opens.
     expect(await invoke('exportClip', { ...clip, format: 'mp3' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(fake.saveDialogs).toHaveLength(2);
+    // The comparison bundle takes the same path: the engine zips, main asks where and writes.
+    const match = { cosine: 0.5, probability: 0.9, verdict: 'likely', reason: null };
+    const audio = { sampleRate: 16000, channels: [t] };
+    const bundle = {
+      source: audio,
+      result: { audio, timings: { total: 1 }, similarity: { toTarget: match, toSource: match }, variant: 'continuous', anomaly: { verdict: 'ok', reasons: [] }, rtf: 0.1 },
+      settings: { voice: 'V', mix: [{ voiceId: voices[0].id, weight: 1 }], pitchSemitones: 0 },
+      name: 'take-bundle',
+    };
+    fake.saveTo = path.join(fake.userData, 'take-bundle.zip');
+    expect(await invoke('exportBundle', bundle)).toMatchObject({ ok: true, result: { fileName: 'take-bundle.zip', path: fake.saveTo } });
+    expect(fs.readFileSync(fake.saveTo).subarray(0, 4)).toEqual(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    expect(fake.saveDialogs).toHaveLength(3);
   });
 });

@@ -10,9 +10,11 @@ import type { AudioData, ConvertResult, ExportResult, VoiceEvents } from './api/
 import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
 import { Engine } from './convert/engine.js';
 import type { ContentVariant } from './model/inference.js';
+import { buildBundleFiles, gateVerdict, modelIdentity, zipBundle } from './convert/bundle.js';
 import { encodeClip } from './convert/export.js';
 import { JobRegistry } from './convert/jobs.js';
 import { PREVIEW_RATE } from './convert/voice-library.js';
+import path from 'node:path';
 import { readVersionInfo } from './version.js';
 
 /** Delivers encoded export bytes: the Electron shell asks for a path, web mode returns the bytes. */
@@ -165,6 +167,21 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
     exportClip: async (req) => {
       const clip = await encodeClip(req.audio, req);
       return sink(clip);
+    },
+    exportBundle: async (req, ctx) => {
+      const eng = await engine();
+      // The quality gate re-checks both clips here, so the verdicts are the engine's, not the caller's.
+      const [input, output] = [await eng.analyze(req.source), await eng.analyze(req.result.audio)];
+      const modelsDir = options.modelsDir ?? path.join(options.root, 'models');
+      const files = buildBundleFiles({
+        source: req.source,
+        result: req.result,
+        settings: { ...req.settings, target: req.settings.mix.length === 1 ? 'voice' : 'blend' },
+        version: readVersionInfo(options.root, ctx.transport, modelsDir),
+        modelIdentity: modelIdentity(modelsDir),
+        gates: { input: gateVerdict(input), output: gateVerdict(output) },
+      });
+      return sink({ fileName: `${req.name}.zip`, bytes: zipBundle(files) });
     },
     dispose: async () => {
       disposed = true;

@@ -2,7 +2,7 @@
 
 /** Triggers a download of `bytes` named `fileName`. */
 export function downloadBytes(bytes: Uint8Array, fileName: string): void {
-  const type = fileName.endsWith('.flac') ? 'audio/flac' : 'audio/wav';
+  const type = fileName.endsWith('.zip') ? 'application/zip' : fileName.endsWith('.flac') ? 'audio/flac' : 'audio/wav';
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;

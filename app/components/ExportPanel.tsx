@@ -1,6 +1,7 @@
 // Step 5: export the selected conversion as WAV or FLAC at a chosen rate and bit depth under a
 // suggested name. Web mode gets bytes and downloads them; Electron saves through a dialog and
-// reports the path (or that the dialog was closed).
+// reports the path (or that the dialog was closed). "Save comparison bundle" saves the same item as a
+// zip (source, result, metrics.json, spectrogram.png) the same way, for sharing and bug reports.
 import { useEffect, useState, type Ref } from 'react';
 import type { ExportFormat, VoiceApi } from '../../src/api/types';
 import { downloadBytes } from '../browser/download';
@@ -24,6 +25,7 @@ export function ExportPanel({ api, item, nameRef }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [bundling, setBundling] = useState(false);
 
   useEffect(() => {
     setName(item?.suggestedName ?? '');
@@ -43,17 +45,50 @@ export function ExportPanel({ api, item, nameRef }: Props) {
     try {
       const stem = name.trim() || item.suggestedName;
       const out = await api.exportClip({ audio: item.result.audio, format, sampleRate, bitDepth, name: stem });
-      if (out.cancelled) setDone('Export cancelled: nothing was saved.');
-      else if (out.path) setDone(`Saved to ${out.path}`);
-      else if (out.bytes) {
-        const fileName = out.fileName || withExtension(stem, format);
-        downloadBytes(out.bytes, fileName);
-        setDone(`Downloaded ${fileName}`);
-      } else setDone(`Exported ${out.fileName}`);
+      setDone(deliver(out, withExtension(stem, format)));
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
+    }
+  };
+
+ /** Where the bytes went, in words (a download in web mode, a path or a cancel in Electron). */
+  const deliver = (out: { fileName: string; path?: string; bytes?: Uint8Array; cancelled?: boolean }, fallbackName: string): string => {
+    if (out.cancelled) return 'Export cancelled: nothing was saved.';
+    if (out.path) return `Saved to ${out.path}`;
+    if (out.bytes) {
+      const fileName = out.fileName || fallbackName;
+      downloadBytes(out.bytes, fileName);
+      return `Downloaded ${fileName}`;
+    }
+    return `Exported ${out.fileName}`;
+  };
+
+  const saveBundle = async () => {
+    if (!item) return;
+    setBundling(true);
+    setError(null);
+    setDone(null);
+    try {
+      const stem = `${name.trim() || item.suggestedName}-bundle`;
+      const { audio, timings, similarity, variant, anomaly, rtf } = item.result;
+      const out = await api.exportBundle({
+        source: item.source,
+        result: { audio, timings, similarity, variant, anomaly, rtf },
+        settings: {
+          voice: item.voiceLabel,
+          mix: item.mix,
+          pitchSemitones: item.pitch,
+          ...(item.quality ? { vocoderIterations: item.quality.iterations, quality: item.quality.label } : {}),
+        },
+        name: stem,
+      });
+      setDone(deliver(out, `${stem}.zip`));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBundling(false);
     }
   };
 
@@ -101,6 +136,14 @@ export function ExportPanel({ api, item, nameRef }: Props) {
         </label>
         <button type="submit" className="primary" disabled={!item || busy}>
           {busy ? 'Exporting…' : `Export ${format.toUpperCase()}`}
+        </button>
+        <button
+          type="button"
+          onClick={() => void saveBundle()}
+          disabled={!item || bundling}
+          title="A zip with the source, the result, metrics.json (settings, model versions, timings, meters, quality checks) and a side-by-side spectrogram, for sharing or a bug report"
+        >
+          {bundling ? 'Saving bundle…' : 'Save comparison bundle'}
         </button>
       </form>
       {done && (

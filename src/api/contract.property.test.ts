@@ -42,7 +42,19 @@ const VALID: Record<CallName, () => unknown> = {
   getJob: () => ({ jobId: 'job-0123456789abcdef' }),
   cancelJob: () => ({ jobId: 'job-0123456789abcdef' }),
   exportClip: () => ({ audio: goodAudio(), format: 'wav', sampleRate: 44100, bitDepth: 16, name: 'take 1' }),
+  exportBundle: () => bundleArgs(goodAudio(), [{ voiceId: 'a', weight: 1 }], 'take 1'),
 };
+
+/** A valid exportBundle request around `audio` (source and result alike). */
+function bundleArgs(audio: unknown, mix: unknown, name: string): Record<string, unknown> {
+  const match = { cosine: 0.5, probability: 0.9, verdict: 'likely', reason: null };
+  return {
+    source: audio,
+    result: { audio, timings: { total: 12.5 }, similarity: { toTarget: match, toSource: { ...match } }, variant: 'continuous', anomaly: { verdict: 'ok', reasons: [] }, rtf: 0.2 },
+    settings: { voice: 'A voice', mix, pitchSemitones: 0, vocoderIterations: 8, quality: 'balanced' },
+    name,
+  };
+}
 
 async function call(name: CallName, args: unknown): Promise<Envelope<unknown>> {
   // Never a throw: the returned promise must resolve.
@@ -185,6 +197,25 @@ const MUTATIONS: Record<CallName, Mutation[]> = {
     { label: '32-bit FLAC', apply: (a) => Object.assign(a, { format: 'flac', bitDepth: 32 }) },
     ...fieldMutations(['name'], ['', '   ', 'a\u0000b', 'n'.repeat(201), 7, null, {}]),
     { label: 'unknown field (a path)', apply: (a) => (a.path = '/etc/cron.d/x') },
+  ],
+  exportBundle: [
+    ...audioMutations(['source']),
+    ...audioMutations(['result', 'audio']),
+    ...fieldMutations(['result', 'timings'], [null, [], 'x', { 'a b': 1 }, { total: -1 }, { total: NaN }, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, 1]))]),
+    ...fieldMutations(['result', 'rtf'], [-1, NaN, '0.2', null]),
+    ...fieldMutations(['result', 'variant'], ['VQ', '', null, 1]),
+    ...fieldMutations(['result', 'similarity', 'toTarget', 'cosine'], [2, -2, NaN, '0.5']),
+    ...fieldMutations(['result', 'similarity', 'toTarget', 'verdict'], ['yes', 1, '']),
+    ...fieldMutations(['result', 'anomaly', 'verdict'], ['fine', null, 1]),
+    ...fieldMutations(['result', 'anomaly', 'reasons'], ['x', [1], Array(40).fill('r'), ['a\u0000b']]),
+    ...fieldMutations(['settings', 'voice'], ['', 'v'.repeat(201), 7, null]),
+    ...fieldMutations(['settings', 'mix'], [[], null, [{ voiceId: '../x', weight: 1 }], [{ voiceId: 'a', weight: 0 }]]),
+    ...fieldMutations(['settings', 'pitchSemitones'], badNumbers(-LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones)),
+    ...fieldMutations(['settings', 'quality'], ['', 'Best Ever', 7, null]).filter((m) => !m.label.endsWith('missing')),
+    ...fieldMutations(['name'], ['', '   ', 'a\u0000b', 'n'.repeat(201), 7, null, {}]),
+    { label: 'too long for a bundle', apply: (a) => set(a, ['source'], { sampleRate: 4000, channels: [new Float32Array(4000 * 60 * 21)] }) },
+    { label: 'unknown field (a path)', apply: (a) => (a.path = '/etc/cron.d/x') },
+    { label: 'unknown result field', apply: (a) => set(a, ['result', 'extra'], 1) },
   ],
 };
 
@@ -413,6 +444,7 @@ describe.skipIf(!HAVE_MODELS)(`the real service never answers INTERNAL to valid-
             getJob: { jobId: id },
             cancelJob: { jobId: id },
             exportClip: { audio, format: audio.sampleRate % 2 ? 'wav' : 'flac', sampleRate: 22050, bitDepth: 16, name: id },
+            exportBundle: bundleArgs(audio, uniq, id),
           };
           let env: Envelope<unknown> = await real[name](args[name], ctx);
           if (env.ok && name === 'startConversion') env = await settle((env.result as { jobId: string }).jobId);

@@ -178,6 +178,27 @@ export interface ExportResult {
   cancelled?: boolean;
 }
 
+/**
+ * A comparison bundle of the current result (issue 14): source, result, metrics.json and a side-by-side
+ * spectrogram, saved as one zip. The renderer sends what it holds; the engine re-checks both clips with
+ * the quality gate and adds the model versions.
+ */
+export interface BundleRequest {
+  source: AudioData;
+  result: Pick<ConvertResult, 'audio' | 'timings' | 'similarity' | 'variant' | 'anomaly' | 'rtf'>;
+  settings: {
+    /** The target as the user sees it (voice name or blend label). */
+    voice: string;
+    mix: MixEntry[];
+    pitchSemitones: number;
+    vocoderIterations?: number;
+    /** The quality choice's label, e.g. 'balanced'. */
+    quality?: string;
+  };
+  /** Suggested file name without directories; the extension is .zip. */
+  name: string;
+}
+
 export type ApiErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_FOUND'
@@ -208,6 +229,7 @@ export interface VoiceApiCalls {
   getJob: { args: JobIdRequest; result: JobStatus };
   cancelJob: { args: JobIdRequest; result: { cancelled: boolean } };
   exportClip: { args: ExportRequest; result: ExportResult };
+  exportBundle: { args: BundleRequest; result: ExportResult };
 }
 
 export type CallName = keyof VoiceApiCalls;
@@ -232,6 +254,7 @@ export const CALL_NAMES: readonly CallName[] = [
   'getJob',
   'cancelJob',
   'exportClip',
+  'exportBundle',
 ] as const;
 
 /**

@@ -5,12 +5,16 @@ import { invalid } from './errors.js';
 import type {
   AnalyzeRequest,
   AudioData,
+  BundleRequest,
   CallName,
   ConvertRequest,
   EnrollRequest,
   ExportRequest,
   JobIdRequest,
+  MixEntry,
   RenameRequest,
+  SpeakerMatch,
+  Verdict,
   VoiceApiCalls,
   VoiceIdRequest,
 } from './types.js';
@@ -27,6 +31,10 @@ export const LIMITS = {
   maxMixEntries: 8,
   maxPitchSemitones: 24,
   maxVocoderIterations: 256,
+  /** Longest clip a comparison bundle holds, in seconds (bounds the zip: two 16-bit clips). */
+  maxBundleSeconds: 20 * 60,
+  /** Most timing stages, meter reasons or gate reasons a bundle request may carry. */
+  maxBundleListItems: 32,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -136,25 +144,30 @@ function analyzeRequest(args: unknown): AnalyzeRequest {
   return { audio: audio(obj.audio) };
 }
 
+function mixList(value: unknown, what: string): MixEntry[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid('Pick at least one target voice.');
+  if (value.length > LIMITS.maxMixEntries) throw invalid(`A blend may hold at most ${LIMITS.maxMixEntries} voices.`);
+  const seen = new Set<string>();
+  // Array.from, not map: map skips the holes of a sparse list (IPC's structured clone keeps them).
+  const mix = Array.from(value as unknown[], (entry, i) => {
+    const e = object(entry, `${what}[${i}]`);
+    onlyKeys(e, ['voiceId', 'weight'], `${what}[${i}]`);
+    const voiceId = id(e.voiceId, `${what}[${i}].voiceId`);
+    if (seen.has(voiceId)) throw invalid(`The blend lists voice "${voiceId}" twice.`);
+    seen.add(voiceId);
+    return { voiceId, weight: finite(e.weight, `Weight of voice "${voiceId}"`, 0, 1000) };
+  });
+  if (!mix.some((m) => m.weight > 0)) throw invalid('At least one voice in the blend needs a weight above zero.');
+  return mix;
+}
+
 function convertRequest(args: unknown): ConvertRequest {
   const obj = object(args, 'The request');
   onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'vocoderIterations', 'variant'], 'The request');
   const source = audio(obj.source, 'Source audio');
   const target = object(obj.target, 'target');
   onlyKeys(target, ['mix'], 'target');
-  if (!Array.isArray(target.mix) || target.mix.length === 0) throw invalid('Pick at least one target voice.');
-  if (target.mix.length > LIMITS.maxMixEntries) throw invalid(`A blend may hold at most ${LIMITS.maxMixEntries} voices.`);
-  const seen = new Set<string>();
-  // Array.from, not map: map skips the holes of a sparse list (IPC's structured clone keeps them).
-  const mix = Array.from(target.mix as unknown[], (entry, i) => {
-    const e = object(entry, `target.mix[${i}]`);
-    onlyKeys(e, ['voiceId', 'weight'], `target.mix[${i}]`);
-    const voiceId = id(e.voiceId, `target.mix[${i}].voiceId`);
-    if (seen.has(voiceId)) throw invalid(`The blend lists voice "${voiceId}" twice.`);
-    seen.add(voiceId);
-    return { voiceId, weight: finite(e.weight, `Weight of voice "${voiceId}"`, 0, 1000) };
-  });
-  if (!mix.some((m) => m.weight > 0)) throw invalid('At least one voice in the blend needs a weight above zero.');
+  const mix = mixList(target.mix, 'target.mix');
   const out: ConvertRequest = { source, target: { mix } };
   if (obj.pitchSemitones !== undefined) {
     out.pitchSemitones = finite(obj.pitchSemitones, 'Pitch shift (semitones)', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones);
@@ -201,6 +214,87 @@ function exportRequest(args: unknown): ExportRequest {
   };
 }
 
+function stringList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value)) throw invalid(`${what} must be a list of texts.`);
+  if (value.length > LIMITS.maxBundleListItems) throw invalid(`${what} may hold at most ${LIMITS.maxBundleListItems} items.`);
+  return Array.from(value as unknown[], (v, i) => text(v, `${what}[${i}]`, 500));
+}
+
+function verdict(value: unknown, what: string): Verdict {
+  if (value !== 'ok' && value !== 'warn' && value !== 'reject') throw invalid(`${what} must be "ok", "warn" or "reject".`);
+  return value;
+}
+
+function nullableNumber(value: unknown, what: string, min: number, max: number): number | null {
+  return value === null ? null : finite(value, what, min, max);
+}
+
+function speakerMatch(value: unknown, what: string): SpeakerMatch {
+  const o = object(value, what);
+  onlyKeys(o, ['cosine', 'probability', 'verdict', 'reason'], what);
+  const v = o.verdict;
+  if (v !== null && v !== 'likely' && v !== 'unclear' && v !== 'unlikely') throw invalid(`${what}.verdict must be "likely", "unclear", "unlikely" or null.`);
+  return {
+    cosine: nullableNumber(o.cosine, `${what}.cosine`, -1, 1),
+    probability: nullableNumber(o.probability, `${what}.probability`, 0, 1),
+    verdict: v,
+    reason: o.reason === null ? null : text(o.reason, `${what}.reason`, 500),
+  };
+}
+
+function bundleAudio(value: unknown, what: string): AudioData {
+  const a = audio(value, what);
+  if (a.channels[0].length / a.sampleRate > LIMITS.maxBundleSeconds) {
+    throw invalid(`${what} is too long for a comparison bundle: at most ${LIMITS.maxBundleSeconds / 60} minutes.`);
+  }
+  return a;
+}
+
+function bundleRequest(args: unknown): BundleRequest {
+  const obj = object(args, 'The request');
+  onlyKeys(obj, ['source', 'result', 'settings', 'name'], 'The request');
+  const r = object(obj.result, 'result');
+  onlyKeys(r, ['audio', 'timings', 'similarity', 'variant', 'anomaly', 'rtf'], 'result');
+  const t = object(r.timings, 'result.timings');
+  const keys = Object.keys(t);
+  if (keys.length > LIMITS.maxBundleListItems) throw invalid(`result.timings may hold at most ${LIMITS.maxBundleListItems} stages.`);
+  const timings: Record<string, number> = {};
+  for (const k of keys) {
+    if (!/^[A-Za-z0-9_]{1,40}$/.test(k)) throw invalid(`result.timings has a bad stage name "${k.slice(0, 40)}".`);
+    timings[k] = finite(t[k], `result.timings.${k}`, 0, 1e9);
+  }
+  const sim = object(r.similarity, 'result.similarity');
+  onlyKeys(sim, ['toTarget', 'toSource'], 'result.similarity');
+  if (r.variant !== 'continuous' && r.variant !== 'vq') throw invalid('result.variant must be "continuous" or "vq".');
+  const an = object(r.anomaly, 'result.anomaly');
+  onlyKeys(an, ['verdict', 'reasons'], 'result.anomaly');
+  const st = object(obj.settings, 'settings');
+  onlyKeys(st, ['voice', 'mix', 'pitchSemitones', 'vocoderIterations', 'quality'], 'settings');
+  const settings: BundleRequest['settings'] = {
+    voice: text(st.voice, 'settings.voice', 200),
+    mix: mixList(st.mix, 'settings.mix'),
+    pitchSemitones: finite(st.pitchSemitones, 'settings.pitchSemitones', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones),
+  };
+  if (st.vocoderIterations !== undefined) settings.vocoderIterations = integer(st.vocoderIterations, 'settings.vocoderIterations', 1, LIMITS.maxVocoderIterations);
+  if (st.quality !== undefined) {
+    settings.quality = text(st.quality, 'settings.quality', 20);
+    if (!/^[a-z-]+$/.test(settings.quality)) throw invalid('settings.quality must be a plain word.');
+  }
+  return {
+    source: bundleAudio(obj.source, 'Source audio'),
+    result: {
+      audio: bundleAudio(r.audio, 'Result audio'),
+      timings,
+      similarity: { toTarget: speakerMatch(sim.toTarget, 'result.similarity.toTarget'), toSource: speakerMatch(sim.toSource, 'result.similarity.toSource') },
+      variant: r.variant,
+      anomaly: { verdict: verdict(an.verdict, 'result.anomaly.verdict'), reasons: stringList(an.reasons, 'result.anomaly.reasons') },
+      rtf: finite(r.rtf, 'result.rtf', 0, 1e6),
+    },
+    settings,
+    name: safeFileStem(text(obj.name, 'File name', 200)),
+  };
+}
+
 type Validators = { [K in CallName]: (args: unknown) => VoiceApiCalls[K]['args'] };
 
 /** One validator per call; each returns a clean copy of the arguments or throws INVALID_ARGUMENT. */
@@ -216,4 +310,5 @@ export const validators: Validators = {
   getJob: jobIdRequest,
   cancelJob: jobIdRequest,
   exportClip: exportRequest,
+  exportBundle: bundleRequest,
 };
