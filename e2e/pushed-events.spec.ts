@@ -23,7 +23,9 @@ test('a conversion follows pushed events over one WebSocket, with no getJob poll
   await page.getByRole('button', { name: `Convert to ${target}` }).click();
   // Watch the stage label change while the job runs: it is driven by pushed events only.
   while ((await page.getByTestId('wave-converted').count()) === 0 && Date.now() - t0 < 200_000) {
-    const s = await page.getByTestId('stage').textContent().catch(() => null);
+    // A short timeout: the stage label goes away when the job ends, and textContent() would otherwise
+    // wait for it until the test's own timeout.
+    const s = await page.getByTestId('stage').textContent({ timeout: 200 }).catch(() => null);
     if (s) stages.add(s);
     await page.waitForTimeout(50);
   }
