@@ -37,21 +37,27 @@ export function ExportPanel({ api, item, nameRef }: Props) {
     if (format === 'flac' && bitDepth === 32) setBitDepth(24);
   }, [format, bitDepth]);
 
-  const run = async () => {
+  /** Runs one save action on the current item with its busy flag and the shared message/error. */
+  const perform = async (setFlag: (busy: boolean) => void, work: (it: HistoryItem) => Promise<string>) => {
     if (!item) return;
-    setBusy(true);
+    setFlag(true);
     setError(null);
     setDone(null);
     try {
-      const stem = name.trim() || item.suggestedName;
-      const out = await api.exportClip({ audio: item.result.audio, format, sampleRate, bitDepth, name: stem });
-      setDone(deliver(out, withExtension(stem, format)));
+      setDone(await work(item));
     } catch (err) {
       setError(err);
     } finally {
-      setBusy(false);
+      setFlag(false);
     }
   };
+
+  const run = () =>
+    perform(setBusy, async (it) => {
+      const stem = name.trim() || it.suggestedName;
+      const out = await api.exportClip({ audio: it.result.audio, format, sampleRate, bitDepth, name: stem });
+      return deliver(out, withExtension(stem, format));
+    });
 
  /** Where the bytes went, in words (a download in web mode, a path or a cancel in Electron). */
   const deliver = (out: { fileName: string; path?: string; bytes?: Uint8Array; cancelled?: boolean }, fallbackName: string): string => {
@@ -65,32 +71,23 @@ export function ExportPanel({ api, item, nameRef }: Props) {
     return `Exported ${out.fileName}`;
   };
 
-  const saveBundle = async () => {
-    if (!item) return;
-    setBundling(true);
-    setError(null);
-    setDone(null);
-    try {
-      const stem = `${name.trim() || item.suggestedName}-bundle`;
-      const { audio, timings, similarity, variant, anomaly, rtf } = item.result;
+  const saveBundle = () =>
+    perform(setBundling, async (it) => {
+      const stem = `${name.trim() || it.suggestedName}-bundle`;
+      const { audio, timings, similarity, variant, anomaly, rtf } = it.result;
       const out = await api.exportBundle({
-        source: item.source,
+        source: it.source,
         result: { audio, timings, similarity, variant, anomaly, rtf },
         settings: {
-          voice: item.voiceLabel,
-          mix: item.mix,
-          pitchSemitones: item.pitch,
-          ...(item.quality ? { vocoderIterations: item.quality.iterations, quality: item.quality.label } : {}),
+          voice: it.voiceLabel,
+          mix: it.mix,
+          pitchSemitones: it.pitch,
+          ...(it.quality ? { vocoderIterations: it.quality.iterations, quality: it.quality.label } : {}),
         },
         name: stem,
       });
-      setDone(deliver(out, `${stem}.zip`));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBundling(false);
-    }
-  };
+      return deliver(out, `${stem}.zip`);
+    });
 
   return (
     <section className="panel export" aria-labelledby="export-title">

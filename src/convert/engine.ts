@@ -97,13 +97,9 @@ export class Engine {
         embeddingDim: manifest.embeddingDim,
         verifier: manifest.verifier ? { model: manifest.verifier.sha256, dim: manifest.verifier.embeddingDim } : undefined,
       });
-      const variant = options.contentVariant ?? 'continuous';
-      if (variant === 'vq' && !(registry.has('content_encoder_vq') && registry.has('decoder_vq'))) {
-        throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
-      }
-      if (variant === 'vq') await Promise.all([registry.session('content_encoder_vq'), registry.session('decoder_vq')]);
       const model = new VoiceModel(registry);
-      return new Engine(model, variant === 'vq' ? new VoiceModel(registry, 'vq') : model, library, performance.now() - t0);
+      const converter = options.contentVariant === 'vq' ? await openVqModel(registry) : model;
+      return new Engine(model, converter, library, performance.now() - t0);
     } catch (err) {
       await registry.dispose();
       throw err;
@@ -228,18 +224,14 @@ export class Engine {
 
   /** Whether this export has the discrete (VQ) content path. */
   get hasVq(): boolean {
-    return this.model.registry.has('content_encoder_vq') && this.model.registry.has('decoder_vq');
+    return hasVqGraphs(this.model.registry);
   }
 
   /** The model of a content path; the VQ sessions open on first use. */
   private async converterFor(variant: ContentVariant | undefined): Promise<VoiceModel> {
     if (!variant || variant === this.converter.variant) return this.converter;
     if (variant === 'continuous') return this.model;
-    if (!this.hasVq) throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
-    if (!this.vqModel) {
-      await Promise.all([this.model.registry.session('content_encoder_vq'), this.model.registry.session('decoder_vq')]);
-      this.vqModel = new VoiceModel(this.model.registry, 'vq');
-    }
+    this.vqModel ??= await openVqModel(this.model.registry);
     return this.vqModel;
   }
 
@@ -247,6 +239,20 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.model.registry.dispose();
   }
+}
+
+function hasVqGraphs(registry: SessionRegistry): boolean {
+  return registry.has('content_encoder_vq') && registry.has('decoder_vq');
+}
+
+/**
+ * The discrete (VQ) content path, its sessions opened.
+ * @throws ApiError MODEL_ERROR when the export has no VQ graphs
+ */
+async function openVqModel(registry: SessionRegistry): Promise<VoiceModel> {
+  if (!hasVqGraphs(registry)) throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
+  await Promise.all([registry.session('content_encoder_vq'), registry.session('decoder_vq')]);
+  return new VoiceModel(registry, 'vq');
 }
 
 function round4(x: number): number {
