@@ -35,15 +35,16 @@ import soundfile as sf
 import torch
 
 from .data import load_voice, voice_info
+from .data_root import data_path
 from .export import ANOMALY_METRIC, recon_error
 from .f0 import f0_yin
 from .features import log_mel
 from .model import VCModel, f0_input
-from .train import load_model
+from .train import load_model, load_vq_model
 from .vocoder import griffin_lim
 
 SR = 16000
-PROMPTS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "prompts" / "arctic.tsv"
+PROMPTS = data_path("prompts/arctic.tsv")
 PS_MODEL = "/usr/share/pocketsphinx/model/en-us"
 
 
@@ -298,10 +299,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, ck = load_model(args.ckpt)
-    vqm = None
-    if args.vq_ckpt:
-        vqm, _ = load_model(args.vq_ckpt)
-        vqm.speaker.load_state_dict(model.speaker.state_dict())
+    vqm = load_vq_model(args.vq_ckpt, model)[0] if args.vq_ckpt else None
     info = voice_info(corpus)
     with open(corpus / "metadata.tsv", encoding="utf-8") as f:
         meta = list(csv.DictReader(f, delimiter="\t"))

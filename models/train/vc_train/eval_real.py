@@ -42,7 +42,7 @@ from .eval import ASR, SpeakerID, convert, mcd, mfcc_stats, pitch_shift, word_er
 from .features import log_mel
 from .model import VCModel
 from .real import read_split
-from .train import load_model
+from .train import load_model, load_vq_model
 from .vocoder import griffin_lim
 
 SR = 16000
@@ -141,10 +141,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     corpus, out = Path(args.corpus), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, ck = load_model(args.ckpt)
-    vqm = None
-    if args.vq_ckpt:
-        vqm, _ = load_model(args.vq_ckpt)
-        vqm.speaker.load_state_dict(model.speaker.state_dict())
+    vqm = load_vq_model(args.vq_ckpt, model)[0] if args.vq_ckpt else None
     base = None
     if args.baseline_onnx:
         from .onnx_import import load_onnx_model

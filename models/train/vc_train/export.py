@@ -26,7 +26,7 @@ import torch.nn as nn
 from .builtins import Candidate, choose, display_names, snr_estimate
 from .data import load_f0_stats, load_voice, voice_info
 from .model import F0_CENTER, F0_SCALE, ContentEncoderExport, VCModel, count_params, f0_input
-from .train import load_model
+from .train import load_model, load_vq_model
 
 OPSET = 17
 FEATURES = {"sampleRate": 16000, "nFft": 1024, "winLength": 1024, "hop": 256, "nMels": 80, "fMin": 0,
@@ -115,9 +115,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     vqm: Optional[VCModel] = None
     vck: dict = {}
     if args.vq_ckpt:
-        vqm, vck = load_model(args.vq_ckpt)
-        # the VQ variant shares the speaker encoder: use exactly the continuous one
-        vqm.speaker.load_state_dict(model.speaker.state_dict())
+        vqm, vck = load_vq_model(args.vq_ckpt, model)
 
     # ---- graphs ----
     T = 40
@@ -199,12 +197,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     from .corpus import voice_table
     vt = voice_table()
 
-    def mean_embedding(v: str) -> torch.Tensor:
-        utts = load_voice(corpus, v)[: args.max_utts]
-        with torch.no_grad():
-            es = torch.cat([model.speaker(torch.from_numpy(x.mel).unsqueeze(0)) for x in utts])
-        m = es.mean(0)
-        return m / m.norm()
+    embeddings: dict[str, torch.Tensor] = {}
+
+    def mean_embedding(v: str, utts: Optional[list] = None) -> torch.Tensor:
+        """The voice's mean speaker embedding over up to --max-utts clips (computed once per voice)."""
+        if v not in embeddings:
+            utts = (utts if utts is not None else load_voice(corpus, v))[: args.max_utts]
+            with torch.no_grad():
+                es = torch.cat([model.speaker(torch.from_numpy(x.mel).unsqueeze(0)) for x in utts])
+            embeddings[v] = es.mean(0) / es.mean(0).norm()
+        return embeddings[v]
 
     real_train = [v for v in ck["voices"] if info[v]["licence"] == "CC-BY-4.0"]
     names: dict[str, str] = {}
@@ -220,7 +222,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 continue
             utts = load_voice(corpus, v)
             mel = np.concatenate([x.mel for x in utts], axis=1)
-            cands.append(Candidate(v, info[v]["gender"], f0s[v]["mean"], snr_estimate(mel), mean_embedding(v).numpy()))
+            cands.append(Candidate(v, info[v]["gender"], f0s[v]["mean"], snr_estimate(mel), mean_embedding(v, utts).numpy()))
         picked = choose(cands, args.real_per_gender)
         names = display_names(picked)
         keep = [v for v in args.keep_tts.split(",") if v in ck["voices"]]

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-REAL = REPO_ROOT.parent / "shared" / "data" / "real-speech"
+from .data_root import shared_root
+
+# Training and evaluation only: no fixture copy (the tests read just the committed split file).
+REAL = shared_root() / "real-speech"
 SPLIT_FILE = Path(__file__).resolve().parents[1] / "real_split.tsv"
 LICENCE = "CC-BY-4.0"
 SOURCES = {

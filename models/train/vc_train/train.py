@@ -67,6 +67,20 @@ def load_model(path: str, map_location: str = "cpu") -> tuple[VCModel, dict]:
     return m, ck
 
 
+def load_vq_model(path: str, continuous: VCModel) -> tuple[VCModel, dict]:
+    """A VQ checkpoint with the continuous model's speaker encoder (the two share it: one speaker_encoder.onnx and
+    one voices.json serve both decoders)."""
+    vqm, ck = load_model(path)
+    vqm.speaker.load_state_dict(continuous.speaker.state_dict())
+    return vqm, ck
+
+
+def freeze_speaker(model: VCModel) -> None:
+    """Keeps the speaker encoder and its classifier fixed (their embeddings stay valid for other decoders)."""
+    for p in list(model.speaker.parameters()) + [model.spk_w]:
+        p.requires_grad_(False)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="/work/corpus")
@@ -134,8 +148,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         copied = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
         model.load_state_dict(copied, strict=False)
         assert ck0["voices"] == train_voices, "VQ must use the continuous model's training voices"
-        for p in list(model.speaker.parameters()) + [model.spk_w]:
-            p.requires_grad_(False)
+        freeze_speaker(model)
         print(f"vq: initialised {len(copied)}/{len(own)} tensors from {args.init}; speaker encoder frozen", flush=True)
 
     if args.init_full:
@@ -147,8 +160,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         model.load_state_dict(vsd, strict=False)
         print(f"vq: content encoder, codebooks and decoder from {args.init_vq}", flush=True)
     if args.freeze_speaker:
-        for p in list(model.speaker.parameters()) + [model.spk_w]:
-            p.requires_grad_(False)
+        freeze_speaker(model)
     aux = torch.nn.Linear(cfg.emb_dim, 1)
     params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if args.warp_reg > 0 else [])
     opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.99))

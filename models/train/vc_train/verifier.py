@@ -258,11 +258,11 @@ def evaluate(args: argparse.Namespace) -> int:
                 out[s.voice] = [x[a:a + L] for a in starts]
             return out
         ea, ta = audio_crops("enrol"), audio_crops("test")
-        allv = np.stack([mfcc_stats(a) for d in (ea, ta) for xs in d.values() for a in xs])
+        stats = {k: {v: [mfcc_stats(a) for a in xs] for v, xs in d.items()} for k, d in (("e", ea), ("t", ta))}
+        allv = np.stack([x for d in stats.values() for xs in d.values() for x in xs])
         mu, sd = allv.mean(0), allv.std(0) + 1e-8
-        nrm = lambda a: ((mfcc_stats(a) - mu) / sd) / np.linalg.norm((mfcc_stats(a) - mu) / sd)  # noqa: E731
-        systems["MFCC statistics"] = {"e": {v: [nrm(a) for a in xs] for v, xs in ea.items()},
-                                      "t": {v: [nrm(a) for a in xs] for v, xs in ta.items()}}
+        unit = lambda x: (x - mu) / sd / np.linalg.norm((x - mu) / sd)  # noqa: E731
+        systems["MFCC statistics"] = {k: {v: [unit(x) for x in xs] for v, xs in d.items()} for k, d in stats.items()}
         row: dict = {}
         for name, sysd in systems.items():
             same, diff = [], []
