@@ -7,7 +7,8 @@ recomputes them in TypeScript and compares (log-mel max abs error <= 1e-4).
 
 Run from models/train:  /usr/bin/python3 -m vc_train.parity
 Files per case NAME: NAME.pcm.f32 (float32 LE samples), NAME.logmel.f32 ([80, T]
-row-major float32), NAME.f0.f32 ([2, T]: log-F0 then voiced); index.json lists cases.
+row-major float32), NAME.f0.f32 ([2, T]: log-F0 then voiced), NAME.sf.f32 (the source-filter synthesis of
+NAME.logmel.f32 with NAME.f0.f32, see index.json's sourceFilter); index.json lists cases.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import numpy as np
 
 from .f0 import f0_yin
 from .features import SAMPLE_RATE, log_mel
+from .source_filter import default_aperiodicity, synthesize
+
+SF_PHASE0 = 0.3
+SF_START = 1000
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(_HERE, "..", "..", ".."))
@@ -62,10 +67,15 @@ def main() -> None:
         pcm.astype("<f4").tofile(os.path.join(OUT_DIR, f"{name}.pcm.f32"))
         mel.astype("<f4").tofile(os.path.join(OUT_DIR, f"{name}.logmel.f32"))
         np.stack([lf, vo]).astype("<f4").tofile(os.path.join(OUT_DIR, f"{name}.f0.f32"))
+        # the vocoder's source-filter path, with the fixed aperiodicity and a nonzero chunk position
+        sf_out = synthesize(mel, lf, vo, default_aperiodicity(mel.shape[1]), len(pcm), iterations=2,
+                            phase0=SF_PHASE0, start_sample=SF_START)
+        sf_out.astype("<f4").tofile(os.path.join(OUT_DIR, f"{name}.sf.f32"))
         index.append({"name": name, "samples": int(len(pcm)), "frames": int(mel.shape[1]),
                       "nMels": int(mel.shape[0]), "voicedFrames": int(vo.sum())})
         print(f"{name}: {len(pcm)} samples, {mel.shape[1]} frames, voiced {int(vo.sum())}")
-    meta = {"generator": "models/train/vc_train/parity.py", "sampleRate": SAMPLE_RATE, "cases": index}
+    meta = {"generator": "models/train/vc_train/parity.py", "sampleRate": SAMPLE_RATE, "cases": index,
+            "sourceFilter": {"passes": 2, "phase0": SF_PHASE0, "startSample": SF_START, "aperiodicity": "default_aperiodicity"}}
     with open(os.path.join(OUT_DIR, "index.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")

@@ -1,0 +1,307 @@
+"""The neural vocoder's network: per-mel-band aperiodicity from log-mel and F0, trained through the source-filter.
+
+Why this file exists: the harmonic-plus-noise synthesis (source_filter.py) needs to know, per frame and band, how
+much of the energy is periodic. A fixed profile already beats Griffin-Lim on resynthesis; this small convolutional
+network (about 0.3 M parameters) learns it from real speech, end to end: its output drives a differentiable PyTorch
+copy of the synthesis (excitations, mixing, band shaping, consistency passes through torch.stft/istft) and the loss
+is a multi-resolution STFT distance to the original recording. A second stage feeds it the converter's own decoder
+output (reconstructed mels) in place of clean mels, with the original audio as the target, so it handles what the
+converter produces.
+
+Usage (from models/train; resumable, checkpoints every --ckpt-every steps):
+  /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 40
+  /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 20 \
+      --decoder-ckpt ckpt/real/last.pt --decoder-share 0.5          (stage 2, resumes from ckpt/vocoder/last.pt)
+  /usr/bin/python3 -m vc_train.vocoder_net export --ckpt ckpt/vocoder/last.pt --out ../vocoder.onnx
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import source_filter as sfv
+from .features import HOP, N_FFT, SAMPLE_RATE, log_mel, mel_filterbank
+from .f0 import f0_yin
+from .model import F0_CENTER, F0_SCALE
+
+MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
+MEL_STD = 2.5
+RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
+
+
+class AperiodicityNet(nn.Module):
+    """log-mel [B, 80, T] + f0 input [B, 2, T] (normalized log-F0, voiced flag) -> aperiodicity [B, 80, T] in (0, 1)."""
+
+    def __init__(self, ch: int = 128, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
+        super().__init__()
+        self.inp = nn.Conv1d(82, ch, kernel, padding=kernel // 2)
+        self.blocks = nn.ModuleList(
+            nn.Conv1d(ch, ch, kernel, padding=d * (kernel // 2), dilation=d) for d in dilations)
+        self.out = nn.Conv1d(ch, 80, 1)
+        # start near the fixed profile: low bands periodic, high bands noisier
+        prof = torch.tensor(sfv.default_aperiodicity(1)[:, 0], dtype=torch.float32)
+        with torch.no_grad():
+            self.out.weight.mul_(0.1)
+            self.out.bias.copy_(torch.log(prof / (1 - prof)))
+
+    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+        h = F.leaky_relu(self.inp(torch.cat([(mel - MEL_MEAN) / MEL_STD, f0], dim=1)), 0.1)
+        for b in self.blocks:
+            h = h + F.leaky_relu(b(h), 0.1)
+        return torch.sigmoid(self.out(h))
+
+
+def f0_features(log_f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:
+    """[B, T] log-F0 and voiced flag -> [B, 2, T] (the decoder's F0 input convention)."""
+    ch0 = torch.where(voiced > 0.5, (log_f0 - F0_CENTER) / F0_SCALE, torch.zeros_like(log_f0))
+    return torch.stack([ch0, (voiced > 0.5).float()], dim=1)
+
+
+# ------------------------------------------------------------------ differentiable synthesis (torch)
+class TorchSynth:
+    """The synthesis of source_filter.synthesize in PyTorch, differentiable in the aperiodicity."""
+
+    def __init__(self) -> None:
+        self.fb = torch.tensor(mel_filterbank(), dtype=torch.float32)  # [80, 513]
+        self.b2b = torch.tensor(sfv.band_to_bin(), dtype=torch.float32)  # [513, 80]
+        self.win = torch.hann_window(N_FFT, periodic=True)
+
+    def stft(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stft(x, N_FFT, HOP, window=self.win, center=True, pad_mode="reflect", return_complex=True)
+
+    def istft(self, spec: torch.Tensor, length: int) -> torch.Tensor:
+        return torch.istft(spec, N_FFT, HOP, window=self.win, center=True, length=length)
+
+    def __call__(self, log_mel: torch.Tensor, voiced: torch.Tensor, ap: torch.Tensor, h: torch.Tensor, z: torch.Tensor,
+                 length: int, iterations: int) -> torch.Tensor:
+        a = torch.where(voiced[:, None, :] > 0.5, ap, torch.ones_like(ap))
+        a_bins = torch.clamp(torch.einsum("fb,nbt->nft", self.b2b, a), 0.0, 1.0)
+        x = torch.sqrt(1.0 - a_bins + 1e-8) * h + torch.sqrt(a_bins + 1e-8) * z
+        target = torch.exp(log_mel)
+        y = None
+        for i in range(iterations + 1):
+            if i > 0:
+                x = self.stft(y)[..., :log_mel.shape[-1]]
+            got = torch.einsum("bf,nft->nbt", self.fb, x.abs()).clamp_min(sfv.EPS)
+            x = x * torch.einsum("fb,nbt->nft", self.b2b, target / got)
+            y = self.istft(x, length)
+        return y
+
+
+def mr_stft_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Multi-resolution STFT loss: spectral convergence + mean |log magnitude difference|, averaged."""
+    total = y.new_zeros(())
+    for n, hop in RESOLUTIONS:
+        w = torch.hann_window(n)
+        Y = torch.stft(y, n, hop, window=w, return_complex=True).abs()
+        X = torch.stft(x, n, hop, window=w, return_complex=True).abs()
+        sc = torch.linalg.norm(X - Y) / torch.linalg.norm(X).clamp_min(1e-8)
+        lm = (torch.log(X + 1e-5) - torch.log(Y + 1e-5)).abs().mean()
+        total = total + sc + lm
+    return total / len(RESOLUTIONS)
+
+
+# ------------------------------------------------------------------ data
+class Clip:
+    def __init__(self, audio: np.ndarray) -> None:
+        self.audio = audio
+        self.mel = log_mel(audio)
+        self.lf0, self.vuv = f0_yin(audio)
+
+
+def training_rows(corpus: Path, max_per_voice: int) -> list[str]:
+    """Audio paths of training-role rows (real speakers, Cathy, TTS), at most `max_per_voice` per voice, seeded."""
+    by_voice: dict[str, list[str]] = {}
+    with open(corpus / "metadata.tsv", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["role"] == "train" and r["split"] == "train":
+                by_voice.setdefault(r["voice"], []).append(r["path"])
+    rng = np.random.default_rng(11)
+    out = []
+    for v in sorted(by_voice):
+        paths = by_voice[v]
+        rng.shuffle(paths)
+        out.extend(paths[:max_per_voice])
+    return out
+
+
+def load_clip(path: str) -> Optional[Clip]:
+    x, sr = sf.read(path, dtype="float32", always_2d=True)
+    x = x.mean(axis=1)
+    if sr != SAMPLE_RATE or len(x) < SAMPLE_RATE:
+        return None
+    peak = float(np.abs(x).max())
+    if peak < 1e-3:
+        return None
+    return Clip((x / peak * 0.5).astype(np.float32))
+
+
+def crop_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int,
+               decoder: Optional[Callable[[Clip, int, int], np.ndarray]] = None, decoder_share: float = 0.0):
+    """Random frame-aligned crops: input log-mel (clean, or the converter's reconstruction), F0, the original audio
+    of the crop, and the excitation spectra."""
+    length = (frames - 1) * HOP
+    mels, lf0s, vuvs, auds, hs, zs = [], [], [], [], [], []
+    for _ in range(b):
+        c = clips[int(rng.integers(0, len(clips)))]
+        t0 = int(rng.integers(0, max(1, c.mel.shape[1] - frames)))
+        mel = c.mel[:, t0:t0 + frames]
+        if mel.shape[1] < frames:
+            continue
+        if decoder is not None and rng.random() < decoder_share:
+            mel = decoder(c, t0, frames)
+        lf, vv = c.lf0[t0:t0 + frames], c.vuv[t0:t0 + frames]
+        aud = c.audio[t0 * HOP:t0 * HOP + length]
+        aud = np.pad(aud, (0, length - len(aud)))
+        h, z = sfv.excitations(lf, vv, length, frames, seed=int(rng.integers(0, 2 ** 31)))
+        mels.append(mel); lf0s.append(lf); vuvs.append(vv); auds.append(aud); hs.append(h); zs.append(z)
+    t = lambda xs, dt=torch.float32: torch.tensor(np.stack(xs), dtype=dt)
+    return t(mels), t(lf0s), t(vuvs), t(auds), t(hs, torch.complex64), t(zs, torch.complex64), length
+
+
+def make_decoder(ckpt: str) -> Callable[[Clip, int, int], np.ndarray]:
+    """The converter's reconstruction of a crop (own speaker embedding from the whole clip, own F0)."""
+    from .train import load_model
+    model, _ = load_model(ckpt)
+    model.eval()
+    cache: dict[int, torch.Tensor] = {}
+
+    def run(c: Clip, t0: int, frames: int) -> np.ndarray:
+        with torch.no_grad():
+            key = id(c)
+            if key not in cache:
+                cache[key] = model.speaker(torch.tensor(c.mel)[None])
+            mel = torch.tensor(c.mel[:, t0:t0 + frames])[None]
+            f0 = f0_features(torch.tensor(c.lf0[t0:t0 + frames])[None], torch.tensor(c.vuv[t0:t0 + frames])[None])
+            out = model.decoder(model.content(mel), cache[key], f0)
+            return out[0].numpy()
+    return run
+
+
+# ------------------------------------------------------------------ train / export / load
+def train(args: argparse.Namespace) -> int:
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    net = AperiodicityNet()
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    step = 0
+    last = out / "last.pt"
+    if last.exists():
+        ck = torch.load(last, map_location="cpu")
+        net.load_state_dict(ck["net"])
+        opt.load_state_dict(ck["opt"])
+        step = int(ck["step"])
+        for g in opt.param_groups:
+            g["lr"] = args.lr
+        print(f"resumed at step {step}", flush=True)
+    paths = training_rows(Path(args.corpus), args.per_voice)
+    t0 = time.time()
+    clips = [c for c in (load_clip(p) for p in paths) if c is not None]
+    print(f"{len(clips)} clips ({sum(len(c.audio) for c in clips) / SAMPLE_RATE / 60:.1f} min) loaded in {time.time() - t0:.0f} s", flush=True)
+    decoder = make_decoder(args.decoder_ckpt) if args.decoder_ckpt else None
+    synth = TorchSynth()
+    deadline = time.time() + args.minutes * 60
+    ema = None
+    while time.time() < deadline and (args.steps <= 0 or step < args.steps):
+        mel, lf0, vuv, aud, h, z, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
+        ap = net(mel, f0_features(lf0, vuv))
+        y = synth(mel, vuv, ap, h, z, length, args.iterations)
+        loss = mr_stft_loss(y, aud)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        if step % 25 == 0:
+            print(f"step {step} loss {ema:.4f} ({(time.time() - t0):.0f} s)", flush=True)
+        if step % args.ckpt_every == 0:
+            save(net, opt, step, last)
+    save(net, opt, step, last)
+    print(f"done at step {step}", flush=True)
+    return 0
+
+
+def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "step": step}, tmp)
+    tmp.replace(path)
+
+
+def load_net(ckpt: str) -> AperiodicityNet:
+    net = AperiodicityNet()
+    net.load_state_dict(torch.load(ckpt, map_location="cpu")["net"])
+    net.eval()
+    return net
+
+
+def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """A checkpoint (.pt) or an exported vocoder.onnx -> function (log_mel [80,T], log_f0 [T], voiced [T]) -> [80,T]."""
+    if path.endswith(".onnx"):
+        import onnxruntime as ort  # optional: only where the ONNX runtime for Python exists
+        sess = ort.InferenceSession(path)
+
+        def run_onnx(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
+            f0 = f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]).numpy()
+            return sess.run(None, {"mel": mel[None].astype(np.float32), "f0": f0})[0][0]
+        return run_onnx
+    net = load_net(path)
+
+    def run(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return net(torch.tensor(mel)[None], f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]))[0].numpy()
+    return run
+
+
+def export(args: argparse.Namespace) -> int:
+    net = load_net(args.ckpt)
+    t = 40
+    mel = torch.randn(1, 80, t) - 5.0
+    f0 = torch.zeros(1, 2, t)
+    torch.onnx.export(net, (mel, f0), args.out, input_names=["mel", "f0"], output_names=["aperiodicity"],
+                      dynamic_axes={"mel": {2: "T"}, "f0": {2: "T"}, "aperiodicity": {2: "T"}}, opset_version=17)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="vc_train.vocoder_net")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--corpus", required=True)
+    t.add_argument("--out", default="ckpt/vocoder")
+    t.add_argument("--minutes", type=float, default=40.0)
+    t.add_argument("--steps", type=int, default=0, help="stop after this many steps in all (0: only the time limit)")
+    t.add_argument("--batch", type=int, default=6)
+    t.add_argument("--frames", type=int, default=96)
+    t.add_argument("--iterations", type=int, default=2, help="consistency passes inside training (the app runs 4)")
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--per-voice", type=int, default=6)
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--seed", type=int, default=1234)
+    t.add_argument("--ckpt-every", type=int, default=100)
+    t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
+    t.add_argument("--decoder-share", type=float, default=0.5)
+    e = sub.add_parser("export")
+    e.add_argument("--ckpt", required=True)
+    e.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    return train(a) if a.cmd == "train" else export(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

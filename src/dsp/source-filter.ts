@@ -1,0 +1,286 @@
+// Harmonic-plus-noise source-filter synthesis: the signal path of the neural vocoder (DESIGN §4).
+// Why it exists: the decoder's log-mel is a smooth envelope without harmonics, and Griffin-Lim turns it
+// into breathy, phasey audio. Here the harmonics come from the pitch the pipeline already has: a
+// band-limited pulse train at F0 plus white noise, mixed per mel band by an aperiodicity (predicted by
+// vocoder.onnx), shaped so every mel band carries the energy the log-mel asks for, then a few
+// consistency passes (inverse STFT, STFT, band gains again). The Python twin is
+// models/train/vc_train/source_filter.py; parity vectors in testdata/ check that both agree.
+// Long inputs: the pulse phase and the noise depend on the absolute sample position (phase0, startSample),
+// so overlapping chunks synthesize the same signal and crossfade without a seam.
+
+import { getRealFFT } from './fft';
+import { melFilterbank, type MelFilterbank } from './mel';
+import { frameCount, HOP, hannPeriodic, inverseWindowSum, N_FFT } from './stft';
+
+/** Highest harmonic synthesized, Hz. */
+export const HARMONIC_CEIL = 7600;
+/** F0 held through a clip without any voiced frame, Hz. */
+export const DEFAULT_F0 = 120;
+/** Default consistency passes (mel error of resynthesis 0.26 -> 0.12 from 0 to 4 passes). */
+export const DEFAULT_PASSES = 4;
+const NOISE_SEED = 7;
+const EPS = 1e-8;
+const SR = 16000;
+
+/** Options of `sourceFilter`. */
+export interface SourceFilterOptions {
+  /** Consistency passes after the first synthesis. Default DEFAULT_PASSES (4). */
+  passes?: number;
+  /** Output length in samples. Default (frames - 1) * hop. */
+  length?: number;
+  /** Pulse phase (radians) accumulated before sample 0 (see `pulsePhaseAt`). Default 0. */
+  phase0?: number;
+  /** Absolute index of sample 0, for the position-keyed noise. Default 0. */
+  startSample?: number;
+  /** Noise seed. Default 7 (the training's). */
+  seed?: number;
+}
+
+/** Band-to-bin interpolation: each bin mixes at most two neighbouring bands. */
+interface BandPlan {
+  fb: MelFilterbank;
+  lo: Int32Array;
+  wLo: Float64Array;
+  hi: Int32Array;
+  wHi: Float64Array;
+}
+
+let plan: BandPlan | null = null;
+
+/** The filterbank's triangles, each bin normalized to sum 1 (piecewise-linear between band centres). */
+function bandPlan(): BandPlan {
+  if (plan) return plan;
+  const fb = melFilterbank();
+  const { nMels, bins, weights } = fb;
+  const centres = new Int32Array(nMels);
+  const peak = new Float64Array(nMels);
+  for (let b = 0; b < nMels; b++) {
+    for (let k = 0; k < bins; k++) {
+      if (weights[b * bins + k] > peak[b]) {
+        peak[b] = weights[b * bins + k];
+        centres[b] = k;
+      }
+    }
+  }
+  const lo = new Int32Array(bins).fill(-1);
+  const hi = new Int32Array(bins).fill(-1);
+  // outside the outer band centres a bin takes the outer band alone (hi = lo with weight 0)
+  const wLo = new Float64Array(bins);
+  const wHi = new Float64Array(bins);
+  for (let k = 0; k < bins; k++) {
+    if (k <= centres[0] || k >= centres[nMels - 1]) {
+      lo[k] = hi[k] = k <= centres[0] ? 0 : nMels - 1;
+      wLo[k] = 1;
+      continue;
+    }
+    let s = 0;
+    for (let b = 0; b < nMels; b++) {
+      const w = weights[b * bins + k] / peak[b];
+      if (w <= 0) continue;
+      if (lo[k] < 0) {
+        lo[k] = b;
+        wLo[k] = w;
+      } else {
+        hi[k] = b;
+        wHi[k] = w;
+      }
+      s += w;
+    }
+    wLo[k] /= s;
+    wHi[k] /= s;
+    if (hi[k] < 0) hi[k] = lo[k];
+  }
+  plan = { fb, lo, wLo, hi, wHi };
+  return plan;
+}
+
+/**
+ * Per-frame F0 in Hz for synthesis: voiced frames take exp(logF0), unvoiced frames the nearest voiced
+ * frame's F0 (ties to the earlier one), a clip without voiced frames DEFAULT_F0.
+ */
+export function heldPitchHz(logF0: ArrayLike<number>, voiced: ArrayLike<number>): Float64Array {
+  const t = logF0.length;
+  const out = new Float64Array(t);
+  let last = -1;
+  const prev = new Int32Array(t);
+  for (let i = 0; i < t; i++) {
+    if (voiced[i] > 0.5) last = i;
+    prev[i] = last;
+  }
+  let next = -1;
+  for (let i = t - 1; i >= 0; i--) {
+    if (voiced[i] > 0.5) next = i;
+    const p = prev[i];
+    let src = -1;
+    if (p >= 0 && next >= 0) src = i - p <= next - i ? p : next;
+    else src = p >= 0 ? p : next;
+    out[i] = src >= 0 ? Math.exp(logF0[src]) : DEFAULT_F0;
+  }
+  return out;
+}
+
+/**
+ * Pulse phase accumulated over samples [0, frame * HOP) for per-frame F0 `f0Hz` (linear between frame
+ * centres): the `phase0` of a chunk that starts at that frame. Reduced mod 2 pi.
+ */
+export function pulsePhaseAt(f0Hz: ArrayLike<number>, frame: number): number {
+  let s = 0;
+  for (let t = 0; t < frame; t++) {
+    const a = f0Hz[t];
+    const b = t + 1 < f0Hz.length ? f0Hz[t + 1] : a;
+    s += HOP * a + ((b - a) * (HOP - 1)) / 2;
+  }
+  return ((2 * Math.PI * s) / SR) % (2 * Math.PI);
+}
+
+/** Unit-variance white noise keyed by the absolute sample index (lowbias32 hash; the Python twin's). */
+export function positionNoise(start: number, out: Float64Array, seed = NOISE_SEED): Float64Array {
+  const base = Math.imul(seed, 0x9e3779b9) >>> 0;
+  const scale = Math.sqrt(12) / 4294967296;
+  for (let i = 0; i < out.length; i++) {
+    let x = (start + i + base) >>> 0;
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d) >>> 0;
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x846ca68b) >>> 0;
+    x = (x ^ (x >>> 16)) >>> 0;
+    out[i] = (x + 0.5) * scale - Math.sqrt(12) / 2;
+  }
+  return out;
+}
+
+/** Band-limited pulse train of unit power (sum of cos(k phi), k f0 < HARMONIC_CEIL) into `out`. */
+function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array): void {
+  const t = f0Hz.length;
+  let phi = phase0;
+  const twoPi = 2 * Math.PI;
+  for (let i = 0; i < out.length; i++) {
+    const x = i / HOP;
+    const k0 = Math.floor(x);
+    const f = k0 + 1 < t ? f0Hz[k0] + (f0Hz[k0 + 1] - f0Hz[k0]) * (x - k0) : f0Hz[Math.min(k0, t - 1)];
+    phi += (twoPi * f) / SR;
+    if (phi >= twoPi) phi -= twoPi * Math.floor(phi / twoPi);
+    const k = Math.max(1, Math.floor(HARMONIC_CEIL / Math.max(f, 1)));
+    const half = Math.sin(phi / 2);
+    const v = Math.abs(half) > 1e-6 ? Math.sin((k + 0.5) * phi) / (2 * half) - 0.5 : k;
+    out[i] = v * Math.sqrt(2 / k);
+  }
+}
+
+/** Reflect-pad in place: `y` holds `n` samples at [pad, pad + n). */
+function padEdges(y: Float64Array, n: number, pad: number): void {
+  if (n <= 1) {
+    const v = n === 1 ? y[pad] : 0;
+    y.fill(v, 0, pad);
+    y.fill(v, pad + n, pad + n + pad);
+    return;
+  }
+  const period = 2 * (n - 1);
+  for (let i = 0; i < pad; i++) {
+    let m = (i - pad) % period;
+    if (m < 0) m += period;
+    y[i] = y[pad + (m >= n ? period - m : m)];
+    const m2 = (n + i) % period;
+    y[pad + n + i] = y[pad + (m2 >= n ? period - m2 : m2)];
+  }
+}
+
+/**
+ * Synthesizes audio from a log-mel, a pitch track and an aperiodicity.
+ * @param logMel band-major [80][frames] natural-log mel (DESIGN §3)
+ * @param f0Hz per-frame F0 in Hz, unvoiced frames held (see `heldPitchHz`)
+ * @param voiced per-frame voiced flag (1/0)
+ * @param aperiodicity band-major [80][frames] in [0, 1] (forced to 1 in unvoiced frames)
+ * @returns audio of `opts.length` or (frames - 1) * hop samples
+ */
+export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLike<number>, voiced: ArrayLike<number>,
+  aperiodicity: Float32Array, opts: SourceFilterOptions = {}): Float32Array {
+  const { fb, lo, wLo, hi, wHi } = bandPlan();
+  const { nMels, bins, weights, start, end } = fb;
+  if (logMel.length !== nMels * frames || aperiodicity.length !== nMels * frames) throw new RangeError('log-mel or aperiodicity size does not match frames');
+  if (f0Hz.length !== frames || voiced.length !== frames) throw new RangeError('pitch track length does not match frames');
+  const length = opts.length ?? (frames - 1) * HOP;
+  if (frameCount(length, HOP) !== frames) throw new RangeError(`length ${length} does not give ${frames} frames`);
+  const passes = opts.passes ?? DEFAULT_PASSES;
+  const fft = getRealFFT(N_FFT);
+  const win = hannPeriodic(N_FFT);
+  const pad = N_FFT / 2;
+  const n = frames * bins;
+  const padded = new Float64Array(length + N_FFT);
+  const re = new Float64Array(bins);
+  const im = new Float64Array(bins);
+  const band = new Float64Array(nMels);
+  const gain = new Float64Array(nMels);
+  const xRe = new Float32Array(n);
+  const xIm = new Float32Array(n);
+  const zRe = new Float32Array(n);
+  const zIm = new Float32Array(n);
+
+  // band mean of |spectrum| of frame t (the mel matrix applied to the magnitude)
+  const bandMean = (sRe: Float32Array, sIm: Float32Array, o: number): void => {
+    for (let b = 0; b < nMels; b++) {
+      let s = 0;
+      const row = b * bins;
+      for (let k = start[b], e = end[b]; k < e; k++) s += weights[row + k] * Math.hypot(sRe[o + k], sIm[o + k]);
+      band[b] = s;
+    }
+  };
+  // analysis of padded[pad, pad+length) into (dRe, dIm), each frame divided by its interpolated band mean
+  const analyse = (dRe: Float32Array, dIm: Float32Array, flatten: boolean): void => {
+    padEdges(padded, length, pad);
+    for (let t = 0; t < frames; t++) {
+      fft.forwardWindowed(padded, t * HOP, win, re, im);
+      const o = t * bins;
+      for (let k = 0; k < bins; k++) {
+        dRe[o + k] = re[k];
+        dIm[o + k] = im[k];
+      }
+      if (!flatten) continue;
+      bandMean(dRe, dIm, o);
+      for (let k = 0; k < bins; k++) {
+        const env = wLo[k] * Math.max(band[lo[k]], EPS) + wHi[k] * Math.max(band[hi[k]], EPS);
+        dRe[o + k] /= env;
+        dIm[o + k] /= env;
+      }
+    }
+  };
+
+  // excitations: harmonic into x, noise into z (both flat), then the mix into x
+  const body = padded.subarray(pad, pad + length);
+  const f0Frames = Float64Array.from(f0Hz);
+  pulseTrain(f0Frames, opts.phase0 ?? 0, body);
+  analyse(xRe, xIm, true);
+  positionNoise(opts.startSample ?? 0, body, opts.seed ?? NOISE_SEED);
+  analyse(zRe, zIm, true);
+  for (let t = 0; t < frames; t++) {
+    const o = t * bins;
+    const isVoiced = voiced[t] > 0.5;
+    for (let k = 0; k < bins; k++) {
+      const a = isVoiced ? Math.min(1, Math.max(0, wLo[k] * aperiodicity[lo[k] * frames + t] + wHi[k] * aperiodicity[hi[k] * frames + t])) : 1;
+      const gh = Math.sqrt(1 - a);
+      const gn = Math.sqrt(a);
+      xRe[o + k] = gh * xRe[o + k] + gn * zRe[o + k];
+      xIm[o + k] = gh * xIm[o + k] + gn * zIm[o + k];
+    }
+  }
+
+  const inv = inverseWindowSum(frames, N_FFT, HOP);
+  const acc = new Float64Array(inv.length);
+  for (let pass = 0; pass <= passes; pass++) {
+    if (pass > 0) analyse(xRe, xIm, false);
+    for (let t = 0; t < frames; t++) {
+      const o = t * bins;
+      bandMean(xRe, xIm, o);
+      for (let b = 0; b < nMels; b++) gain[b] = Math.exp(logMel[b * frames + t]) / Math.max(band[b], EPS);
+      for (let k = 0; k < bins; k++) {
+        const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
+        xRe[o + k] *= g;
+        xIm[o + k] *= g;
+      }
+    }
+    acc.fill(0);
+    for (let t = 0; t < frames; t++) fft.inverseOverlapAdd(xRe, xIm, t * bins, acc, t * HOP, win);
+    for (let i = pad; i < pad + length; i++) padded[i] = acc[i] * inv[i];
+  }
+  return Float32Array.from(body);
+}
