@@ -2,11 +2,11 @@
 // target blend, the conversion job, the session history and which conversion is on screen. Panels
 // are laid out as the five steps a user follows: input, target voice, convert, compare, export.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AudioData, ContentVariantName, MixEntry, VersionInfo, VoiceInfo } from '../src/api/types';
+import type { AudioData, ContentVariantName, MixEntry, VersionInfo, VocoderQuality, VoiceInfo } from '../src/api/types';
 import { api, transport } from './bridge';
 import { AnalysisPanel, type AnalysisState } from './components/AnalysisPanel';
 import { ComparePanel, type CompareHandle } from './components/ComparePanel';
-import { ConvertPanel, VOCODER_ITERATIONS, type Quality } from './components/ConvertPanel';
+import { ConvertPanel } from './components/ConvertPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { History, type HistoryItem } from './components/History';
 import { InputPanel } from './components/InputPanel';
@@ -40,7 +40,7 @@ export function App() {
   const [voicesError, setVoicesError] = useState<unknown>(null);
   const [mix, setMix] = useState<MixEntry[]>([]);
   const [pitch, setPitch] = useState(0);
-  const [quality, setQuality] = useState<Quality>('best');
+  const [quality, setQuality] = useState<VocoderQuality>('best');
   const [variant, setVariant] = useState<ContentVariantName>('continuous');
   const [history, setHistory] = useState<HistoryItem[]>([]);
   const [currentId, setCurrentId] = useState<number | null>(null);
@@ -132,7 +132,7 @@ export function App() {
       source: src.audio,
       target: { mix: request },
       pitchSemitones: usedPitch,
-      vocoderIterations: VOCODER_ITERATIONS[usedQuality],
+      quality: usedQuality,
       ...(usedVariant ? { variant: usedVariant } : {}),
     });
     if (!result) return;
@@ -144,7 +144,7 @@ export function App() {
       voiceLabel: label,
       pitch: usedPitch,
       mix: request,
-      quality: { label: usedQuality, iterations: VOCODER_ITERATIONS[usedQuality] },
+      quality: usedQuality,
       result,
       suggestedName: suggestExportName(src.name, short),
       at: new Date(),

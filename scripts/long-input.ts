@@ -6,7 +6,7 @@
 // peak RSS and RSS at progress points (flat memory = RSS does not grow with progress beyond the
 // input and output buffers themselves).
 //
-//   node --expose-gc --import tsx scripts/long-input.ts [--minutes 60] [--format wav|flac] [--iterations N] [--keep]
+//   node --expose-gc --import tsx scripts/long-input.ts [--minutes 60] [--format wav|flac] [--quality best|fast|classic] [--keep]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import type { JobStatus } from '../src/api/types.js';
 import { decodeAudioFile } from '../src/audio/decode.js';
 import { encodeFlac } from '../src/audio/flac-encode.js';
 import { encodeWav } from '../src/audio/wav-encode.js';
+import { maxStep, stepsInAndOut } from '../src/audio/discontinuity.js';
+import { planChunks } from '../src/convert/pipeline.js';
 import { createVoiceService } from '../src/service.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,11 +28,12 @@ const flag = (name: string, dflt: string): string => {
 };
 const minutes = Number(flag('minutes', '60'));
 const format = flag('format', 'wav');
-const iterations = args.includes('--iterations') ? Number(flag('iterations', '8')) : undefined;
+const quality = args.includes('--quality') ? flag('quality', 'best') : undefined;
 // The full Cathy corpus ($VOICESHIFT_SHARED_DATA or ../shared/data) when present, else the 30 clips in fixtures/ (cycled).
 const sharedCathy = path.resolve(process.env.VOICESHIFT_SHARED_DATA ?? path.join(root, '..', 'shared', 'data'), 'cathy', 'audio');
 const cathyDir = fs.existsSync(sharedCathy) ? sharedCathy : path.join(root, 'fixtures', 'cathy', 'audio');
 const mb = (b: number): number => Math.round(b / 1048576);
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 async function main(): Promise<void> {
   const ctx = { transport: 'direct' as const };
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   const rssAfterDecode = process.memoryUsage().rss;
 
   const t1 = performance.now();
-  const req = { source: { sampleRate: decoded.sampleRate, channels: decoded.channels }, target: { mix: [{ voiceId: voice.id, weight: 1 }] }, ...(iterations ? { vocoderIterations: iterations } : {}) };
+  const req = { source: { sampleRate: decoded.sampleRate, channels: decoded.channels }, target: { mix: [{ voiceId: voice.id, weight: 1 }] }, ...(quality ? { quality } : {}) };
   const { jobId } = ok(await api.startConversion(req, ctx));
   let status: JobStatus;
   for (;;) {
@@ -95,6 +98,10 @@ async function main(): Promise<void> {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
   const seconds = n / 16000;
+  // Clicks at chunk boundaries: the largest sample step inside the crossfades against everywhere else,
+  // and the source's own largest step (both at 16 kHz).
+  const chunks = planChunks(out.channels[0].length, 10 * 16000, 0.5 * 16000);
+  const seams = stepsInAndOut(out.channels[0], chunks.slice(1).map((c, k) => ({ start: c.start, end: chunks[k].end })));
   const report = {
     inputMinutes: minutes,
     inputFormat: format,
@@ -109,6 +116,8 @@ async function main(): Promise<void> {
     wallMs: Math.round(decodeMs + convertMs + encodeMs),
     rtf: Math.round(((decodeMs + convertMs + encodeMs) / 1000 / seconds) * 10000) / 10000,
     engineRtf: status.result!.rtf,
+    synthesis: status.result!.synthesis,
+    seams: { count: chunks.length - 1, maxStepInCrossfades: round4(seams.inside), maxStepElsewhere: round4(seams.outside), sourceMaxStep: round4(maxStep(decoded.channels[0])) },
     similarityToTarget: status.result!.similarity.toTarget,
     baselineRssMB: mb(baselineRss),
     rssAfterDecodeMB: mb(rssAfterDecode),

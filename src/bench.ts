@@ -16,8 +16,9 @@ import { encodeWav } from './audio/wav-encode';
 import { f0Yin, type F0Track } from './dsp/f0';
 import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim';
 import { logMel, type LogMel } from './dsp/mel';
+import { heldPitchHz, sourceFilter } from './dsp/source-filter';
 import { runEngineBench, type EngineBenchResult } from './convert/bench-engine';
-import { DEFAULT_VOCODER_ITERATIONS, FAST_VOCODER_ITERATIONS } from './convert/pipeline';
+import { VOCODER_QUALITIES, type VocoderQuality } from './api/types';
 
 /** The real speech the bench converts: the CC0 Cathy clips shipped in the checkout (fixtures/README.md). */
 export const BENCH_SPEECH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cathy', 'audio');
@@ -137,6 +138,11 @@ export async function runDspBench(opts: DspBenchOptions = {}): Promise<DspBenchR
   const f0 = await timeStage(stages, 'f0', () => f0Yin(audio16k), repeats, cpu);
   const target = await timeStage(stages, 'melInverse', () => melToLinear(mel.data, mel.frames), repeats, cpu);
   const vocoded = await timeStage(stages, `griffinLim${iters}`, () => griffinLim(target, mel.frames, { iterations: iters, length: audio16k.length }), repeats, cpu);
+  // The neural vocoder's signal path alone (a fixed aperiodicity profile in place of the network's output).
+  const ap = new Float32Array(80 * mel.frames);
+  for (let b = 0; b < 80; b++) ap.fill(0.01 + 0.6 * (b / 79) ** 2, b * mel.frames, (b + 1) * mel.frames);
+  const hz = heldPitchHz(f0.logF0, f0.voiced);
+  await timeStage(stages, 'sourceFilter4', () => sourceFilter(mel.data, mel.frames, hz, f0.voiced, ap, { length: audio16k.length }), repeats, cpu);
   await timeStage(stages, 'encodeWav', () => encodeWav({ sampleRate: 16000, channels: [vocoded] }), repeats, cpu);
   return {
     clipSeconds: audio16k.length / 16000,
@@ -181,12 +187,12 @@ async function main(): Promise<void> {
   // Model stages (engine): the same clip end to end through the real models; skipped with a note when no export exists.
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   let engine: EngineBenchResult | null = null;
-  let fast: EngineBenchResult | null = null;
+  // The same clip with every quality setting; 'best' (the default) is the headline.
+  const settings: Partial<Record<VocoderQuality, EngineBenchResult>> = {};
   try {
     const benchOptions = { root, speech: r.audio16k, userDataDir: mkdtempSync(join(tmpdir(), 'vs-bench-')), modelsDir: process.env.VOICESHIFT_MODELS_DIR };
-    engine = await runEngineBench(benchOptions);
-    // The same clip with the fast vocoder setting, the one that meets the RTF target.
-    fast = await runEngineBench({ ...benchOptions, vocoderIterations: FAST_VOCODER_ITERATIONS });
+    for (const quality of VOCODER_QUALITIES) settings[quality] = await runEngineBench({ ...benchOptions, quality });
+    engine = settings.best!;
   } catch (e) {
     console.log(`Engine bench skipped: ${(e as Error).message}`);
   }
@@ -198,6 +204,8 @@ async function main(): Promise<void> {
   console.log(`Engine bench: model load ${engine.modelLoadMs} ms; ${r.clipSeconds.toFixed(2)} s clip end to end (FLAC bytes in, WAV bytes out) to voice "${engine.voiceId}", median of 3 runs after a warm-up`);
   for (const [k, v] of Object.entries(engine.stages)) console.log(`  ${k.padEnd(epad)}  ${v.toFixed(1).padStart(9)} ms`);
   console.log(`  ${'total'.padEnd(epad)}  ${engine.endToEndMs.toFixed(1).padStart(9)} ms wall, ${engine.cpuMs.toFixed(1)} ms cpu (cold run ${engine.coldMs} ms)`);
+  for (const [q, s] of Object.entries(settings)) console.log(`  quality ${q.padEnd(8)} (${s.synthesis?.vocoder}): vocoder ${s.stages.vocoder} ms, end to end ${s.endToEndMs} ms, RTF ${s.rtf}`);
+  const vocoderMsPer10s = Math.round(((engine.stages.vocoder ?? 0) * 10) / r.clipSeconds * 10) / 10;
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(
     JSON.stringify({
@@ -211,10 +219,16 @@ async function main(): Promise<void> {
       modelLoadMs: engine.modelLoadMs,
       peakRssMb,
       voiceId: engine.voiceId,
-      vocoderIterations: engine.vocoderIterations === 'default' ? DEFAULT_VOCODER_ITERATIONS : engine.vocoderIterations,
+      quality: 'best',
+      synthesis: engine.synthesis,
       similarity: engine.similarity,
-      fast: fast && { vocoderIterations: FAST_VOCODER_ITERATIONS, stages: fast.stages, endToEndMs: fast.endToEndMs, rtf: fast.rtf },
-      targets: { rtf: { target: 0.05, measured: engine.rtf, fastMeasured: fast?.rtf ?? null }, modelLoadMs: { target: 500, measured: engine.modelLoadMs }, peakRssMb: { target: 400, measured: peakRssMb } },
+      settings: Object.fromEntries(Object.entries(settings).map(([q, s]) => [q, { vocoder: s.synthesis?.vocoder, vocoderMs: s.stages.vocoder, stages: s.stages, endToEndMs: s.endToEndMs, rtf: s.rtf, cpuRtf: s.cpuRtf }])),
+      targets: {
+        rtf: { target: 0.03, measured: engine.rtf },
+        vocoderMsPer10s: { target: 150, measured: vocoderMsPer10s },
+        modelLoadMs: { target: 500, measured: engine.modelLoadMs },
+        peakRssMb: { target: 400, measured: peakRssMb },
+      },
       dsp: { stages: dsp.stages, cpuStages: dsp.cpuStages, totalMs: dsp.totalMs, rtf: dsp.rtf, targets: dsp.targets, griffinLimSpectralConvergence: dsp.griffinLimSpectralConvergence },
       machine: dsp.machine,
     }),

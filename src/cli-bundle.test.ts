@@ -18,7 +18,7 @@ function io(cwd: string): CliIo & { out: string; err: string } {
 describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc convert --bundle${NO_MODELS}`, () => {
   let cwd: string;
   let voice: string;
-  const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data'), '--iterations', '4'];
+  const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data'), '--quality', 'fast'];
 
   beforeAll(async () => {
     cwd = tempDir('vs-bundle-');
@@ -39,7 +39,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc convert --bundle${NO_MODELS}`, 
     const png = fs.readFileSync(path.join(dir, 'spectrogram.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
-    expect(m.settings).toMatchObject({ voice, target: 'voice', mix: [{ voiceId: voice, weight: 1 }], pitchSemitones: 0, vocoderIterations: 4, variant: 'continuous' });
+    expect(m.settings).toMatchObject({ voice, target: 'voice', mix: [{ voiceId: voice, weight: 1 }], pitchSemitones: 0, quality: 'fast', variant: 'continuous' });
     expect(m.versions.app).toMatch(/^\d+\.\d+\.\d+/);
     expect(m.versions.models.length).toBeGreaterThan(0);
     expect(Object.keys(m.versions.graphSha256).length).toBeGreaterThan(0);

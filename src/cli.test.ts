@@ -50,7 +50,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     const input = path.join(inputDir, path.basename(cathyPaths()[0]));
     fs.copyFileSync(cathyPaths()[0], input);
     const a = io(cwd);
-    const code = await runCli(['convert', input, '--voice', voice, '--iterations', '4', '--json', ...common()], a);
+    const code = await runCli(['convert', input, '--voice', voice, '--quality', 'fast', '--json', ...common()], a);
     expect(a.err).toBe('');
     expect(code).toBe(0);
     const res = JSON.parse(a.out);
@@ -70,16 +70,16 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     expect(unique.length).toBeGreaterThanOrEqual(2);
     const [first, second] = unique;
     const a = io(cwd);
-    expect(await runCli(['convert', cathyPaths()[0], '--voice', first.name.toLocaleUpperCase(), '--out', 'by-name.wav', '--iterations', '2', '--json', ...common()], a)).toBe(0);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', first.name.toLocaleUpperCase(), '--out', 'by-name.wav', '--quality', 'fast', '--json', ...common()], a)).toBe(0);
     expect(JSON.parse(a.out)).toMatchObject({ ok: true, voice: first.id, target: 'voice' });
     const b = io(cwd);
-    expect(await runCli(['convert', cathyPaths()[0], '--voice', `${lower(first.name)}=1,${second.name}=1`, '--out', 'by-names.wav', '--iterations', '2', '--json', ...common()], b)).toBe(0);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', `${lower(first.name)}=1,${second.name}=1`, '--out', 'by-names.wav', '--quality', 'fast', '--json', ...common()], b)).toBe(0);
     expect(JSON.parse(b.out)).toMatchObject({ ok: true, voice: `${first.id}+${second.id}`, target: 'blend' });
   });
 
   it('writes FLAC at 48 kHz to --out', async () => {
     const a = io(cwd);
-    expect(await runCli(['convert', cathyPaths()[1], '--voice', voice, '--out', 'sub.flac', '--rate', '48000', '--iterations', '2', ...common()], a)).toBe(0);
+    expect(await runCli(['convert', cathyPaths()[1], '--voice', voice, '--out', 'sub.flac', '--rate', '48000', '--quality', 'fast', ...common()], a)).toBe(0);
     expect(a.out).toMatch(/Wrote sub\.flac/);
     expect((await decodeAudioFile(path.join(cwd, 'sub.flac'))).sampleRate).toBe(48000);
   });
@@ -89,18 +89,18 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     const ref = await decodeAudioFile(cathyPaths()[3]);
     fs.writeFileSync(path.join(cwd, 'short-ref.wav'), encodeWav({ sampleRate: ref.sampleRate, channels: [ref.channels[0].subarray(0, Math.round(1.5 * ref.sampleRate))] }));
     const a = io(cwd);
-    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--iterations', '2', ...common()], a)).toBe(0);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--quality', 'fast', ...common()], a)).toBe(0);
     expect(a.err).toMatch(/^vc: warning: The reference is short \(1\.5 s\)/m);
     expect(a.out).toMatch(/^Sounds like the target: (likely|unclear|unlikely|not shown)/m);
     expect(a.out).toMatch(/^Sounds like the source: (likely|unclear|unlikely|not shown)/m);
     const j = io(cwd);
-    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--iterations', '2', '--json', ...common()], j)).toBe(0);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', 'short-ref.wav', '--out', 'one-shot.wav', '--quality', 'fast', '--json', ...common()], j)).toBe(0);
     const res = JSON.parse(j.out);
     expect(res.warnings).toEqual([expect.stringMatching(/short/)]);
     expect(res.similarity.toTarget).toEqual(expect.objectContaining({ verdict: expect.toBeOneOf(['likely', 'unclear', 'unlikely', null]) }));
     expect(res.variant).toBe('continuous');
     const v = io(cwd);
-    const code = await runCli(['convert', cathyPaths()[0], '--voice', voice, '--variant', 'vq', '--out', 'vq.wav', '--iterations', '2', '--json', ...common()], v);
+    const code = await runCli(['convert', cathyPaths()[0], '--voice', voice, '--variant', 'vq', '--out', 'vq.wav', '--quality', 'fast', '--json', ...common()], v);
     if (code === 0) expect(JSON.parse(v.out).variant).toBe('vq');
     else expect(v.err).toMatch(/no discrete \(VQ\) variant/);
   });

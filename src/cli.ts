@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, toErrorInfo } from './api/errors.js';
-import type { AudioData, ExportFormat, MixEntry, SpeakerMatch } from './api/types.js';
+import type { AudioData, ExportFormat, MixEntry, SpeakerMatch, VocoderQuality } from './api/types.js';
+import { VOCODER_QUALITIES } from './api/types.js';
 import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/validate.js';
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
@@ -31,7 +32,8 @@ Commands:
   convert <input> --voice <voice|reference-audio|voice=w,voice=w>  convert speech to another voice
       (a voice: its id or its name, any case; the output goes next to the input unless --out file)
       [--pitch N] (semitones, -24..24)  [--out file]  [--format wav|flac]  [--rate 16000|22050|44100|48000]
-      [--bits 16|24|32]  [--iterations N] (vocoder)  [--variant continuous|vq] (vq: discrete codes, stronger
+      [--bits 16|24|32]  [--quality best|fast|classic] (best: the neural vocoder, default; fast: quicker
+      previews; classic: Griffin-Lim, for input whose pitch cannot be tracked)  [--variant continuous|vq] (vq: discrete codes, stronger
       conversion, some loss of clarity; needs an export with the VQ graphs)  [--json]
       [--bundle DIR] (a comparison bundle instead of the output file: source.wav, reference.wav (one-shot),
       result.wav, metrics.json, spectrogram.png in a new folder DIR; with --out, the output file too)
@@ -60,7 +62,7 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'iterations', 'name', 'models', 'data', 'threads', 'chunk', 'variant', 'bundle']);
+const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'quality', 'name', 'models', 'data', 'threads', 'chunk', 'variant', 'bundle']);
 const BOOL_FLAGS = new Set(['json', 'help']);
 
 function usage(message: string): ApiError {
@@ -102,6 +104,12 @@ function variantFlag(p: Parsed): 'continuous' | 'vq' | undefined {
   const v = stringFlag(p, 'variant');
   if (v === undefined || v === 'continuous' || v === 'vq') return v;
   throw usage('--variant must be continuous or vq');
+}
+
+function qualityFlag(p: Parsed): VocoderQuality | undefined {
+  const v = stringFlag(p, 'quality');
+  if (v === undefined || (VOCODER_QUALITIES as readonly string[]).includes(v)) return v as VocoderQuality | undefined;
+  throw usage(`--quality must be ${VOCODER_QUALITIES.join(', ')}`);
 }
 
 function stringFlag(p: Parsed, name: string): string | undefined {
@@ -199,7 +207,7 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   const spec = stringFlag(p, 'voice');
   if (!spec) throw usage('convert needs --voice <id|reference-audio>');
   const pitch = numberFlag(p, 'pitch', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones) ?? 0;
-  const iterations = numberFlag(p, 'iterations', 1, LIMITS.maxVocoderIterations, true);
+  const quality = qualityFlag(p);
   const chunk = numberFlag(p, 'chunk', 2, 120);
   const outFlag = stringFlag(p, 'out');
   const format = (stringFlag(p, 'format') ?? (outFlag && /\.flac$/i.test(outFlag) ? 'flac' : 'wav')) as ExportFormat;
@@ -229,7 +237,7 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   try {
     result = await eng.convert(source, target, {
       pitchSemitones: pitch,
-      vocoderIterations: iterations,
+      quality,
       chunkSeconds: chunk,
       // The same per-conversion option as ConvertRequest.variant in the app.
       variant,
@@ -248,7 +256,7 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
       source,
       reference,
       result,
-      settings: { voice: label, target: kind, ...(mix ? { mix } : {}), pitchSemitones: pitch, ...(iterations ? { vocoderIterations: iterations } : {}) },
+      settings: { voice: label, target: kind, ...(mix ? { mix } : {}), pitchSemitones: pitch, ...(quality ? { quality } : {}) },
       version: readVersionInfo(ROOT, 'direct', modelsDir),
       modelIdentity: modelIdentity(modelsDir),
       gates: { input: gateVerdict(inGate), output: gateVerdict(outGate) },
@@ -273,6 +281,7 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
     target: kind,
     seconds: Math.round((result.audio.channels[0].length / result.audio.sampleRate) * 1000) / 1000,
     variant: result.variant,
+    synthesis: result.synthesis,
     similarity: result.similarity,
     warnings,
     rtf: result.rtf,

@@ -69,7 +69,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`service with the exported models${
   });
 
   it('runs a conversion job to the end with progress and a result', async () => {
-    const { jobId } = ok(await api.startConversion({ source: speech, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] }, vocoderIterations: 4 }, ctx));
+    const { jobId } = ok(await api.startConversion({ source: speech, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] }, quality: 'fast' }, ctx));
     const s = await waitJob(jobId);
     expect(s.state).toBe('done');
     expect(s.progress).toBe(1);
@@ -84,7 +84,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`service with the exported models${
 
   it('takes the content variant per conversion, or refuses the call plainly when the export has no VQ graphs', async () => {
     const caps = ok(await api.version(undefined, ctx)).capabilities;
-    const started = await api.startConversion({ source: speech, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] }, vocoderIterations: 2, variant: 'vq' }, ctx);
+    const started = await api.startConversion({ source: speech, target: { mix: [{ voiceId: voices[0].id, weight: 1 }] }, quality: 'fast', variant: 'vq' }, ctx);
     if (caps.variants.includes('vq')) {
       const s = await waitJob(ok(started).jobId);
       expect(s.state).toBe('done');
@@ -96,7 +96,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`service with the exported models${
 
   it('queues concurrent jobs and cancels them', async () => {
     const long = await cathySeconds(8);
-    const req = { source: long, target: { mix: [{ voiceId: voices[0].id, weight: 1 }, { voiceId: voices[1].id, weight: 2 }] }, vocoderIterations: 4 };
+    const req = { source: long, target: { mix: [{ voiceId: voices[0].id, weight: 1 }, { voiceId: voices[1].id, weight: 2 }] }, quality: 'fast' };
     const a = ok(await api.startConversion(req, ctx)).jobId;
     const b = ok(await api.startConversion(req, ctx)).jobId;
     expect(ok(await api.getJob({ jobId: b }, ctx)).state).toBe('queued');

@@ -141,7 +141,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
         if (jobId) pushJob(jobId); // running
         return eng.convert(req.source, target, {
           pitchSemitones: req.pitchSemitones,
-          vocoderIterations: req.vocoderIterations,
+          quality: req.quality,
           variant: req.variant,
           signal: ctx.signal,
           onProgress: (p) => {

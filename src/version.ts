@@ -33,6 +33,7 @@ export function readVersionInfo(
   const capabilities: VersionInfo['capabilities'] = {
     variants: present('content_encoder_vq') && present('decoder_vq') ? ['continuous', 'vq'] : ['continuous'],
     verifier: present('verifier'),
+    neuralVocoder: present('vocoder'),
   };
   return { app: pkg?.version ?? '0.0.0', onnxruntime, node: process.versions.node, transport, models, capabilities };
 }

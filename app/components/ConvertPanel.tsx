@@ -1,19 +1,21 @@
 // Step 3: the one primary action. Pitch offset, Convert, then the job's stage and progress with a
-// Cancel button, and failures in plain words with what to do next. The quality choice sets the
-// vocoder's Griffin-Lim iterations: Best (32, the evaluated setting) or Fast (8, about twice as fast).
+// Cancel button, and failures in plain words with what to do next. The quality choice picks how the
+// result is synthesized (VoiceApi `quality`): Best (the neural vocoder), Fast (quicker previews) or
+// Classic (Griffin-Lim, for whispers and other input without a trackable pitch).
 // The content choice picks the model's content path: the continuous default, or discrete codes (VQ),
 // offered only when the model export has them (version().capabilities) and otherwise shown disabled
 // with the reason, so the option is discoverable without failing a conversion.
-import type { ContentVariantName } from '../../src/api/types';
+import type { ContentVariantName, VocoderQuality } from '../../src/api/types';
 import type { ConversionView } from '../hooks/useConversion';
 import { stageLabel } from '../lib/format';
 import { ErrorNote } from './ErrorNote';
 
-/** Vocoder setting offered to the user. */
-export type Quality = 'best' | 'fast';
-
-/** Griffin-Lim iterations per quality setting. */
-export const VOCODER_ITERATIONS: Record<Quality, number> = { best: 32, fast: 8 };
+/** What each quality choice means, shown as its tooltip. */
+const QUALITY_HINT: Record<VocoderQuality, string> = {
+  best: 'Neural vocoder: natural harmonics at the target pitch',
+  fast: 'Neural vocoder with one refinement pass: quicker, for previews',
+  classic: 'Griffin-Lim: the older, breathier sound; use it for whispers or input without a clear pitch',
+};
 
 /** The one-line trade of the discrete variant, shown next to the choice. */
 export const VQ_TRADE = 'Discrete codes: stronger conversion, some loss of clarity';
@@ -22,8 +24,8 @@ interface Props {
   conversion: ConversionView;
   pitch: number;
   onPitch: (semitones: number) => void;
-  quality: Quality;
-  onQuality: (q: Quality) => void;
+  quality: VocoderQuality;
+  onQuality: (q: VocoderQuality) => void;
   variant: ContentVariantName;
   onVariant: (v: ContentVariantName) => void;
   /** Whether the model export has the discrete (VQ) graphs; null while unknown. */
@@ -52,9 +54,10 @@ export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, v
         </label>
         <label className="field">
           <span>Quality</span>
-          <select aria-label="Conversion quality" value={quality} onChange={(e) => onQuality(e.target.value as Quality)} disabled={running}>
+          <select aria-label="Conversion quality" value={quality} onChange={(e) => onQuality(e.target.value as VocoderQuality)} disabled={running} title={QUALITY_HINT[quality]}>
             <option value="best">Best</option>
             <option value="fast">Fast</option>
+            <option value="classic">Classic (Griffin-Lim)</option>
           </select>
         </label>
         <label className="field">

@@ -74,15 +74,15 @@ export function ExportPanel({ api, item, nameRef }: Props) {
   const saveBundle = () =>
     perform(setBundling, async (it) => {
       const stem = `${name.trim() || it.suggestedName}-bundle`;
-      const { audio, timings, similarity, variant, anomaly, rtf } = it.result;
+      const { audio, timings, similarity, variant, synthesis, anomaly, rtf } = it.result;
       const out = await api.exportBundle({
         source: it.source,
-        result: { audio, timings, similarity, variant, anomaly, rtf },
+        result: { audio, timings, similarity, variant, synthesis, anomaly, rtf },
         settings: {
           voice: it.voiceLabel,
           mix: it.mix,
           pitchSemitones: it.pitch,
-          ...(it.quality ? { vocoderIterations: it.quality.iterations, quality: it.quality.label } : {}),
+          ...(it.quality ? { quality: it.quality } : {}),
         },
         name: stem,
       });

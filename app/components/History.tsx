@@ -1,6 +1,6 @@
 // The session's conversions, newest first: pick one to replay it in the comparison or to export it
 // again. Kept in memory for this session only.
-import type { AudioData, AnalysisReport, ConvertResult, MixEntry } from '../../src/api/types';
+import type { AudioData, AnalysisReport, ConvertResult, MixEntry, VocoderQuality } from '../../src/api/types';
 import { formatSeconds } from '../lib/format';
 import { meterTitle, meterWord } from '../lib/meter';
 import { durationOf } from '../lib/wav';
@@ -14,8 +14,8 @@ export interface HistoryItem {
   pitch: number;
   /** The blend that was converted to (voice ids and weights), for the comparison bundle. */
   mix: MixEntry[];
-  /** The quality choice and its vocoder iterations, for the comparison bundle. */
-  quality?: { label: string; iterations: number };
+  /** The quality choice, for the comparison bundle. */
+  quality?: VocoderQuality;
   result: ConvertResult;
   suggestedName: string;
   at: Date;

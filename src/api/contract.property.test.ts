@@ -38,7 +38,7 @@ const VALID: Record<CallName, () => unknown> = {
   renameVoice: () => ({ id: 'user-abc', name: 'New name' }),
   deleteVoice: () => ({ id: 'user-abc' }),
   analyze: () => ({ audio: goodAudio() }),
-  startConversion: () => ({ source: goodAudio(), target: { mix: [{ voiceId: 'a', weight: 1 }, { voiceId: 'b', weight: 0.5 }] }, pitchSemitones: 2, vocoderIterations: 8 }),
+  startConversion: () => ({ source: goodAudio(), target: { mix: [{ voiceId: 'a', weight: 1 }, { voiceId: 'b', weight: 0.5 }] }, pitchSemitones: 2, quality: 'fast' }),
   getJob: () => ({ jobId: 'job-0123456789abcdef' }),
   cancelJob: () => ({ jobId: 'job-0123456789abcdef' }),
   exportClip: () => ({ audio: goodAudio(), format: 'wav', sampleRate: 44100, bitDepth: 16, name: 'take 1' }),
@@ -51,7 +51,7 @@ function bundleArgs(audio: unknown, mix: unknown, name: string): Record<string, 
   return {
     source: audio,
     result: { audio, timings: { total: 12.5 }, similarity: { toTarget: match, toSource: { ...match } }, variant: 'continuous', anomaly: { verdict: 'ok', reasons: [] }, rtf: 0.2 },
-    settings: { voice: 'A voice', mix, pitchSemitones: 0, vocoderIterations: 8, quality: 'balanced' },
+    settings: { voice: 'A voice', mix, pitchSemitones: 0, quality: 'fast' },
     name,
   };
 }
@@ -183,7 +183,7 @@ const MUTATIONS: Record<CallName, Mutation[]> = {
     { label: 'mix: entry with an extra field', apply: (a) => set(a, ['target', 'mix'], [{ voiceId: 'a', weight: 1, path: '/x' }]) },
     ...fieldMutations(['target', 'mix', '0', 'voiceId'], badIds),
     ...fieldMutations(['pitchSemitones'], badNumbers(-LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones)).filter((m) => !m.label.endsWith('missing')),
-    ...fieldMutations(['vocoderIterations'], [...badNumbers(1, LIMITS.maxVocoderIterations, true), 0]).filter((m) => !m.label.endsWith('missing')),
+    ...fieldMutations(['quality'], ['BEST', 'neural', '', 32, null, ['fast']]).filter((m) => !m.label.endsWith('missing')),
     ...fieldMutations(['variant'], ['VQ', 'discrete', '', 1, null, ['vq']]).filter((m) => !m.label.endsWith('missing')),
     { label: 'unknown field', apply: (a) => (a.outputPath = '/tmp/x') },
   ],
@@ -265,7 +265,7 @@ describe('every mutation of a valid request is refused with INVALID_ARGUMENT, be
     await call('renameVoice', { id: 'user-abc', name: '  Spaced  ' });
     expect(reached[0].args).toEqual({ id: 'user-abc', name: 'Spaced' });
     await call('startConversion', VALID.startConversion());
-    expect(Object.keys(reached[1].args as object).sort()).toEqual(['pitchSemitones', 'source', 'target', 'vocoderIterations']);
+    expect(Object.keys(reached[1].args as object).sort()).toEqual(['pitchSemitones', 'quality', 'source', 'target']);
   });
 });
 
@@ -440,7 +440,7 @@ describe.skipIf(!HAVE_MODELS)(`the real service never answers INTERNAL to valid-
             renameVoice: { id, name: 'Renamed' },
             deleteVoice: { id },
             analyze: { audio },
-            startConversion: { source: audio, target: { mix: uniq }, pitchSemitones: pitch, vocoderIterations: 2 },
+            startConversion: { source: audio, target: { mix: uniq }, pitchSemitones: pitch, quality: 'fast' },
             getJob: { jobId: id },
             cancelJob: { jobId: id },
             exportClip: { audio, format: audio.sampleRate % 2 ? 'wav' : 'flac', sampleRate: 22050, bitDepth: 16, name: id },

@@ -23,8 +23,20 @@ export interface VersionInfo {
     variants: ContentVariantName[];
     /** Whether the speaker verifier behind the "sounds like" meter is in the export. */
     verifier: boolean;
+    /** Whether the neural vocoder is in the export (without it 'best' and 'fast' fall back to Griffin-Lim). */
+    neuralVocoder: boolean;
   };
 }
+
+/** The quality settings a conversion may ask for, best first (src/convert/quality.ts maps each to a vocoder). */
+export const VOCODER_QUALITIES = ['best', 'fast', 'classic'] as const;
+
+/**
+ * How the result is synthesized: 'best' (the neural vocoder with all consistency passes, the default),
+ * 'fast' (the neural vocoder with one pass, for previews) or 'classic' (Griffin-Lim, the pre-neural
+ * sound; for input whose pitch cannot be tracked, such as whispering).
+ */
+export type VocoderQuality = (typeof VOCODER_QUALITIES)[number];
 
 /**
  * The content path of a conversion: 'continuous' (the default, clearest words) or 'vq', the discrete
@@ -108,8 +120,8 @@ export interface ConvertRequest {
   target: { mix: MixEntry[] };
   /** Pitch offset in semitones applied on top of the target voice's pitch range. Default 0. */
   pitchSemitones?: number;
-  /** Griffin-Lim iterations of the vocoder. Default chosen by the engine. */
-  vocoderIterations?: number;
+  /** How the result is synthesized. Default 'best'. */
+  quality?: VocoderQuality;
   /** Content path. Default 'continuous'; 'vq' fails with MODEL_ERROR when the export lacks it (see version().capabilities). */
   variant?: ContentVariantName;
 }
@@ -139,6 +151,8 @@ export interface ConvertResult {
   similarity: { toTarget: SpeakerMatch; toSource: SpeakerMatch };
   /** The content path that produced the result. */
   variant: ContentVariantName;
+  /** The quality setting and the vocoder that ran it ('neural', or 'griffin-lim' for 'classic' and for exports without the neural vocoder). */
+  synthesis: { quality: VocoderQuality; vocoder: 'neural' | 'griffin-lim' };
   anomaly: { verdict: Verdict; reasons: string[] };
   rtf: number;
 }
@@ -185,15 +199,14 @@ export interface ExportResult {
  */
 export interface BundleRequest {
   source: AudioData;
-  result: Pick<ConvertResult, 'audio' | 'timings' | 'similarity' | 'variant' | 'anomaly' | 'rtf'>;
+  result: Pick<ConvertResult, 'audio' | 'timings' | 'similarity' | 'variant' | 'anomaly' | 'rtf'> & Partial<Pick<ConvertResult, 'synthesis'>>;
   settings: {
     /** The target as the user sees it (voice name or blend label). */
     voice: string;
     mix: MixEntry[];
     pitchSemitones: number;
-    vocoderIterations?: number;
-    /** The quality choice's label, e.g. 'balanced'. */
-    quality?: string;
+    /** The quality setting of the conversion. */
+    quality?: VocoderQuality;
   };
   /** Suggested file name without directories; the extension is .zip. */
   name: string;

@@ -16,8 +16,10 @@ import type {
   SpeakerMatch,
   Verdict,
   VoiceApiCalls,
+  VocoderQuality,
   VoiceIdRequest,
 } from './types.js';
+import { VOCODER_QUALITIES } from './types.js';
 
 /** Limits on what a call may carry. */
 export const LIMITS = {
@@ -30,7 +32,6 @@ export const LIMITS = {
   maxIdLength: 128,
   maxMixEntries: 8,
   maxPitchSemitones: 24,
-  maxVocoderIterations: 256,
   /** Longest clip a comparison bundle holds, in seconds (bounds the zip: two 16-bit clips). */
   maxBundleSeconds: 20 * 60,
   /** Most timing stages, meter reasons or gate reasons a bundle request may carry. */
@@ -161,9 +162,24 @@ function mixList(value: unknown, what: string): MixEntry[] {
   return mix;
 }
 
+/** A quality setting name (VOCODER_QUALITIES). */
+function quality(v: unknown, what: string): VocoderQuality {
+  if (typeof v !== 'string' || !(VOCODER_QUALITIES as readonly string[]).includes(v)) {
+    throw invalid(`${what} must be one of ${VOCODER_QUALITIES.map((q) => `"${q}"`).join(', ')}.`);
+  }
+  return v as VocoderQuality;
+}
+
+function synthesis(v: unknown): NonNullable<BundleRequest['result']['synthesis']> {
+  const s = object(v, 'result.synthesis');
+  onlyKeys(s, ['quality', 'vocoder'], 'result.synthesis');
+  if (s.vocoder !== 'neural' && s.vocoder !== 'griffin-lim') throw invalid('result.synthesis.vocoder must be "neural" or "griffin-lim".');
+  return { quality: quality(s.quality, 'result.synthesis.quality'), vocoder: s.vocoder };
+}
+
 function convertRequest(args: unknown): ConvertRequest {
   const obj = object(args, 'The request');
-  onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'vocoderIterations', 'variant'], 'The request');
+  onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'quality', 'variant'], 'The request');
   const source = audio(obj.source, 'Source audio');
   const target = object(obj.target, 'target');
   onlyKeys(target, ['mix'], 'target');
@@ -172,9 +188,7 @@ function convertRequest(args: unknown): ConvertRequest {
   if (obj.pitchSemitones !== undefined) {
     out.pitchSemitones = finite(obj.pitchSemitones, 'Pitch shift (semitones)', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones);
   }
-  if (obj.vocoderIterations !== undefined) {
-    out.vocoderIterations = integer(obj.vocoderIterations, 'Vocoder iterations', 1, LIMITS.maxVocoderIterations);
-  }
+  if (obj.quality !== undefined) out.quality = quality(obj.quality, 'Quality');
   if (obj.variant !== undefined) {
     if (obj.variant !== 'continuous' && obj.variant !== 'vq') throw invalid('Variant must be "continuous" or "vq".');
     out.variant = obj.variant;
@@ -254,7 +268,7 @@ function bundleRequest(args: unknown): BundleRequest {
   const obj = object(args, 'The request');
   onlyKeys(obj, ['source', 'result', 'settings', 'name'], 'The request');
   const r = object(obj.result, 'result');
-  onlyKeys(r, ['audio', 'timings', 'similarity', 'variant', 'anomaly', 'rtf'], 'result');
+  onlyKeys(r, ['audio', 'timings', 'similarity', 'variant', 'synthesis', 'anomaly', 'rtf'], 'result');
   const t = object(r.timings, 'result.timings');
   const keys = Object.keys(t);
   if (keys.length > LIMITS.maxBundleListItems) throw invalid(`result.timings may hold at most ${LIMITS.maxBundleListItems} stages.`);
@@ -269,17 +283,13 @@ function bundleRequest(args: unknown): BundleRequest {
   const an = object(r.anomaly, 'result.anomaly');
   onlyKeys(an, ['verdict', 'reasons'], 'result.anomaly');
   const st = object(obj.settings, 'settings');
-  onlyKeys(st, ['voice', 'mix', 'pitchSemitones', 'vocoderIterations', 'quality'], 'settings');
+  onlyKeys(st, ['voice', 'mix', 'pitchSemitones', 'quality'], 'settings');
   const settings: BundleRequest['settings'] = {
     voice: text(st.voice, 'settings.voice', 200),
     mix: mixList(st.mix, 'settings.mix'),
     pitchSemitones: finite(st.pitchSemitones, 'settings.pitchSemitones', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones),
   };
-  if (st.vocoderIterations !== undefined) settings.vocoderIterations = integer(st.vocoderIterations, 'settings.vocoderIterations', 1, LIMITS.maxVocoderIterations);
-  if (st.quality !== undefined) {
-    settings.quality = text(st.quality, 'settings.quality', 20);
-    if (!/^[a-z-]+$/.test(settings.quality)) throw invalid('settings.quality must be a plain word.');
-  }
+  if (st.quality !== undefined) settings.quality = quality(st.quality, 'settings.quality');
   return {
     source: bundleAudio(obj.source, 'Source audio'),
     result: {
@@ -289,6 +299,7 @@ function bundleRequest(args: unknown): BundleRequest {
       variant: r.variant,
       anomaly: { verdict: verdict(an.verdict, 'result.anomaly.verdict'), reasons: stringList(an.reasons, 'result.anomaly.reasons') },
       rtf: finite(r.rtf, 'result.rtf', 0, 1e6),
+      ...(r.synthesis !== undefined ? { synthesis: synthesis(r.synthesis) } : {}),
     },
     settings,
     name: safeFileStem(text(obj.name, 'File name', 200)),

@@ -3,7 +3,7 @@
 // -> decode -> 16 kHz mono -> convert to a built-in voice -> WAV bytes), per-stage milliseconds
 // (median of `repeats` runs after one warm-up), real-time factor and peak memory. src/bench.ts prints
 // it together with the DSP stages.
-import type { ConvertResult } from '../api/types.js';
+import type { ConvertResult, VocoderQuality } from '../api/types.js';
 import { decodeAudio } from '../audio/decode.js';
 import { encodeFlac } from '../audio/flac-encode.js';
 import { resample } from '../audio/resample.js';
@@ -23,8 +23,8 @@ export interface EngineBenchOptions {
   userDataDir: string;
   /** Target voice id. Default the first built-in voice of the other gender than 'female', else the first. */
   voiceId?: string;
-  /** Vocoder iterations. Default the engine's default. */
-  vocoderIterations?: number;
+  /** Quality setting. Default the engine's default ('best'). */
+  quality?: VocoderQuality;
   /** Timed runs (median reported) after one warm-up. Default 3. */
   repeats?: number;
   /** onnxruntime intraOpNumThreads. Default 1. */
@@ -49,7 +49,8 @@ export interface EngineBenchResult {
   coldMs: number;
   /** The verifier's meter of the last run (null when no run finished). */
   similarity: ConvertResult['similarity'] | null;
-  vocoderIterations: number | 'default';
+  /** The quality setting and the vocoder that ran it (last run). */
+  synthesis: ConvertResult['synthesis'] | null;
 }
 
 function median(xs: number[]): number {
@@ -79,6 +80,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const totals: number[] = [];
     const cpus: number[] = [];
     let similarity: ConvertResult['similarity'] | null = null;
+    let synthesis: ConvertResult['synthesis'] | null = null;
     const repeats = Math.max(1, options.repeats ?? 3);
     for (let i = 0; i <= repeats; i++) {
       const stages: Record<string, number> = {};
@@ -87,7 +89,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       let t = performance.now();
       const decoded = await decodeAudio(fileBytes);
       stages.decode = performance.now() - t;
-      const r = await engine.convert(decoded, target, { vocoderIterations: options.vocoderIterations });
+      const r = await engine.convert(decoded, target, { quality: options.quality });
       t = performance.now();
       encodeWav({ sampleRate: MODEL_RATE, channels: r.audio.channels });
       const encodeMs = performance.now() - t;
@@ -98,6 +100,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       cpus.push((c.user + c.system) / 1000);
       runs.push(stages);
       similarity = r.similarity;
+      synthesis = r.synthesis;
     }
     const coldMs = totals[0];
     const warm = runs.slice(1);
@@ -115,7 +118,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       cpuRtf: Math.round((cpuMs / 1000 / clipSeconds) * 10000) / 10000,
       coldMs: Math.round(coldMs * 10) / 10,
       similarity,
-      vocoderIterations: options.vocoderIterations ?? 'default',
+      synthesis,
     };
   } finally {
     await engine.dispose();

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
-import type { AnalysisReport, AudioData, ContentVariantName, ConvertResult, MixEntry, Verdict, VersionInfo } from '../api/types.js';
+import type { AnalysisReport, AudioData, ContentVariantName, ConvertResult, MixEntry, Verdict, VersionInfo, VocoderQuality } from '../api/types.js';
 import { encodePngRgb } from '../audio/png-encode.js';
 import { encodeWav } from '../audio/wav-encode.js';
 import { createZip } from '../audio/zip-store.js';
@@ -27,10 +27,8 @@ export interface BundleSettings {
   /** The blend (voice ids and weights) when the target is a library voice or blend. */
   mix?: MixEntry[];
   pitchSemitones: number;
-  /** Griffin-Lim iterations (the quality setting), when chosen; absent means the engine's default. */
-  vocoderIterations?: number;
-  /** The app's quality label ('fast', 'balanced', ...), when there is one. */
-  quality?: string;
+  /** The quality setting, when chosen; absent means the engine's default. */
+  quality?: VocoderQuality;
 }
 
 /** A quality-gate verdict as the bundle records it. */
@@ -48,7 +46,7 @@ export interface BundleInput {
   source: AudioData;
   /** The one-shot reference, when the target was a reference recording. */
   reference?: AudioData;
-  result: Pick<ConvertResult, 'audio' | 'timings' | 'rtf' | 'similarity' | 'anomaly'> & { variant: ContentVariantName };
+  result: Pick<ConvertResult, 'audio' | 'timings' | 'rtf' | 'similarity' | 'anomaly'> & { variant: ContentVariantName } & Partial<Pick<ConvertResult, 'synthesis'>>;
   settings: BundleSettings;
   version: VersionInfo;
   /** Extra model identity (manifest version, graph sha256), see modelIdentity(). */
@@ -104,7 +102,7 @@ export function buildBundleFiles(input: BundleInput): BundleFile[] {
   const metrics = {
     bundle: 1,
     createdAt: input.createdAt ?? new Date().toISOString(),
-    settings: { ...settings, variant: result.variant },
+    settings: { ...settings, variant: result.variant, ...(result.synthesis ? { vocoder: result.synthesis.vocoder, quality: result.synthesis.quality } : {}) },
     versions: { app: version.app, onnxruntime: version.onnxruntime, node: version.node, transport: version.transport, models: version.models, capabilities: version.capabilities, ...input.modelIdentity },
     audio: {
       source: { seconds: seconds(source), sampleRate: source.sampleRate, channels: source.channels.length },

@@ -119,7 +119,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`concurrent calls through the API${
       { source: a, target: { mix: [{ voiceId: v(0), weight: 1 }] } },
       { source: b, target: { mix: [{ voiceId: v(1), weight: 1 }] }, pitchSemitones: -3 },
       { source: stereo, target: { mix: [{ voiceId: v(2), weight: 2 }, { voiceId: v(3), weight: 1 }] } },
-      { source: a, target: { mix: [{ voiceId: v(3), weight: 1 }] }, vocoderIterations: 4 },
+      { source: a, target: { mix: [{ voiceId: v(3), weight: 1 }] }, quality: 'fast' },
       { source: b, target: { mix: [{ voiceId: v(0), weight: 1 }] }, pitchSemitones: 5 },
       { source: stereo, target: { mix: [{ voiceId: v(1), weight: 1 }] } },
     ];

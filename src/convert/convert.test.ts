@@ -17,7 +17,7 @@ import { cosine } from './similarity';
 import { resolveVerifierTarget, verifierEmbeddingOf } from './speaker-meter';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
 
-const ITER = 8;
+
 const ready = HAVE_MODELS && HAVE_CATHY;
 const why = NO_MODELS || (HAVE_CATHY ? '' : ' [SKIPPED: fixtures/cathy is missing from the checkout]');
 
@@ -84,7 +84,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
   it('converts female speech to a male built-in voice: closer to the target than to the source', async () => {
     const id = voiceOfGender('male');
     const target = engine.library.require(id).target;
-    const r = await engine.convert(source, target, { vocoderIterations: ITER });
+    const r = await engine.convert(source, target, { quality: 'fast' });
     const out = r.audio.channels[0];
     expect(out.length).toBe(source.channels[0].length);
     expect(out.every(Number.isFinite)).toBe(true);
@@ -101,7 +101,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
       return;
     }
     const ref = await engine.targetFromReference(refAudio);
-    const r = await engine.convert(source, ref, { vocoderIterations: ITER });
+    const r = await engine.convert(source, ref, { quality: 'fast' });
     const outEmb = await embedOf(r.audio);
     const toRef = cosine(outEmb, ref.embedding);
     const toSrc = cosine(outEmb, sourceEmb);
@@ -116,7 +116,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
       { voiceId: voiceOfGender('male'), weight: 1 },
       { voiceId: voiceOfGender('female'), weight: 1 },
     ]);
-    const emb = async (t: TargetVoice) => embedOf((await engine.convert(source, t, { vocoderIterations: ITER })).audio);
+    const emb = async (t: TargetVoice) => embedOf((await engine.convert(source, t, { quality: 'fast' })).audio);
     const [ea, eb, em] = [await emb(a), await emb(b), await emb(mix)];
     const simA = [cosine(eb, a.embedding), cosine(em, a.embedding), cosine(ea, a.embedding)];
     const simB = [cosine(ea, b.embedding), cosine(em, b.embedding), cosine(eb, b.embedding)];
@@ -132,7 +132,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     // than a female one, and +7 semitones on the male target raises F0 by about 2^(7/12) = 1.50.
     const male = engine.library.require(voiceOfGender('male')).target;
     const female = engine.library.require(voiceOfGender('female')).target;
-    const f0 = async (t: TargetVoice, st: number) => medianF0Hz((await engine.convert(source, t, { vocoderIterations: 16, pitchSemitones: st })).audio.channels[0]);
+    const f0 = async (t: TargetVoice, st: number) => medianF0Hz((await engine.convert(source, t, { quality: 'fast', pitchSemitones: st })).audio.channels[0]);
     const [m0, f00, m7] = [await f0(male, 0), await f0(female, 0), await f0(male, 7)];
     const expectedRange = Math.exp(male.f0.mean - female.f0.mean);
     console.info(`pitch: male ${m0.toFixed(0)} Hz, female ${f00.toFixed(0)} Hz (target ratio ${expectedRange.toFixed(2)}), male +7 st ${m7.toFixed(0)} Hz (ratio ${(m7 / m0).toFixed(2)}, ideal 1.50)`);
@@ -150,7 +150,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     const vq = await load;
     try {
       const target = vq.library.require(voiceOfGender('male')).target;
-      const r = await vq.convert(source, target, { vocoderIterations: ITER });
+      const r = await vq.convert(source, target, { quality: 'fast' });
       const before = await unconvertedToTarget(target);
       console.info(`vq: verifier cosine to target ${r.similarity.toTarget.cosine} (unconverted ${before.toFixed(3)}), to source ${r.similarity.toSource.cosine}`);
       expect(r.audio.channels[0].length).toBe(source.channels[0].length);
@@ -165,7 +165,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     const long = await cathySeconds(7);
     const target = engine.library.require(voiceOfGender('male')).target;
     const stages: number[] = [];
-    const r = await engine.convert(long, target, { vocoderIterations: 2, chunkSeconds: 2.5, onProgress: (p) => stages.push(p.chunk) });
+    const r = await engine.convert(long, target, { quality: 'fast', chunkSeconds: 2.5, onProgress: (p) => stages.push(p.chunk) });
     expect(r.audio.channels[0].length).toBe(long.channels[0].length);
     expect(r.audio.channels[0].every(Number.isFinite)).toBe(true);
     expect(Math.max(...stages)).toBeGreaterThanOrEqual(2);
@@ -178,7 +178,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     let lastChunk = -1;
     const started = performance.now();
     const run = engine.convert(long, target, {
-      vocoderIterations: 2,
+      quality: 'fast',
       chunkSeconds: 2,
       signal: controller.signal,
       onProgress: (p) => {

@@ -5,7 +5,7 @@
 // (speaker-meter.ts, meter.ts); the converter never grades its own output.
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
-import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VoiceInfo } from '../api/types.js';
+import type { AnalysisReport, AudioData, ConvertResult, MixEntry, VocoderQuality, VoiceInfo } from '../api/types.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import { VoiceModel, type ContentVariant } from '../model/inference.js';
 import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
@@ -17,7 +17,9 @@ import { enrollReference, type EnrolledTarget, type ReferencePurpose } from './e
 import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
 import { toModelAudio } from './model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
+import { DEFAULT_QUALITY } from './quality.js';
 import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from './speaker-meter.js';
+import { vocoderFor } from './vocoder.js';
 import { VoiceLibrary } from './voice-library.js';
 import { createVoiceMap } from './voice-map.js';
 
@@ -42,7 +44,8 @@ export interface EngineOptions {
 /** Options of one conversion. */
 export interface EngineConvertOptions {
   pitchSemitones?: number;
-  vocoderIterations?: number;
+  /** How the result is synthesized (quality.ts). Default DEFAULT_QUALITY ('best'). */
+  quality?: VocoderQuality;
   signal?: AbortSignal;
   onProgress?: (p: ConvertProgress) => void;
   /** Chunk length in seconds (see ConvertOptions). */
@@ -184,9 +187,11 @@ export class Engine {
     const prepareMs = performance.now() - tp;
     const converter = await this.converterFor(options.variant);
     const calibrated = converter === this.model;
+    const quality = options.quality ?? DEFAULT_QUALITY;
+    const vocoder = vocoderFor(quality, converter);
     const out = await convertAudio(converter, mono, target, {
       pitchSemitones: options.pitchSemitones,
-      vocoderIterations: options.vocoderIterations,
+      vocoder,
       chunkSeconds: options.chunkSeconds,
       signal: options.signal,
       onProgress: options.onProgress,
@@ -217,9 +222,15 @@ export class Engine {
       timings,
       similarity,
       variant: converter.variant,
+      synthesis: { quality, vocoder: vocoder.kind },
       anomaly: { verdict: report.verdict, reasons: report.reasons },
       rtf: round4(total / 1000 / (mono.length / MODEL_RATE)),
     };
+  }
+
+  /** Whether this export has the neural vocoder (otherwise every quality setting runs Griffin-Lim). */
+  get hasNeuralVocoder(): boolean {
+    return this.model.registry.has('vocoder');
   }
 
   /** Whether this export has the discrete (VQ) content path. */

@@ -113,7 +113,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`faults with the exported models${N
 
   async function convertOnce(api: HandlerTable, voiceId?: string): Promise<JobStatus> {
     const id = voiceId ?? ok(await api.listVoices(undefined, ctx))[0].id;
-    const { jobId } = ok(await api.startConversion({ source: speech, target: { mix: [{ voiceId: id, weight: 1 }] }, vocoderIterations: 2 }, ctx));
+    const { jobId } = ok(await api.startConversion({ source: speech, target: { mix: [{ voiceId: id, weight: 1 }] }, quality: 'fast' }, ctx));
     for (;;) {
       const s = ok(await api.getJob({ jobId }, ctx));
       if (s.state !== 'queued' && s.state !== 'running') return s;
@@ -231,7 +231,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`faults with the exported models${N
     let cwd: string;
     let input: string;
     let voice: string;
-    const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data'), '--iterations', '2'];
+    const common = () => ['--models', MODELS_DIR, '--data', path.join(cwd, 'data'), '--quality', 'fast'];
 
     beforeAll(async () => {
       cwd = mk('vs-cli-faults-');

@@ -1,10 +1,11 @@
 // The conversion pipeline (DESIGN §1, §4): 16 kHz mono source -> log-mel -> content encoder ->
-// decoder with the target's speaker embedding and the pitch-converted F0 -> Griffin-Lim -> loudness
-// matched to the source. Long input runs in overlapping chunks (equal-power crossfades), so memory per
-// step stays bounded and progress is reported per chunk; an AbortSignal is checked between stages and
-// chunks. The source's pitch track comes back with the result (the engine's verifier meter reuses it).
+// decoder with the target's speaker embedding and the pitch-converted F0 -> vocoder (the Vocoder seam:
+// neural source-filter or Griffin-Lim) -> loudness matched to the source. Long input runs in overlapping
+// chunks joined by crossfades (linear where the vocoder is coherent across chunks, equal-power where not),
+// so memory per step stays bounded and progress is reported per chunk; an AbortSignal is checked between
+// stages and chunks. The source's pitch track comes back with the result (the engine's verifier meter reuses it).
 import { ApiError } from '../api/errors.js';
-import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
+import { heldPitchHz, pulsePhaseAt } from '../dsp/source-filter.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import { frameErrors, loudnessLufs } from './analyze.js';
@@ -13,6 +14,8 @@ import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
 import type { VerifierTarget } from './speaker-meter.js';
+import { DEFAULT_QUALITY } from './quality.js';
+import { vocoderFor, type Vocoder } from './vocoder.js';
 
 export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
 
@@ -43,8 +46,8 @@ export interface ConvertProgress {
 export interface ConvertOptions {
   /** Pitch offset in semitones on top of the target's range. Default 0. */
   pitchSemitones?: number;
-  /** Griffin-Lim iterations. Default DEFAULT_VOCODER_ITERATIONS (32). */
-  vocoderIterations?: number;
+  /** What turns the decoder's log-mel into audio. Default vocoderFor(DEFAULT_QUALITY, model). */
+  vocoder?: Vocoder;
   /** Chunk length in seconds. Default 10 (inputs up to chunkSeconds + overlapSeconds run in one piece). */
   chunkSeconds?: number;
   /** Overlap between chunks, crossfaded, in seconds. Default 0.5. */
@@ -83,18 +86,6 @@ export interface ConvertOutput {
   /** With `options.anomaly`: per-frame reconstruction error of the source and its mean log-mel. */
   anomaly?: { errors: Float32Array; meanLogMel: Float32Array };
 }
-
-/**
- * Griffin-Lim iterations used when the caller does not choose. Measured on 10 s of speech on the
- * 2-core target: spectral convergence 0.186 / 0.165 / 0.152 / 0.135 at 8 / 12 / 16 / 32 iterations,
- * at ~17 ms per iteration. The default favours quality and matches the model card's evaluation (32);
- * FAST_VOCODER_ITERATIONS keeps the end-to-end real-time factor under 0.05 for previews and scripts.
- */
-export const DEFAULT_VOCODER_ITERATIONS = 32;
-
-/** Iterations of the fast setting (`vc convert --iterations 8`, the bench's `fast` figures). */
-export const FAST_VOCODER_ITERATIONS = 8;
-
 
 /** A chunk of the source: [start, end) samples, start a multiple of HOP. */
 export interface Chunk {
@@ -171,7 +162,7 @@ export function matchLoudness(out: Float32Array, source: Float32Array): number {
  */
 export async function convertAudio(model: VoiceModel, source: Float32Array, target: TargetVoice, options: ConvertOptions = {}): Promise<ConvertOutput> {
   const { signal, onProgress } = options;
-  const iterations = options.vocoderIterations ?? DEFAULT_VOCODER_ITERATIONS;
+  const vocoder = options.vocoder ?? vocoderFor(DEFAULT_QUALITY, model);
   const chunkLen = Math.round((options.chunkSeconds ?? 10) * MODEL_RATE);
   const overlap = Math.round((options.overlapSeconds ?? 0.5) * MODEL_RATE);
   const wantSimilarity = options.similarity ?? true;
@@ -206,6 +197,10 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   let track: F0Track | null = null;
   const gain = options.inputGain ?? inputGain(source);
   let srcStats: ReturnType<typeof f0Stats> | null = null;
+  // The converted pitch of the whole input (the decoder's and the vocoder's), with unvoiced frames held
+  // for the pulse train: computed once, so every chunk sees the same track and phase.
+  let convLogF0: Float32Array | null = null;
+  let pitchHz: Float64Array | null = null;
 
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
@@ -223,11 +218,14 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
       report('pitch', k, 0.1);
       track = await time('f0', () => f0Blocked(source, undefined, gain));
       srcStats = f0Stats(track.logF0, track.voiced);
+      convLogF0 = convertLogF0(track.logF0, track.voiced, srcStats, target.f0, semis);
+      pitchHz = heldPitchHz(convLogF0, track.voiced);
     }
     const f0Frame = start / HOP;
     const lf0 = track.logF0.subarray(f0Frame, f0Frame + frames);
     const vuv = track.voiced.subarray(f0Frame, f0Frame + frames);
-    const f0In = model.f0Input(convertLogF0(lf0, vuv, srcStats!, target.f0, semis), vuv);
+    const outLf0 = convLogF0!.subarray(f0Frame, f0Frame + frames);
+    const f0In = model.f0Input(outLf0, vuv);
     const content = await contentP;
     report('decoder', k, 0.3);
     const outMelP = launch(time('decoder', () => model.decode(content, target.embedding, f0In, frames)));
@@ -242,19 +240,25 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     const outMel = await outMelP;
     await yieldToEventLoop();
     report('vocoder', k, 0.45);
-    const audio = await time('vocoder', () => griffinLimFromLogMel(outMel, frames, { iterations, length: piece.length }));
+    const audio = await time('vocoder', () => vocoder.vocode({
+      logMel: outMel, frames, length: piece.length, logF0: outLf0, voiced: vuv,
+      pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: pulsePhaseAt(pitchHz!, f0Frame), startSample: start,
+    }));
     await yieldToEventLoop();
     if (wantSimilarity) {
       report('similarity', k, 0.9);
       const om = await time('mel', () => mel.compute(audio));
       outEmb.push(launch(time('speakerEncoder', () => model.embed(om.data, om.frames)).then((e) => ({ e, w: frames }))));
     }
-    // Overlap-add with an equal-power crossfade (the chunks' phases are unrelated).
+    // Overlap-add: a coherent vocoder's chunks agree in the overlap (gains summing to 1 keep the level);
+    // unrelated phases (Griffin-Lim) need an equal-power crossfade.
     const fadeLen = k > 0 ? Math.min(overlap, chunks[k - 1].end - start) : 0;
     for (let i = 0; i < audio.length; i++) {
       if (i < fadeLen) {
         const x = (i + 0.5) / fadeLen;
-        out[start + i] = out[start + i] * Math.cos((Math.PI / 2) * x) + audio[i] * Math.sin((Math.PI / 2) * x);
+        const a = vocoder.coherent ? Math.cos((Math.PI / 2) * x) ** 2 : Math.cos((Math.PI / 2) * x);
+        const b = vocoder.coherent ? Math.sin((Math.PI / 2) * x) ** 2 : Math.sin((Math.PI / 2) * x);
+        out[start + i] = out[start + i] * a + audio[i] * b;
       } else {
         out[start + i] = audio[i];
       }

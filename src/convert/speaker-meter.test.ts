@@ -14,7 +14,7 @@ import { cosine } from './similarity';
 import { resolveVerifierTarget, verifierEmbeddingOf } from './speaker-meter';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
 
-const ITER = 4;
+
 const ready = HAVE_MODELS && HAVE_CATHY;
 
 function tone(hz: number, seconds = 4, amp = 0.3): AudioData {
@@ -56,7 +56,7 @@ describe.skipIf(!ready)(`the speaker-verifier meter${NO_MODELS}`, () => {
     const bare = await Engine.load({ root: REPO_ROOT, modelsDir: dir, userDataDir: tempDir('vs-no-verifier-data-') });
     try {
       expect(bare.verifier.available).toBe(false);
-      const r = await bare.convert(speech, bare.resolveTarget([{ voiceId: bare.library.list()[0].id, weight: 1 }]), { vocoderIterations: 2 });
+      const r = await bare.convert(speech, bare.resolveTarget([{ voiceId: bare.library.list()[0].id, weight: 1 }]), { quality: 'fast' });
       expect(r.audio.channels[0].length).toBe(speech.channels[0].length);
       expect(r.similarity.toTarget).toMatchObject({ verdict: null, cosine: null, reason: expect.stringMatching(/no speaker verifier/) });
       expect(r.similarity.toSource.verdict).toBeNull();
@@ -83,7 +83,7 @@ describe.skipIf(!ready)(`the speaker-verifier meter${NO_MODELS}`, () => {
     for (const v of voices) {
       const target = engine.resolveTarget([{ voiceId: v.id, weight: 1 }]);
       for (const [name, audio, hidden] of inputs) {
-        const r = await engine.convert(audio, target, { vocoderIterations: ITER });
+        const r = await engine.convert(audio, target, { quality: 'fast' });
         const { toTarget, toSource } = r.similarity;
         console.info(`${name} -> ${v.name}: target ${toTarget.verdict ?? 'not shown'} (cos ${toTarget.cosine}), source ${toSource.verdict ?? 'not shown'}; ${toTarget.reason ?? ''}`);
         expect(toTarget.verdict, `${name} -> ${v.name}`).not.toBe('likely');
@@ -104,7 +104,7 @@ describe.skipIf(!ready)(`the speaker-verifier meter${NO_MODELS}`, () => {
     const targetEmb = (await resolveVerifierTarget(target.verifier)) as { embedding: Float32Array };
     const sourceEmb = (await verifierEmbeddingOf(engine.verifier, speech.channels[0]))!;
     const before = cosine(sourceEmb, targetEmb.embedding);
-    const r = await engine.convert(speech, target, { vocoderIterations: 8 });
+    const r = await engine.convert(speech, target, { quality: 'fast' });
     const { toTarget, toSource } = r.similarity;
     console.info(`speech -> ${v.name}: unconverted ${before.toFixed(3)}; result to target ${toTarget.cosine} (p ${toTarget.probability}, ${toTarget.verdict}), to source ${toSource.cosine} (${toSource.verdict})`);
     expect(toTarget.verdict).not.toBeNull();

@@ -221,7 +221,11 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     for (let b = 0; b < nMels; b++) {
       let s = 0;
       const row = b * bins;
-      for (let k = start[b], e = end[b]; k < e; k++) s += weights[row + k] * Math.hypot(sRe[o + k], sIm[o + k]);
+      for (let k = start[b], e = end[b]; k < e; k++) {
+        const r = sRe[o + k];
+        const i = sIm[o + k];
+        s += weights[row + k] * Math.sqrt(r * r + i * i);
+      }
       band[b] = s;
     }
   };

@@ -2,7 +2,7 @@
 
 Why this file exists: the harmonic-plus-noise synthesis (source_filter.py) needs to know, per frame and band, how
 much of the energy is periodic. A fixed profile already beats Griffin-Lim on resynthesis; this small convolutional
-network (about 0.3 M parameters) learns it from real speech, end to end: its output drives a differentiable PyTorch
+network (about 0.1 M parameters) learns it from real speech, end to end: its output drives a differentiable PyTorch
 copy of the synthesis (excitations, mixing, band shaping, consistency passes through torch.stft/istft) and the loss
 is a multi-resolution STFT distance to the original recording. A second stage feeds it the converter's own decoder
 output (reconstructed mels) in place of clean mels, with the original audio as the target, so it handles what the
@@ -12,12 +12,13 @@ Usage (from models/train; resumable, checkpoints every --ckpt-every steps):
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 40
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 20 \
       --decoder-ckpt ckpt/real/last.pt --decoder-share 0.5          (stage 2, resumes from ckpt/vocoder/last.pt)
-  /usr/bin/python3 -m vc_train.vocoder_net export --ckpt ckpt/vocoder/last.pt --out ../vocoder.onnx
+  /usr/bin/python3 -m vc_train.vocoder_net export --ckpt ckpt/vocoder/last.pt --models ..
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import sys
 import time
@@ -43,7 +44,7 @@ RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 class AperiodicityNet(nn.Module):
     """log-mel [B, 80, T] + f0 input [B, 2, T] (normalized log-F0, voiced flag) -> aperiodicity [B, 80, T] in (0, 1)."""
 
-    def __init__(self, ch: int = 128, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
+    def __init__(self, ch: int = 64, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
         super().__init__()
         self.inp = nn.Conv1d(82, ch, kernel, padding=kernel // 2)
         self.blocks = nn.ModuleList(
@@ -200,11 +201,13 @@ def train(args: argparse.Namespace) -> int:
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     step = 0
     last = out / "last.pt"
+    summary: dict = {}
     if last.exists():
         ck = torch.load(last, map_location="cpu")
         net.load_state_dict(ck["net"])
         opt.load_state_dict(ck["opt"])
         step = int(ck["step"])
+        summary = dict(ck.get("summary", {}))
         for g in opt.param_groups:
             g["lr"] = args.lr
         print(f"resumed at step {step}", flush=True)
@@ -216,6 +219,22 @@ def train(args: argparse.Namespace) -> int:
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
     ema = None
+    start_step, start_wall, run_t0 = step, float(summary.get("wallMinutes", 0.0)), time.time()
+    stage = "decoder" if decoder is not None else "clean"
+
+    def current() -> dict:
+        s = dict(summary)
+        s["steps"] = step
+        s["wallMinutes"] = round(start_wall + (time.time() - run_t0) / 60, 1)
+        s[f"{stage}Steps"] = int(summary.get(f"{stage}Steps", 0)) + step - start_step
+        s["data"] = {"clips": len(clips), "minutes": round(sum(len(c.audio) for c in clips) / SAMPLE_RATE / 60, 1),
+                     "rows": "role=train split=train rows of the corpus: real speakers (CC BY 4.0), Cathy (CC0), TTS voices"}
+        s["batch"], s["frames"], s["trainPasses"] = args.batch, args.frames, args.iterations
+        if decoder is not None:
+            s["decoderShare"] = args.decoder_share
+        if ema is not None:
+            s["lossMrStft"] = round(ema, 4)
+        return s
     while time.time() < deadline and (args.steps <= 0 or step < args.steps):
         mel, lf0, vuv, aud, h, z, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
         ap = net(mel, f0_features(lf0, vuv))
@@ -230,15 +249,15 @@ def train(args: argparse.Namespace) -> int:
         if step % 25 == 0:
             print(f"step {step} loss {ema:.4f} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
-            save(net, opt, step, last)
-    save(net, opt, step, last)
+            save(net, opt, step, last, current())
+    save(net, opt, step, last, current())
     print(f"done at step {step}", flush=True)
     return 0
 
 
-def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path) -> None:
+def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path, summary: Optional[dict] = None) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "step": step}, tmp)
+    torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "step": step, "summary": summary or {"steps": step}}, tmp)
     tmp.replace(path)
 
 
@@ -268,13 +287,36 @@ def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray
 
 
 def export(args: argparse.Namespace) -> int:
+    """vocoder.onnx + its manifest entry + test vectors (added to the converter's onnx_vectors.json, same inputs)."""
+    from .export import export_graph, sha256, tensor_list
+    torch.set_num_threads(1)
+    out = Path(args.models)
     net = load_net(args.ckpt)
-    t = 40
-    mel = torch.randn(1, 80, t) - 5.0
-    f0 = torch.zeros(1, 2, t)
-    torch.onnx.export(net, (mel, f0), args.out, input_names=["mel", "f0"], output_names=["aperiodicity"],
-                      dynamic_axes={"mel": {2: "T"}, "f0": {2: "T"}, "aperiodicity": {2: "T"}}, opset_version=17)
-    print(f"wrote {args.out}")
+    vec_path = out / "testdata" / "onnx_vectors.json"
+    vectors = json.loads(vec_path.read_text())
+    m_in, f_in = vectors["inputs"]["mel"], vectors["inputs"]["f0"]
+    mel = torch.tensor(m_in["data"], dtype=torch.float32).view(*m_in["dims"])
+    f0 = torch.tensor(f_in["data"], dtype=torch.float32).view(*f_in["dims"])
+    path = out / "vocoder.onnx"
+    export_graph(net, (mel, f0), path, ["mel", "f0"], ["aperiodicity"])
+    with torch.no_grad():
+        ap = net(mel, f0)
+    vectors["vocoder"] = {"inputs": ["mel", "f0"], "outputs": {"aperiodicity": {"dims": list(ap.shape), "dtype": "float32",
+                                                                                 "data": tensor_list(ap)}}}
+    vec_path.write_text(json.dumps(vectors, separators=(",", ":")))
+    ck = torch.load(args.ckpt, map_location="cpu")
+    man_path = out / "manifest.json"
+    man = json.loads(man_path.read_text())
+    man["models"]["vocoder"] = {
+        "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size, "inputs": ["mel", "f0"],
+        "outputs": ["aperiodicity"], "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity",
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "defaultPasses": sfv.DEFAULT_ITERATIONS, "noise": "lowbias32 hash of the sample index",
+                      "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
+        "training": ck.get("summary", {"steps": int(ck["step"])}),
+    }
+    man_path.write_text(json.dumps(man, indent=1))
+    print(f"wrote {path} ({path.stat().st_size} bytes), manifest entry and test vectors")
     return 0
 
 
@@ -298,7 +340,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--decoder-share", type=float, default=0.5)
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
-    e.add_argument("--out", required=True)
+    e.add_argument("--models", default="..", help="the export folder (models/) holding manifest.json")
     a = p.parse_args(argv)
     return train(a) if a.cmd == "train" else export(a)
 

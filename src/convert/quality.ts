@@ -1,0 +1,25 @@
+// The quality setting (VoiceApi `quality`), in one place: what each name means for the vocoder, and the
+// Griffin-Lim fallback when an export has no neural vocoder. Measured on held-out real speech and in
+// `npm run bench` (models/MODEL_CARD.md, README): 'best' beats Griffin-Lim 32 on every resynthesis metric
+// at a fraction of its time; 'fast' is one consistency pass (previews, scripts); 'classic' is the old sound.
+import type { VocoderQuality } from '../api/types.js';
+
+/** The quality a conversion gets when the caller does not choose. */
+export const DEFAULT_QUALITY: VocoderQuality = 'best';
+
+/** What a quality setting runs. */
+export interface QualitySpec {
+  /** Source-filter consistency passes of the neural vocoder. */
+  passes: number;
+  /** Griffin-Lim iterations: always for 'classic', and the fallback of the others without vocoder.onnx. */
+  griffinLimIterations: number;
+  /** Whether the neural vocoder is used when the export has it. */
+  neural: boolean;
+}
+
+/** Each setting. Griffin-Lim spectral convergence on 10 s of speech: 0.186 / 0.135 at 8 / 32 iterations. */
+export const QUALITY: Record<VocoderQuality, QualitySpec> = {
+  best: { neural: true, passes: 4, griffinLimIterations: 32 },
+  fast: { neural: true, passes: 1, griffinLimIterations: 8 },
+  classic: { neural: false, passes: 0, griffinLimIterations: 32 },
+};
