@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, toErrorInfo } from './api/errors.js';
-import type { AudioData, ExportFormat, MixEntry, SpeakerMatch, VocoderQuality } from './api/types.js';
-import { VOCODER_QUALITIES } from './api/types.js';
+import type { AudioData, ExportBitDepth, ExportFormat, MixEntry, SpeakerMatch, VocoderQuality } from './api/types.js';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, VOCODER_QUALITIES } from './api/types.js';
 import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/validate.js';
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
@@ -210,14 +210,17 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   const quality = qualityFlag(p);
   const chunk = numberFlag(p, 'chunk', 2, 120);
   const outFlag = stringFlag(p, 'out');
-  const format = (stringFlag(p, 'format') ?? (outFlag && /\.flac$/i.test(outFlag) ? 'flac' : 'wav')) as ExportFormat;
-  if (format !== 'wav' && format !== 'flac') throw usage('--format must be wav or flac');
+  // Formats, rates and depths come from EXPORT_FORMATS, as the API's validation and the UI's menus.
   const outExt = outFlag ? path.extname(outFlag).slice(1).toLowerCase() : '';
-  if ((outExt === 'wav' || outExt === 'flac') && outExt !== format) throw usage(`--out ends in .${outExt} but --format is ${format}`);
+  const formatOfExt = EXPORT_FORMAT_NAMES.find((f) => EXPORT_FORMATS[f].extension === outExt);
+  const format = (stringFlag(p, 'format') ?? formatOfExt ?? 'wav') as ExportFormat;
+  if (!EXPORT_FORMAT_NAMES.includes(format)) throw usage(`--format must be ${EXPORT_FORMAT_NAMES.join(' or ')}`);
+  const formatSpec = EXPORT_FORMATS[format];
+  if (formatOfExt && formatOfExt !== format) throw usage(`--out ends in .${outExt} but --format is ${format}`);
   const rate = numberFlag(p, 'rate', 8000, 48000, true) ?? 16000;
-  if (![16000, 22050, 44100, 48000].includes(rate)) throw usage('--rate must be 16000, 22050, 44100 or 48000');
-  const bits = (numberFlag(p, 'bits', 16, 32, true) ?? 16) as 16 | 24 | 32;
-  if (![16, 24, 32].includes(bits) || (bits === 32 && format === 'flac')) throw usage('--bits must be 16 or 24 (or 32 for WAV)');
+  if (!(formatSpec.sampleRates as readonly number[]).includes(rate)) throw usage(`--rate must be ${formatSpec.sampleRates.slice(0, -1).join(', ')} or ${formatSpec.sampleRates[formatSpec.sampleRates.length - 1]}`);
+  const bits = (numberFlag(p, 'bits', 16, 32, true) ?? 16) as ExportBitDepth;
+  if (!(formatSpec.bitDepths as readonly number[]).includes(bits)) throw usage('--bits must be 16 or 24 (or 32 for WAV)');
 
   const variant = variantFlag(p);
   const bundleFlag = stringFlag(p, 'bundle');

@@ -6,6 +6,7 @@
 // offered only when the model export has them (version().capabilities) and otherwise shown disabled
 // with the reason, so the option is discoverable without failing a conversion.
 import type { ContentVariantName, VocoderQuality } from '../../src/api/types';
+import { PITCH_RANGE_SEMITONES } from '../../src/api/types';
 import type { ConversionView } from '../hooks/useConversion';
 import { stageLabel } from '../lib/format';
 import { ErrorNote } from './ErrorNote';
@@ -50,7 +51,7 @@ export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, v
           <span>
             Pitch <output data-testid="pitch-value">{pitch > 0 ? `+${pitch}` : pitch} st</output>
           </span>
-          <input type="range" min={-12} max={12} step={1} value={pitch} aria-label="Pitch shift in semitones" onChange={(e) => onPitch(Number(e.target.value))} disabled={running} />
+          <input type="range" min={-PITCH_RANGE_SEMITONES} max={PITCH_RANGE_SEMITONES} step={1} value={pitch} aria-label="Pitch shift in semitones" onChange={(e) => onPitch(Number(e.target.value))} disabled={running} />
         </label>
         <label className="field">
           <span>Quality</span>

@@ -3,13 +3,12 @@
 // reports the path (or that the dialog was closed). "Save comparison bundle" saves the same item as a
 // zip (source, result, metrics.json, spectrogram.png) the same way, for sharing and bug reports.
 import { useEffect, useState, type Ref } from 'react';
-import type { ExportFormat, VoiceApi } from '../../src/api/types';
+import type { ExportBitDepth, ExportFormat, VoiceApi } from '../../src/api/types';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../../src/api/types';
 import { downloadBytes } from '../browser/download';
 import { withExtension } from '../lib/names';
 import type { HistoryItem } from './History';
 import { ErrorNote } from './ErrorNote';
-
-const RATES = [16000, 22050, 44100, 48000] as const;
 
 interface Props {
   api: VoiceApi;
@@ -20,7 +19,7 @@ interface Props {
 export function ExportPanel({ api, item, nameRef }: Props) {
   const [format, setFormat] = useState<ExportFormat>('wav');
   const [sampleRate, setSampleRate] = useState<number>(44100);
-  const [bitDepth, setBitDepth] = useState<16 | 24 | 32>(16);
+  const [bitDepth, setBitDepth] = useState<ExportBitDepth>(16);
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -33,9 +32,14 @@ export function ExportPanel({ api, item, nameRef }: Props) {
     setError(null);
   }, [item]);
 
+  // Rates and depths the chosen format holds (the same table the engine validates against).
+  const spec = EXPORT_FORMATS[format];
   useEffect(() => {
-    if (format === 'flac' && bitDepth === 32) setBitDepth(24);
-  }, [format, bitDepth]);
+    const depths: readonly ExportBitDepth[] = EXPORT_FORMATS[format].bitDepths;
+    if (!depths.includes(bitDepth)) setBitDepth(depths[depths.length - 1]);
+    const rates: readonly number[] = EXPORT_FORMATS[format].sampleRates;
+    if (!rates.includes(sampleRate)) setSampleRate(rates[rates.length - 1]);
+  }, [format, bitDepth, sampleRate]);
 
   /** Runs one save action on the current item with its busy flag and the shared message/error. */
   const perform = async (setFlag: (busy: boolean) => void, work: (it: HistoryItem) => Promise<string>) => {
@@ -109,14 +113,17 @@ export function ExportPanel({ api, item, nameRef }: Props) {
         <label className="field">
           <span>Format</span>
           <select aria-label="Format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} disabled={!item}>
-            <option value="wav">WAV</option>
-            <option value="flac">FLAC</option>
+            {EXPORT_FORMAT_NAMES.map((f) => (
+              <option key={f} value={f}>
+                {EXPORT_FORMATS[f].label}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           <span>Sample rate</span>
           <select aria-label="Sample rate" value={sampleRate} onChange={(e) => setSampleRate(Number(e.target.value))} disabled={!item}>
-            {RATES.map((r) => (
+            {spec.sampleRates.map((r) => (
               <option key={r} value={r}>
                 {r === 22050 ? '22.05' : r / 1000} kHz
               </option>
@@ -125,14 +132,16 @@ export function ExportPanel({ api, item, nameRef }: Props) {
         </label>
         <label className="field">
           <span>Bit depth</span>
-          <select aria-label="Bit depth" value={bitDepth} onChange={(e) => setBitDepth(Number(e.target.value) as 16 | 24 | 32)} disabled={!item}>
-            <option value={16}>16-bit</option>
-            <option value={24}>24-bit</option>
-            {format === 'wav' && <option value={32}>32-bit float</option>}
+          <select aria-label="Bit depth" value={bitDepth} onChange={(e) => setBitDepth(Number(e.target.value) as ExportBitDepth)} disabled={!item}>
+            {(spec.bitDepths as readonly ExportBitDepth[]).map((d) => (
+              <option key={d} value={d}>
+                {d === 32 ? '32-bit float' : `${d}-bit`}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit" className="primary" disabled={!item || busy}>
-          {busy ? 'Exporting…' : `Export ${format.toUpperCase()}`}
+          {busy ? 'Exporting…' : `Export ${spec.label}`}
         </button>
         <button
           type="button"

@@ -22,3 +22,12 @@ describe('export file names', () => {
     expect(withExtension('x-as-y.wav', 'flac')).toBe('x-as-y.flac');
   });
 });
+
+describe('one sanitiser (issue 15)', () => {
+  it('rejects every Windows device name, also once hyphenated', () => {
+    for (const n of ['CON', 'prn.mp3', 'AUX', 'nul', 'COM1', 'com9', 'LPT1', 'lpt9.wav', 'con_', ' nul ']) {
+      expect(safeStem(n), n).toBe('clip');
+    }
+    expect(suggestExportName('COM3.wav', 'NUL')).toBe('clip-as-voice');
+  });
+});

@@ -1,27 +1,21 @@
 // Suggested export file names ("<source> as <voice>"), made safe for every desktop file system, so
 // the user can export without typing a name.
 import type { ExportFormat } from '../../src/api/types';
+import { EXPORT_FORMATS } from '../../src/api/types';
+import { safeFileStem } from '../../src/api/file-names';
 
-const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 /** Longest stem per part, so "<source>-as-<voice>" stays within the API's 80-character name limit. */
 const MAX_STEM = 36;
 
-/** Strips the extension and anything a file system or a download would refuse. */
+/**
+ * A lower-case, hyphenated stem for a suggested name: the extension dropped, made safe by the one
+ * sanitiser (src/api/file-names.ts: the engine applies it again, Windows device names included).
+ */
 export function safeStem(name: string, fallback = 'clip'): string {
-  const withoutExt = name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
-  const cleaned = withoutExt
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9 _.-]+/g, ' ')
-    .trim()
-    .replace(/\s+/g, '-')
-    .replace(/[.-]{2,}/g, '-')
-    .replace(/^[.-]+|[.-]+$/g, '')
-    .toLowerCase()
-    .slice(0, MAX_STEM)
-    .replace(/[.-]+$/g, '');
-  if (!cleaned || RESERVED.test(cleaned)) return fallback;
-  return cleaned;
+  const safe = safeFileStem(name.replace(/\.[A-Za-z0-9]{1,5}$/, ''), { fallback: '', maxLength: MAX_STEM });
+  const slug = safe.toLowerCase().replace(/[\s_]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  // Re-checked: hyphenating may expose a device name ("con_" -> "con").
+  return safeFileStem(slug, { fallback, maxLength: MAX_STEM });
 }
 
 /** "<source>-as-<voice>" without an extension (the engine sets it from the format). */
@@ -31,6 +25,7 @@ export function suggestExportName(sourceName: string, voiceLabel: string): strin
 
 /** The file name a download gets, extension included. */
 export function withExtension(stem: string, format: ExportFormat): string {
-  const base = stem.replace(/\.(wav|flac)$/i, '');
-  return `${base}.${format}`;
+  const extensions = Object.values(EXPORT_FORMATS).map((f) => f.extension).join('|');
+  const base = stem.replace(new RegExp(`\\.(${extensions})$`, 'i'), '');
+  return `${base}.${EXPORT_FORMATS[format].extension}`;
 }

@@ -1,6 +1,8 @@
 // The VoiceApi contract: the one definition of every call the renderer can make, shared by the
-// Electron IPC transport, the web-mode HTTP transport and the CLI. Types only; runtime checks live
-// in validate.ts and the handler table in handlers.ts.
+// Electron IPC transport, the web-mode HTTP transport and the CLI. Types and plain-data constants
+// only (no imports, nothing that runs), so the renderer may read the constants too (VOCODER_QUALITIES,
+// EXPORT_FORMATS, PITCH_RANGE_SEMITONES); runtime checks live in validate.ts and the handler table in
+// handlers.ts.
 
 /** Audio as it crosses the API boundary: planar float32 samples in [-1, 1]. */
 export interface AudioData {
@@ -171,15 +173,53 @@ export interface JobIdRequest {
   jobId: string;
 }
 
-export type ExportFormat = 'wav' | 'flac';
+/** What an export format can hold: the one table behind validation, the CLI, the encoder and the UI. */
+export interface ExportFormatSpec {
+  /** File extension without the dot. */
+  extension: string;
+  /** Name shown in menus. */
+  label: string;
+  /** MIME type of a download. */
+  mime: string;
+  /** Bit depths it can hold: 16 and 24 are integer PCM, 32 is float. */
+  bitDepths: readonly ExportBitDepth[];
+  /** Output sample rates offered, Hz. */
+  sampleRates: readonly number[];
+}
+
+export type ExportBitDepth = 16 | 24 | 32;
+
+/** Output rates every export format offers, Hz. */
+export const EXPORT_SAMPLE_RATES = [16000, 22050, 44100, 48000] as const;
+
+/**
+ * The export formats (plain data, so the renderer may read it too). Adding a format here is the whole
+ * change on the API side: validate.ts, the CLI's --format/--rate/--bits, the encoder's file name and
+ * the UI's Export panel all read this table; the encoder in src/convert/export.ts adds its codec.
+ */
+export const EXPORT_FORMATS = {
+  wav: { extension: 'wav', label: 'WAV', mime: 'audio/wav', bitDepths: [16, 24, 32], sampleRates: EXPORT_SAMPLE_RATES },
+  flac: { extension: 'flac', label: 'FLAC', mime: 'audio/flac', bitDepths: [16, 24], sampleRates: EXPORT_SAMPLE_RATES },
+} as const satisfies Record<string, ExportFormatSpec>;
+
+export type ExportFormat = keyof typeof EXPORT_FORMATS;
+
+/** The format names, in menu order. */
+export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormat[];
+
+/**
+ * The pitch control's range in semitones, ± this value: the API accepts it and the UI's slider offers
+ * all of it (two octaves either way; beyond one octave the result gets thin, which the user can hear).
+ */
+export const PITCH_RANGE_SEMITONES = 24;
 
 export interface ExportRequest {
   audio: AudioData;
   format: ExportFormat;
-  /** 16000, 22050, 44100 or 48000. */
+  /** One of the format's `sampleRates` (EXPORT_FORMATS). */
   sampleRate: number;
-  /** 16 or 24 (integer PCM), or 32 (float WAV only). */
-  bitDepth: 16 | 24 | 32;
+  /** One of the format's `bitDepths` (EXPORT_FORMATS): 16 or 24 (integer PCM), or 32 (float WAV only). */
+  bitDepth: ExportBitDepth;
   /** Suggested file name without directories; the extension is set from the format. */
   name: string;
 }

@@ -2,6 +2,7 @@
 // that we do not trust, so each call checks shapes, types, ranges and sizes before the engine sees
 // them, and says in plain words what was wrong.
 import { invalid } from './errors.js';
+import { safeFileStem } from './file-names.js';
 import type {
   AnalyzeRequest,
   AudioData,
@@ -9,6 +10,9 @@ import type {
   CallName,
   ConvertRequest,
   EnrollRequest,
+  ExportBitDepth,
+  ExportFormat,
+  ExportFormatSpec,
   ExportRequest,
   JobIdRequest,
   MixEntry,
@@ -19,7 +23,10 @@ import type {
   VocoderQuality,
   VoiceIdRequest,
 } from './types.js';
-import { VOCODER_QUALITIES } from './types.js';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, PITCH_RANGE_SEMITONES, VOCODER_QUALITIES } from './types.js';
+
+/** The one sanitiser, re-exported where the API's other checks live. */
+export { safeFileStem };
 
 /** Limits on what a call may carry. */
 export const LIMITS = {
@@ -31,7 +38,7 @@ export const LIMITS = {
   maxNameLength: 80,
   maxIdLength: 128,
   maxMixEntries: 8,
-  maxPitchSemitones: 24,
+  maxPitchSemitones: PITCH_RANGE_SEMITONES,
   /** Longest clip a comparison bundle holds, in seconds (bounds the zip: two 16-bit clips). */
   maxBundleSeconds: 20 * 60,
   /** Most timing stages, meter reasons or gate reasons a bundle request may carry. */
@@ -196,34 +203,37 @@ function convertRequest(args: unknown): ConvertRequest {
   return out;
 }
 
-/** Characters allowed in an export name; everything else (slashes, dots runs, controls) is replaced. */
-export function safeFileStem(name: string): string {
-  const stem = name
-    .replace(/\.(wav|flac)$/i, '')
-    .replace(/[^A-Za-z0-9 _()+-]+/g, '_')
-    .replace(/_+/g, '_')
-    .replace(/^[ _.-]+|[ _.-]+$/g, '')
-    .slice(0, 80);
-  return stem.length > 0 ? stem : 'converted';
+/** Checks an export's format, rate and depth against EXPORT_FORMATS (shared with the CLI's flags). */
+export function exportSettings(format: unknown, sampleRate: unknown, bitDepth: unknown): { format: ExportFormat; sampleRate: number; bitDepth: ExportBitDepth } {
+  const names = EXPORT_FORMAT_NAMES;
+  if (typeof format !== 'string' || !(names as string[]).includes(format)) {
+    throw invalid(`Export format must be ${names.map((n) => `"${n}"`).join(' or ')}.`);
+  }
+  const spec: ExportFormatSpec = EXPORT_FORMATS[format as ExportFormat];
+  if (!spec.sampleRates.includes(sampleRate as number)) {
+    throw invalid(`Export sample rate must be ${listWords(spec.sampleRates)} Hz.`);
+  }
+  const allDepths = [...new Set(Object.values(EXPORT_FORMATS).flatMap((f) => [...f.bitDepths]))].sort((a, b) => a - b);
+  if (!allDepths.includes(bitDepth as ExportBitDepth)) throw invalid(`Bit depth must be ${listWords(allDepths)}.`);
+  if (!spec.bitDepths.includes(bitDepth as ExportBitDepth)) {
+    const wider = names.find((n) => EXPORT_FORMATS[n].bitDepths.includes(bitDepth as never));
+    throw invalid(`${spec.label} supports ${listWords(spec.bitDepths)} bits${wider ? `; pick ${EXPORT_FORMATS[wider].label} for ${bitDepth}-bit${bitDepth === 32 ? ' float' : ''}` : ''}.`);
+  }
+  return { format: format as ExportFormat, sampleRate: sampleRate as number, bitDepth: bitDepth as ExportBitDepth };
+}
+
+/** "a, b or c". */
+function listWords(items: readonly (string | number)[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function exportRequest(args: unknown): ExportRequest {
   const obj = object(args, 'The request');
   onlyKeys(obj, ['audio', 'format', 'sampleRate', 'bitDepth', 'name'], 'The request');
-  const format = obj.format;
-  if (format !== 'wav' && format !== 'flac') throw invalid('Export format must be "wav" or "flac".');
-  const sampleRate = obj.sampleRate;
-  if (![16000, 22050, 44100, 48000].includes(sampleRate as number)) {
-    throw invalid('Export sample rate must be 16000, 22050, 44100 or 48000 Hz.');
-  }
-  const bitDepth = obj.bitDepth;
-  if (bitDepth !== 16 && bitDepth !== 24 && bitDepth !== 32) throw invalid('Bit depth must be 16, 24 or 32.');
-  if (bitDepth === 32 && format === 'flac') throw invalid('FLAC supports 16 or 24 bits; pick WAV for 32-bit float.');
+  const settings = exportSettings(obj.format, obj.sampleRate, obj.bitDepth);
   return {
     audio: audio(obj.audio),
-    format,
-    sampleRate: sampleRate as number,
-    bitDepth,
+    ...settings,
     name: safeFileStem(text(obj.name, 'File name', 200)),
   };
 }
