@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../convert/test-support';
+import { FEATURE_CONTRACT } from './feature-contract';
 import { loadBuiltinVoices, loadManifest } from './manifest';
 
 const sha = 'a'.repeat(64);
 const entry = (inputs: string[], outputs: string[]) => ({ file: 'x.onnx', sha256: sha, bytes: 1, inputs, outputs });
 const good = {
   version: 1,
-  features: {},
+  features: { ...FEATURE_CONTRACT },
   f0Input: { center: 5, scale: 0.5 },
   embeddingDim: 2,
   contentChannels: 4,

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../api/errors.js';
+import { FEATURE_CONTRACT, featureContractMismatches } from './feature-contract.js';
 
 /** One exported graph as listed in the manifest. */
 export interface ModelFileEntry {
@@ -25,6 +26,7 @@ export interface AnomalyCalibration {
 /** models/manifest.json, the fields the engine relies on (others are kept in `raw`). */
 export interface Manifest {
   version: number;
+  /** The feature contract the export was trained on; loadManifest has checked it equals FEATURE_CONTRACT. */
   features: Record<string, unknown>;
   f0Input: { center: number; scale: number };
   embeddingDim: number;
@@ -135,13 +137,21 @@ export function loadManifest(modelsDir: string): Manifest {
   for (const req of REQUIRED_MODELS) {
     if (!models[req]) throw modelError(`manifest.json does not list the ${req} graph. Re-export the models.`);
   }
+  // The export must have been trained on the features this app computes (DESIGN §3).
+  const mismatches = featureContractMismatches(raw.features);
+  if (mismatches.length > 0) {
+    throw modelError(
+      `manifest.json: the models were trained on other audio features than this app computes (${mismatches.join('; ')}). ` +
+        `Re-export the models with the feature contract of sample rate ${FEATURE_CONTRACT.sampleRate} Hz, n_fft ${FEATURE_CONTRACT.nFft}, hop ${FEATURE_CONTRACT.hop}, ${FEATURE_CONTRACT.nMels} mels.`,
+    );
+  }
   const anomalyRaw = (raw.anomaly ?? {}) as Record<string, unknown>;
   const quantiles = numberMap(anomalyRaw.quantiles);
   const utteranceQuantiles = numberMap(anomalyRaw.utteranceQuantiles);
   const { verifier, issue: verifierIssue } = parseVerifier(modelsRaw.verifier, models.verifier);
   return {
     version: num(raw.version, 'version'),
-    features: (raw.features ?? {}) as Record<string, unknown>,
+    features: raw.features as Record<string, unknown>,
     f0Input: { center: num(f0.center, 'f0Input.center'), scale: num(f0.scale, 'f0Input.scale') },
     embeddingDim: num(raw.embeddingDim, 'embeddingDim'),
     contentChannels: num(raw.contentChannels, 'contentChannels'),
