@@ -80,7 +80,7 @@ export const EXPECTED_IO: Record<string, { inputs: string[]; outputs: string[] }
   content_encoder_vq: { inputs: ['mel'], outputs: ['content', 'codes'] },
   decoder_vq: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
   verifier: { inputs: ['mel'], outputs: ['embedding'] },
-  vocoder: { inputs: ['mel', 'f0'], outputs: ['aperiodicity'] },
+  vocoder: { inputs: ['mel', 'f0'], outputs: ['aperiodicity', 'detail'] },
 };
 
 function modelError(message: string): ApiError {
