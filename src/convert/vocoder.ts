@@ -50,15 +50,16 @@ export class GriffinLimVocoder implements Vocoder {
   }
 }
 
-/** The neural vocoder: aperiodicity from vocoder.onnx, harmonic-plus-noise synthesis at the given pitch. */
+/** The neural vocoder: aperiodicity and detail from vocoder.onnx, harmonic-plus-noise synthesis at the given pitch. */
 export class SourceFilterVocoder implements Vocoder {
   readonly kind = 'neural';
   readonly coherent = true;
   constructor(private readonly graph: VocoderGraph, private readonly model: VoiceModel, readonly passes: number) {}
 
   async vocode(input: VocoderInput): Promise<Float32Array> {
-    const ap = await this.graph.aperiodicity(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
-    return sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, ap, {
+    const { aperiodicity, detail } = await this.graph.controls(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
+    return sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, aperiodicity, {
+      detail,
       passes: this.passes,
       length: input.length,
       phase0: input.phase0,

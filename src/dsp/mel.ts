@@ -35,6 +35,8 @@ export interface MelFilterbank {
   start: Int32Array;
   /** One past the last nonzero bin of each band. */
   end: Int32Array;
+  /** Centre frequency of each band (the peak of its triangle), Hz. */
+  centresHz: Float64Array;
 }
 
 /** Log-mel result: band-major [nMels][frames], the layout of an ONNX [1, nMels, T] tensor. */
@@ -119,7 +121,7 @@ export function melFilterbank(opts: MelOptions = {}): MelFilterbank {
     start[i] = s < 0 ? 0 : s;
     end[i] = s < 0 ? 0 : e;
   }
-  const fb = { nMels, bins, weights, start, end };
+  const fb = { nMels, bins, weights, start, end, centresHz: melF.slice(1, nMels + 1) };
   fbCache.set(key, fb);
   return fb;
 }

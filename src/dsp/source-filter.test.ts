@@ -84,6 +84,33 @@ describe('source-filter synthesis', () => {
     expect(err / back.data.length).toBeLessThan(0.3);
   });
 
+  it('puts harmonics under a smooth envelope (a decoder-like log-mel) instead of noise in the valleys', () => {
+    const T = 120;
+    const smoothMel = new Float32Array(80 * T);
+    for (let b = 0; b < 80; b++) smoothMel.fill(-2 - 0.04 * b, b * T, (b + 1) * T);
+    const hz = new Float64Array(T).fill(210);
+    const voiced = new Float32Array(T).fill(1);
+    const ap = new Float32Array(80 * T).fill(0.02);
+    // ripple across the 30 lowest bands of the re-analysed log-mel (harmonics 210 Hz apart span ~6 bands)
+    const ripple = (detail: number): number => {
+      const y = sourceFilter(smoothMel, T, hz, voiced, ap, { detail: new Float32Array(80 * T).fill(detail) });
+      const m = logMel(y);
+      let s = 0;
+      let n = 0;
+      for (let t = 10; t < m.frames - 10; t++) {
+        for (let b = 1; b < 29; b++) {
+          s += Math.abs(m.data[(b - 1) * m.frames + t] - 2 * m.data[b * m.frames + t] + m.data[(b + 1) * m.frames + t]);
+          n++;
+        }
+      }
+      return s / n;
+    };
+    const harmonic = ripple(0);
+    const exact = ripple(1);
+    expect(harmonic).toBeGreaterThan(0.8);
+    expect(harmonic).toBeGreaterThan(2 * exact);
+  });
+
   it('gives overlapping chunks the same signal, so a crossfade has no seam', () => {
     const n = 3 * 16000;
     const x = new Float32Array(n);

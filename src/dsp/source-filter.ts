@@ -1,9 +1,12 @@
 // Harmonic-plus-noise source-filter synthesis: the signal path of the neural vocoder (DESIGN §4).
 // Why it exists: the decoder's log-mel is a smooth envelope without harmonics, and Griffin-Lim turns it
 // into breathy, phasey audio. Here the harmonics come from the pitch the pipeline already has: a
-// band-limited pulse train at F0 plus white noise, mixed per mel band by an aperiodicity (predicted by
-// vocoder.onnx), shaped so every mel band carries the energy the log-mel asks for, then a few
-// consistency passes (inverse STFT, STFT, band gains again). The Python twin is
+// band-limited pulse train at F0 plus white noise, mixed per mel band by an aperiodicity, shaped to the
+// spectral envelope the log-mel asks for, then a few consistency passes (inverse STFT, STFT, gains again).
+// The envelope is taken at the resolution of the harmonic spacing (mel bands smoothed by a Gaussian of
+// std SMOOTH_F0 * F0), so a decoder's smooth log-mel gets harmonics under its envelope rather than noise
+// boosted into the valleys; a per-band `detail` (0..1) blends toward matching every band exactly.
+// vocoder.onnx predicts the aperiodicity and the detail. The Python twin is
 // models/train/vc_train/source_filter.py; parity vectors in testdata/ check that both agree.
 // Long inputs: the pulse phase and the noise depend on the absolute sample position (phase0, startSample),
 // so overlapping chunks synthesize the same signal and crossfade without a seam.
@@ -18,6 +21,12 @@ export const HARMONIC_CEIL = 7600;
 export const DEFAULT_F0 = 120;
 /** Default consistency passes (mel error of resynthesis 0.26 -> 0.12 from 0 to 4 passes). */
 export const DEFAULT_PASSES = 4;
+/** Envelope smoothing: Gaussian over band centres of std SMOOTH_F0 * F0 (Hz). */
+export const SMOOTH_F0 = 0.5;
+/** The detail blend when none is given. */
+export const DEFAULT_DETAIL = 0.5;
+/** Kernel weights beyond this many standard deviations are left out (exp(-12.5) of the peak). */
+const KERNEL_REACH = 5;
 const NOISE_SEED = 7;
 const EPS = 1e-8;
 const SR = 16000;
@@ -34,6 +43,68 @@ export interface SourceFilterOptions {
   startSample?: number;
   /** Noise seed. Default 7 (the training's). */
   seed?: number;
+  /** Band-major [80][frames] in [0, 1]: 0 = smooth envelope over the excitation's harmonics, 1 = match every band. Default DEFAULT_DETAIL. */
+  detail?: Float32Array;
+}
+
+/** Per-frame envelope kernels, sparse: row (t, i) holds weights for bands lo..lo+len-1 at offset off. */
+interface Kernels {
+  lo: Int32Array;
+  len: Int32Array;
+  off: Int32Array;
+  w: Float64Array;
+}
+
+/** The Gaussian smoothing over band centres of each frame (std SMOOTH_F0 * F0, at least 1 Hz), rows normalized. */
+function envelopeKernels(f0Hz: ArrayLike<number>, frames: number, centres: Float64Array): Kernels {
+  const n = centres.length;
+  const lo = new Int32Array(frames * n);
+  const len = new Int32Array(frames * n);
+  const off = new Int32Array(frames * n);
+  let w = new Float64Array(frames * n * 8);
+  let used = 0;
+  for (let t = 0; t < frames; t++) {
+    const sig = Math.max(SMOOTH_F0 * f0Hz[t], 1);
+    const reach = KERNEL_REACH * sig;
+    for (let i = 0; i < n; i++) {
+      let a = i;
+      while (a > 0 && centres[i] - centres[a - 1] <= reach) a--;
+      let b = i + 1;
+      while (b < n && centres[b] - centres[i] <= reach) b++;
+      if (used + (b - a) > w.length) {
+        const grown = new Float64Array(w.length * 2);
+        grown.set(w);
+        w = grown;
+      }
+      let s = 0;
+      for (let j = a; j < b; j++) {
+        const d = (centres[i] - centres[j]) / sig;
+        const v = Math.exp(-0.5 * d * d);
+        w[used + j - a] = v;
+        s += v;
+      }
+      for (let j = 0; j < b - a; j++) w[used + j] /= s;
+      const r = t * n + i;
+      lo[r] = a;
+      len[r] = b - a;
+      off[r] = used;
+      used += b - a;
+    }
+  }
+  return { lo, len, off, w };
+}
+
+/** out[i] = sum_j K[t](i, j) src[j]. */
+function smoothBands(k: Kernels, t: number, src: Float64Array, out: Float64Array): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) {
+    const r = t * n + i;
+    const a = k.lo[r];
+    const o = k.off[r];
+    let s = 0;
+    for (let j = 0, e = k.len[r]; j < e; j++) s += k.w[o + j] * src[a + j];
+    out[i] = s;
+  }
 }
 
 /** Band-to-bin interpolation: each bin mixes at most two neighbouring bands. */
@@ -196,7 +267,7 @@ function padEdges(y: Float64Array, n: number, pad: number): void {
 export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLike<number>, voiced: ArrayLike<number>,
   aperiodicity: Float32Array, opts: SourceFilterOptions = {}): Float32Array {
   const { fb, lo, wLo, hi, wHi } = bandPlan();
-  const { nMels, bins, weights, start, end } = fb;
+  const { nMels, bins, weights, start, end, centresHz } = fb;
   if (logMel.length !== nMels * frames || aperiodicity.length !== nMels * frames) throw new RangeError('log-mel or aperiodicity size does not match frames');
   if (f0Hz.length !== frames || voiced.length !== frames) throw new RangeError('pitch track length does not match frames');
   const length = opts.length ?? (frames - 1) * HOP;
@@ -210,7 +281,13 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const re = new Float64Array(bins);
   const im = new Float64Array(bins);
   const band = new Float64Array(nMels);
+  const sBand = new Float64Array(nMels);
+  const target = new Float64Array(nMels);
+  const sTarget = new Float64Array(nMels);
   const gain = new Float64Array(nMels);
+  const kernels = envelopeKernels(f0Hz, frames, centresHz);
+  const detail = opts.detail;
+  if (detail && detail.length !== nMels * frames) throw new RangeError('detail size does not match frames');
   const xRe = new Float32Array(n);
   const xIm = new Float32Array(n);
   const zRe = new Float32Array(n);
@@ -229,7 +306,7 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       band[b] = s;
     }
   };
-  // analysis of padded[pad, pad+length) into (dRe, dIm), each frame divided by its interpolated band mean
+  // analysis of padded[pad, pad+length) into (dRe, dIm); `flatten` divides each frame by its smoothed envelope
   const analyse = (dRe: Float32Array, dIm: Float32Array, flatten: boolean): void => {
     padEdges(padded, length, pad);
     for (let t = 0; t < frames; t++) {
@@ -241,8 +318,9 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       }
       if (!flatten) continue;
       bandMean(dRe, dIm, o);
+      smoothBands(kernels, t, band, sBand);
       for (let k = 0; k < bins; k++) {
-        const env = wLo[k] * Math.max(band[lo[k]], EPS) + wHi[k] * Math.max(band[hi[k]], EPS);
+        const env = wLo[k] * Math.max(sBand[lo[k]], EPS) + wHi[k] * Math.max(sBand[hi[k]], EPS);
         dRe[o + k] /= env;
         dIm[o + k] /= env;
       }
@@ -275,7 +353,19 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     for (let t = 0; t < frames; t++) {
       const o = t * bins;
       bandMean(xRe, xIm, o);
-      for (let b = 0; b < nMels; b++) gain[b] = Math.exp(logMel[b * frames + t]) / Math.max(band[b], EPS);
+      for (let b = 0; b < nMels; b++) {
+        target[b] = Math.exp(logMel[b * frames + t]);
+        band[b] = Math.max(band[b], EPS);
+      }
+      smoothBands(kernels, t, target, sTarget);
+      smoothBands(kernels, t, band, sBand);
+      for (let b = 0; b < nMels; b++) {
+        // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
+        const d = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
+        const smooth = Math.log(sTarget[b]) - Math.log(Math.max(sBand[b], EPS));
+        const exact = logMel[b * frames + t] - Math.log(band[b]);
+        gain[b] = Math.exp((1 - d) * smooth + d * exact);
+      }
       for (let k = 0; k < bins; k++) {
         const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
         xRe[o + k] *= g;

@@ -250,12 +250,17 @@ def embed(model: VCModel, mels: list[np.ndarray]) -> torch.Tensor:
     return m / m.norm()
 
 
+def map_f0(lf0: np.ndarray, vuv: np.ndarray, tgt_f0: tuple[float, float]) -> np.ndarray:
+    """Source log-F0 moved to the target's mean and spread (what the decoder and the vocoder are given)."""
+    v = vuv > 0.5
+    ms, ss = (float(lf0[v].mean()), float(lf0[v].std()) + 1e-3) if v.sum() > 2 else (tgt_f0[0], tgt_f0[1])
+    return np.where(v, (lf0 - ms) / ss * tgt_f0[1] + tgt_f0[0], 0.0).astype(np.float32)
+
+
 @torch.no_grad()
 def convert(model: VCModel, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, emb: torch.Tensor,
             tgt_f0: tuple[float, float], vq: bool = False) -> np.ndarray:
-    v = vuv > 0.5
-    ms, ss = (float(lf0[v].mean()), float(lf0[v].std()) + 1e-3) if v.sum() > 2 else (tgt_f0[0], tgt_f0[1])
-    lf = np.where(v, (lf0 - ms) / ss * tgt_f0[1] + tgt_f0[0], 0.0).astype(np.float32)
+    lf = map_f0(lf0, vuv, tgt_f0)
     x = torch.from_numpy(mel).unsqueeze(0)
     z = model.content.pre(x)
     if vq:

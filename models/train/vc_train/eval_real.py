@@ -38,7 +38,7 @@ import soundfile as sf
 import torch
 
 from .data import Utt, load_voice
-from .eval import ASR, SpeakerID, convert, mcd, mfcc_stats, pitch_shift, word_errors
+from .eval import ASR, SpeakerID, convert, map_f0, mcd, mfcc_stats, pitch_shift, word_errors
 from .features import log_mel
 from .model import VCModel
 from .real import read_split
@@ -128,6 +128,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--per-dir", type=int, default=24)
     ap.add_argument("--ref-seconds", default="1,3,10,30")
     ap.add_argument("--gl-iters", type=int, default=32)
+    ap.add_argument("--vocoder", default="", help="the neural vocoder's aperiodicity network (checkpoint or vocoder.onnx): "
+                                                   "converted rows are vocoded by it (source-filter, 4 passes) instead of "
+                                                   "Griffin-Lim")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--verifier", default="", help="verifier checkpoint (vc_train.verifier): adds its similarity to the "
@@ -135,6 +138,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--baseline-onnx", default="", help="an earlier export folder (e.g. the previously shipped models) "
                                                          "evaluated as a baseline row (needs python3-onnx)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "eval"))
+    ap.add_argument("--name", default="results_real", help="output file stem; only the default updates manifest.json")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     t0 = time.time()
@@ -175,6 +179,19 @@ def main(argv: Optional[list[str]] = None) -> int:
             t = text_of[(v, u.uid)].strip().upper()
             if t:
                 by_text.setdefault(t, []).append((v, u))
+
+    if args.vocoder:
+        from .source_filter import synthesize
+        from .vocoder_net import load_aperiodicity
+        ap_fn = load_aperiodicity(args.vocoder)
+
+        def vocode(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
+            lf = map_f0(lf0, vuv, tgt)
+            a, d = ap_fn(mel, lf, vuv)
+            return synthesize(mel, lf, vuv, a, detail=d)
+    else:
+        def vocode(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
+            return griffin_lim(mel, args.gl_iters)
 
     rng = np.random.default_rng(args.seed)
     trials = []
@@ -220,15 +237,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             y = convert(model, su.mel, su.lf0, su.vuv, e, f0s)
             if L == main_L:
                 conv_mels.append(y)
-            outs[f"ours (continuous, {L:g} s ref)"] = griffin_lim(y, args.gl_iters)
+            outs[f"ours (continuous, {L:g} s ref)"] = vocode(y, su.lf0, su.vuv, f0s)
         if vqm is not None:
             e, f0s = refs[(t, main_L)]
-            outs[f"ours (VQ, {main_L:g} s ref)"] = griffin_lim(convert(vqm, su.mel, su.lf0, su.vuv, e, f0s, vq=True),
-                                                               args.gl_iters)
+            outs[f"ours (VQ, {main_L:g} s ref)"] = vocode(convert(vqm, su.mel, su.lf0, su.vuv, e, f0s, vq=True),
+                                                          su.lf0, su.vuv, f0s)
         if base is not None:
             e, f0s = base_refs[t]
-            outs[f"previous shipped model ({main_L:g} s ref)"] = griffin_lim(convert(base, su.mel, su.lf0, su.vuv, e, f0s),
-                                                                             args.gl_iters)
+            outs[f"previous shipped model ({main_L:g} s ref)"] = vocode(convert(base, su.mel, su.lf0, su.vuv, e, f0s),
+                                                                        su.lf0, su.vuv, f0s)
         outs["real target (oracle)"] = audio(t, oracle_u.uid)
         real_mels.append(oracle_u.mel)
         for r in rows:
@@ -275,18 +292,19 @@ def main(argv: Optional[list[str]] = None) -> int:
            "speakersByGender": {g: sum(1 for v in voices if gender[v] == g) for g in ("female", "male")},
            "chancePct": round(100 / len(voices), 1), "trials": len(trials), "perDirection": args.per_dir,
            "referenceSeconds": ref_secs, "mainReferenceSeconds": main_L, "griffinLimIters": args.gl_iters,
+           "vocoder": "neural source-filter (4 passes)" if args.vocoder else f"Griffin-Lim {args.gl_iters}",
            "table": table, "speakerEncoderCosines3s": encoder_cosines(model, enrol, test, gender),
            "globalVarianceRatio": global_variance(conv_mels, real_mels),
            "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
            "verifierThreshold": ver_thr if ver is not None else None,
            "seconds": round(time.time() - t0)}
-    (out / "results_real.json").write_text(json.dumps(res, indent=1))
-    (out / "clips_real.json").write_text(json.dumps(per, indent=0, default=str))
+    (out / f"{args.name}.json").write_text(json.dumps(res, indent=1))
+    (out / f"{args.name.replace('results', 'clips')}.json").write_text(json.dumps(per, indent=0, default=str))
     md = to_markdown(res)
-    (out / "results_real.md").write_text(md)
+    (out / f"{args.name}.md").write_text(md)
     print(md, flush=True)
     man_path = out.parent / "manifest.json"
-    if man_path.exists():
+    if man_path.exists() and args.name == "results_real":
         man = json.loads(man_path.read_text())
         ev = man.get("evaluation", {})
         ev = ev if isinstance(ev, dict) and "status" not in ev else {}
@@ -298,7 +316,8 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def to_markdown(res: dict) -> str:
     lines = [f"{res['set']}: {res['speakersByGender']['female']} female + {res['speakersByGender']['male']} male, "
-             f"{res['trials']} trials ({res['perDirection']} per direction), speaker-ID chance {res['chancePct']} %.", "",
+             f"{res['trials']} trials ({res['perDirection']} per direction), speaker-ID chance {res['chancePct']} %; "
+             f"vocoder: {res.get('vocoder', 'Griffin-Lim')}.", "",
              "| row | dir | n | verifier ID → target % | verifier ID still source % | MFCC ID → target % | MFCC ID still source % | "
              "stat dist | MCD dB (n) | WER % (n) | verifier cos → target | verifier accepts target % | verifier accepts source % |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

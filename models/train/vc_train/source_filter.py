@@ -4,7 +4,7 @@ Why this file exists: the converter's decoder outputs smooth spectral envelopes 
 Griffin-Lim turns those into breathy, phasey audio. This vocoder takes the pitch the pipeline already has
 and builds the harmonics itself: a band-limited pulse train at F0 (continuous phase) plus white noise,
 mixed per mel band by an aperiodicity that a small trained network predicts (vocoder_net.py), then shaped
-so that each mel band carries the energy the log-mel asks for. One STFT and one inverse STFT, no iterations.
+so that the spectral envelope is the one the log-mel asks for.
 
 Written once here (numpy) and once in src/dsp/source-filter.ts; parity vectors check they agree.
 The steps, per DESIGN §3 framing (hop 256, n_fft 1024, centered, periodic Hann):
@@ -12,16 +12,20 @@ The steps, per DESIGN §3 framing (hop 256, n_fft 1024, centered, periodic Hann)
      unvoiced stretches hold the nearest voiced F0), phase = cumulative sum of 2 pi f0 / sr, harmonic
      sum of cos(k phase) for k * f0 < HARMONIC_CEIL (closed form, Dirichlet kernel), scaled to unit power;
      noise = seeded white Gaussian noise.
-  2. STFT of both. Each is normalized per frame and mel band: divided by the interpolated band mean
-     magnitude (so both excitations carry a flat envelope).
+  2. STFT of both. Each is divided by its own envelope: the mel-band amplitudes smoothed per frame by a
+     Gaussian over band centres of std SMOOTH_F0 * F0 (the resolution of the harmonic spacing), so both are
+     flat overall while the harmonics and the valleys between them stay.
   3. mix X = sqrt(1 - a) * H + sqrt(a) * N per bin, a = interpolated aperiodicity (1 in unvoiced frames).
-  4. shape: band gain g = mel_target / mel(|X|), smoothed in log over bands by SMOOTH_BANDS (a smooth
-     decoder envelope must not boost the valleys between harmonics), interpolated to bins; X *= g.
-  5. inverse STFT (weighted overlap-add), trimmed to the requested length.
+  4. shape: band gain = the smoothed target envelope over the smoothed envelope of |X|, blended in log
+     toward the band-by-band ratio by `detail` (band_gain), interpolated to bins; X *= gain. A decoder's
+     smooth log-mel then gets harmonics under its envelope instead of noise boosted into the valleys.
+  5. inverse STFT (weighted overlap-add), then `iterations` consistency passes (STFT, step 4, inverse STFT).
+The network (vocoder_net.py) predicts a and detail per band and frame from the log-mel and F0.
 """
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -31,6 +35,8 @@ HARMONIC_CEIL = 7600.0  # Hz: highest harmonic synthesized (below Nyquist, above
 DEFAULT_F0 = 120.0  # Hz: F0 held through a clip that has no voiced frame at all
 NOISE_SEED = 7
 DEFAULT_ITERATIONS = 4  # consistency passes: inverse STFT, STFT, band gains again (mel error 0.26 -> 0.12)
+DEFAULT_DETAIL = 0.5  # band_gain's blend when no network gives one
+SMOOTH_F0 = 0.5  # envelope smoothing across bands: Gaussian of std SMOOTH_F0 * F0 (Hz) around each band centre
 EPS = 1e-8
 
 _CACHE: dict[str, np.ndarray] = {}
@@ -55,21 +61,47 @@ def band_to_bin() -> np.ndarray:
     return _CACHE["b2b"]
 
 
-def sample_f0(log_f0: np.ndarray, voiced: np.ndarray, n: int) -> np.ndarray:
-    """Per-sample F0 in Hz [n]: unvoiced frames take the nearest voiced frame's F0 (held), then linear
-    interpolation between frame centres t * HOP."""
+def band_centres_hz() -> np.ndarray:
+    """Centre frequency of each mel band (where its triangle peaks), Hz."""
+    if "centres" not in _CACHE:
+        from .features import F_MAX, F_MIN, N_MELS, hz_to_mel, mel_to_hz, _linspace
+        pts = mel_to_hz(_linspace(float(hz_to_mel(F_MIN)), float(hz_to_mel(F_MAX)), N_MELS + 2))
+        _CACHE["centres"] = np.asarray(pts[1:-1], dtype=np.float64)
+    return _CACHE["centres"]
+
+
+def envelope_kernels(f0_frames: np.ndarray, smooth: float = SMOOTH_F0) -> np.ndarray:
+    """[T, 80, 80] row-normalized Gaussian weights over band centres with std smooth * F0 of each frame: the
+    spectral envelope at the resolution of the harmonic spacing (narrower bands than that would see single
+    harmonics or the valleys between them). smooth = 0: the identity (band by band)."""
+    c = band_centres_hz()
+    d = c[None, :, None] - c[None, None, :]  # [1, 80, 80]
+    if smooth <= 0:
+        return np.broadcast_to(np.eye(80), (len(f0_frames), 80, 80))
+    sig = np.maximum(smooth * f0_frames, 1.0)[:, None, None]
+    k = np.exp(-0.5 * (d / sig) ** 2)
+    return k / k.sum(axis=2, keepdims=True)
+
+
+def frame_f0(log_f0: np.ndarray, voiced: np.ndarray) -> np.ndarray:
+    """Per-frame F0 in Hz with unvoiced frames holding the nearest voiced frame's (ties: the earlier)."""
     t = len(log_f0)
     f = np.where(voiced > 0.5, np.exp(log_f0.astype(np.float64)), 0.0)
     idx = np.flatnonzero(f > 0)
     if len(idx) == 0:
-        f[:] = DEFAULT_F0
-    else:
-        # nearest voiced frame for every frame
-        pos = np.searchsorted(idx, np.arange(t))
-        left = idx[np.clip(pos - 1, 0, len(idx) - 1)]
-        right = idx[np.clip(pos, 0, len(idx) - 1)]
-        nearest = np.where(np.abs(np.arange(t) - left) <= np.abs(right - np.arange(t)), left, right)
-        f = f[nearest]
+        return np.full(t, DEFAULT_F0)
+    pos = np.searchsorted(idx, np.arange(t))
+    left = idx[np.clip(pos - 1, 0, len(idx) - 1)]
+    right = idx[np.clip(pos, 0, len(idx) - 1)]
+    nearest = np.where(np.abs(np.arange(t) - left) <= np.abs(right - np.arange(t)), left, right)
+    return f[nearest]
+
+
+def sample_f0(log_f0: np.ndarray, voiced: np.ndarray, n: int) -> np.ndarray:
+    """Per-sample F0 in Hz [n]: unvoiced frames take the nearest voiced frame's F0 (held), then linear
+    interpolation between frame centres t * HOP."""
+    t = len(log_f0)
+    f = frame_f0(log_f0, voiced)
     x = np.arange(n, dtype=np.float64) / HOP
     return np.interp(x, np.arange(t, dtype=np.float64), f)
 
@@ -133,40 +165,61 @@ def band_mean(mag: np.ndarray) -> np.ndarray:
     return mel_filterbank().astype(np.float64) @ mag
 
 
+def smoothed(kernels: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Band values [80, T] smoothed per frame by its kernel [T, 80, 80]."""
+    return np.einsum("tij,jt->it", kernels, bands)
+
+
 def excitations(log_f0: np.ndarray, voiced: np.ndarray, length: int, frames: int, seed: int = NOISE_SEED,
-                phase0: float = 0.0, start_sample: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Flat-envelope harmonic and noise spectra [513, T] (complex) for the given pitch track."""
+                phase0: float = 0.0, start_sample: int = 0, smooth: float = SMOOTH_F0) -> tuple[np.ndarray, np.ndarray]:
+    """Harmonic and noise spectra [513, T] (complex) for the given pitch track, each divided by its own smoothed
+    envelope: flat overall, with the harmonics (and the valleys between them) kept."""
     n = max(length, (frames - 1) * HOP)
     f0 = sample_f0(log_f0, voiced, n)
     h = stft(pulse_train(f0, phase0), frames)
     z = stft(noise(n, seed, start_sample), frames)
     b2b = band_to_bin()
+    ker = envelope_kernels(frame_f0(log_f0, voiced)[:frames], smooth)
     out = []
     for e in (h, z):
-        env = b2b @ np.maximum(band_mean(np.abs(e)), EPS)
+        env = b2b @ np.maximum(smoothed(ker, band_mean(np.abs(e))), EPS)
         out.append(e / env)
     return out[0], out[1]
 
 
+def band_gain(target: np.ndarray, target_s: np.ndarray, got: np.ndarray, ker: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """Per-band gain [80, T]: the smoothed-envelope ratio, raised toward the band-by-band ratio by `detail` in
+    [0, 1] (log-domain blend): 0 keeps the excitation's harmonics under a smooth envelope, 1 matches every band."""
+    got = np.maximum(got, EPS)
+    smooth = np.log(target_s) - np.log(np.maximum(smoothed(ker, got), EPS))
+    exact = np.log(target) - np.log(got)
+    return np.exp((1.0 - detail) * smooth + detail * exact)
+
+
 def synthesize(log_mel: np.ndarray, log_f0: np.ndarray, voiced: np.ndarray, aperiodicity: np.ndarray,
                length: int | None = None, seed: int = NOISE_SEED, iterations: int = DEFAULT_ITERATIONS,
-               phase0: float = 0.0, start_sample: int = 0) -> np.ndarray:
-    """Audio [length] from log-mel [80, T], log-F0 and voiced flag [T], aperiodicity [80, T] in [0, 1]."""
+               phase0: float = 0.0, start_sample: int = 0, smooth: float = SMOOTH_F0,
+               detail: Optional[np.ndarray] = None) -> np.ndarray:
+    """Audio [length] from log-mel [80, T], log-F0 and voiced flag [T], aperiodicity and detail [80, T] in [0, 1]
+    (detail: see band_gain; default DEFAULT_DETAIL everywhere)."""
     frames = log_mel.shape[1]
     if length is None:
         length = (frames - 1) * HOP
-    h, z = excitations(log_f0, voiced, length, frames, seed, phase0, start_sample)
+    h, z = excitations(log_f0, voiced, length, frames, seed, phase0, start_sample, smooth)
+    ker = envelope_kernels(frame_f0(log_f0, voiced), smooth)
     b2b = band_to_bin()
     a = np.clip(aperiodicity.astype(np.float64), 0.0, 1.0)
     a = np.where(voiced[None, :] > 0.5, a, 1.0)
     a_bins = np.clip(b2b @ a, 0.0, 1.0)
     x = np.sqrt(1.0 - a_bins) * h + np.sqrt(a_bins) * z
     target = np.exp(log_mel.astype(np.float64))
+    target_s = smoothed(ker, target)
+    det = np.full((80, frames), DEFAULT_DETAIL) if detail is None else np.clip(detail.astype(np.float64), 0.0, 1.0)
     y = np.zeros(length)
     for i in range(iterations + 1):
         if i > 0:
             x = stft(y, frames)
-        x = x * (b2b @ (target / np.maximum(band_mean(np.abs(x)), EPS)))
+        x = x * (b2b @ band_gain(target, target_s, band_mean(np.abs(x)), ker, det))
         y = istft(x, length)
     return y.astype(np.float32)
 

@@ -42,25 +42,28 @@ RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
 class AperiodicityNet(nn.Module):
-    """log-mel [B, 80, T] + f0 input [B, 2, T] (normalized log-F0, voiced flag) -> aperiodicity [B, 80, T] in (0, 1)."""
+    """log-mel [B, 80, T] + f0 input [B, 2, T] (normalized log-F0, voiced flag) -> aperiodicity and detail, each
+    [B, 80, T] in (0, 1) (source_filter.synthesize)."""
 
     def __init__(self, ch: int = 64, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
         super().__init__()
         self.inp = nn.Conv1d(82, ch, kernel, padding=kernel // 2)
         self.blocks = nn.ModuleList(
             nn.Conv1d(ch, ch, kernel, padding=d * (kernel // 2), dilation=d) for d in dilations)
-        self.out = nn.Conv1d(ch, 80, 1)
-        # start near the fixed profile: low bands periodic, high bands noisier
+        self.out = nn.Conv1d(ch, 160, 1)
+        # start near the fixed profile (low bands periodic, high bands noisier) and the default detail
         prof = torch.tensor(sfv.default_aperiodicity(1)[:, 0], dtype=torch.float32)
+        det = torch.full((80,), sfv.DEFAULT_DETAIL)
         with torch.no_grad():
             self.out.weight.mul_(0.1)
-            self.out.bias.copy_(torch.log(prof / (1 - prof)))
+            self.out.bias.copy_(torch.cat([torch.log(prof / (1 - prof)), torch.log(det / (1 - det))]))
 
-    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = F.leaky_relu(self.inp(torch.cat([(mel - MEL_MEAN) / MEL_STD, f0], dim=1)), 0.1)
         for b in self.blocks:
             h = h + F.leaky_relu(b(h), 0.1)
-        return torch.sigmoid(self.out(h))
+        o = torch.sigmoid(self.out(h))
+        return o[:, :80], o[:, 80:]
 
 
 def f0_features(log_f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:
@@ -71,12 +74,15 @@ def f0_features(log_f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:
 
 # ------------------------------------------------------------------ differentiable synthesis (torch)
 class TorchSynth:
-    """The synthesis of source_filter.synthesize in PyTorch, differentiable in the aperiodicity."""
+    """The synthesis of source_filter.synthesize in PyTorch, differentiable in the aperiodicity and detail."""
 
     def __init__(self) -> None:
         self.fb = torch.tensor(mel_filterbank(), dtype=torch.float32)  # [80, 513]
         self.b2b = torch.tensor(sfv.band_to_bin(), dtype=torch.float32)  # [513, 80]
         self.win = torch.hann_window(N_FFT, periodic=True)
+
+    def smoothed(self, ker: torch.Tensor, bands: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("ntij,njt->nit", ker, bands)
 
     def stft(self, x: torch.Tensor) -> torch.Tensor:
         return torch.stft(x, N_FFT, HOP, window=self.win, center=True, pad_mode="reflect", return_complex=True)
@@ -84,18 +90,22 @@ class TorchSynth:
     def istft(self, spec: torch.Tensor, length: int) -> torch.Tensor:
         return torch.istft(spec, N_FFT, HOP, window=self.win, center=True, length=length)
 
-    def __call__(self, log_mel: torch.Tensor, voiced: torch.Tensor, ap: torch.Tensor, h: torch.Tensor, z: torch.Tensor,
-                 length: int, iterations: int) -> torch.Tensor:
+    def __call__(self, log_mel: torch.Tensor, voiced: torch.Tensor, ap: torch.Tensor, detail: torch.Tensor,
+                 h: torch.Tensor, z: torch.Tensor, ker: torch.Tensor, length: int, iterations: int) -> torch.Tensor:
+        """h, z: the excitations of source_filter.excitations; ker: [B, T, 80, 80] envelope_kernels."""
         a = torch.where(voiced[:, None, :] > 0.5, ap, torch.ones_like(ap))
         a_bins = torch.clamp(torch.einsum("fb,nbt->nft", self.b2b, a), 0.0, 1.0)
         x = torch.sqrt(1.0 - a_bins + 1e-8) * h + torch.sqrt(a_bins + 1e-8) * z
         target = torch.exp(log_mel)
+        log_ts = torch.log(self.smoothed(ker, target))
         y = None
         for i in range(iterations + 1):
             if i > 0:
                 x = self.stft(y)[..., :log_mel.shape[-1]]
             got = torch.einsum("bf,nft->nbt", self.fb, x.abs()).clamp_min(sfv.EPS)
-            x = x * torch.einsum("fb,nbt->nft", self.b2b, target / got)
+            smooth = log_ts - torch.log(self.smoothed(ker, got).clamp_min(sfv.EPS))
+            gain = torch.exp((1.0 - detail) * smooth + detail * (log_mel - torch.log(got)))
+            x = x * torch.einsum("fb,nbt->nft", self.b2b, gain)
             y = self.istft(x, length)
         return y
 
@@ -153,7 +163,7 @@ def crop_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int,
     """Random frame-aligned crops: input log-mel (clean, or the converter's reconstruction), F0, the original audio
     of the crop, and the excitation spectra."""
     length = (frames - 1) * HOP
-    mels, lf0s, vuvs, auds, hs, zs = [], [], [], [], [], []
+    mels, lf0s, vuvs, auds, hs, zs, ks = [], [], [], [], [], [], []
     for _ in range(b):
         c = clips[int(rng.integers(0, len(clips)))]
         t0 = int(rng.integers(0, max(1, c.mel.shape[1] - frames)))
@@ -165,10 +175,11 @@ def crop_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int,
         lf, vv = c.lf0[t0:t0 + frames], c.vuv[t0:t0 + frames]
         aud = c.audio[t0 * HOP:t0 * HOP + length]
         aud = np.pad(aud, (0, length - len(aud)))
-        h, z = sfv.excitations(lf, vv, length, frames, seed=int(rng.integers(0, 2 ** 31)))
+        h, z = sfv.excitations(lf, vv, length, frames, start_sample=int(rng.integers(0, 2 ** 30)))
         mels.append(mel); lf0s.append(lf); vuvs.append(vv); auds.append(aud); hs.append(h); zs.append(z)
+        ks.append(sfv.envelope_kernels(sfv.frame_f0(lf, vv)))
     t = lambda xs, dt=torch.float32: torch.tensor(np.stack(xs), dtype=dt)
-    return t(mels), t(lf0s), t(vuvs), t(auds), t(hs, torch.complex64), t(zs, torch.complex64), length
+    return (t(mels), t(lf0s), t(vuvs), t(auds), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length)
 
 
 def make_decoder(ckpt: str) -> Callable[[Clip, int, int], np.ndarray]:
@@ -236,9 +247,9 @@ def train(args: argparse.Namespace) -> int:
             s["lossMrStft"] = round(ema, 4)
         return s
     while time.time() < deadline and (args.steps <= 0 or step < args.steps):
-        mel, lf0, vuv, aud, h, z, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
-        ap = net(mel, f0_features(lf0, vuv))
-        y = synth(mel, vuv, ap, h, z, length, args.iterations)
+        mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
+        ap, det = net(mel, f0_features(lf0, vuv))
+        y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations)
         loss = mr_stft_loss(y, aud)
         opt.zero_grad()
         loss.backward()
@@ -262,27 +273,31 @@ def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path, summ
 
 
 def load_net(ckpt: str) -> AperiodicityNet:
-    net = AperiodicityNet()
-    net.load_state_dict(torch.load(ckpt, map_location="cpu")["net"])
+    state = torch.load(ckpt, map_location="cpu")["net"]
+    net = AperiodicityNet(ch=int(state["inp.weight"].shape[0]))  # the width the checkpoint was trained with
+    net.load_state_dict(state)
     net.eval()
     return net
 
 
-def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """A checkpoint (.pt) or an exported vocoder.onnx -> function (log_mel [80,T], log_f0 [T], voiced [T]) -> [80,T]."""
+def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A checkpoint (.pt) or an exported vocoder.onnx -> function (log_mel [80,T], log_f0 [T], voiced [T]) ->
+    (aperiodicity, detail), each [80, T]."""
     if path.endswith(".onnx"):
         import onnxruntime as ort  # optional: only where the ONNX runtime for Python exists
         sess = ort.InferenceSession(path)
 
         def run_onnx(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
             f0 = f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]).numpy()
-            return sess.run(None, {"mel": mel[None].astype(np.float32), "f0": f0})[0][0]
+            a, d = sess.run(None, {"mel": mel[None].astype(np.float32), "f0": f0})
+            return a[0], d[0]
         return run_onnx
     net = load_net(path)
 
     def run(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return net(torch.tensor(mel)[None], f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]))[0].numpy()
+            a, d = net(torch.tensor(mel)[None], f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]))
+            return a[0].numpy(), d[0].numpy()
     return run
 
 
@@ -298,20 +313,23 @@ def export(args: argparse.Namespace) -> int:
     mel = torch.tensor(m_in["data"], dtype=torch.float32).view(*m_in["dims"])
     f0 = torch.tensor(f_in["data"], dtype=torch.float32).view(*f_in["dims"])
     path = out / "vocoder.onnx"
-    export_graph(net, (mel, f0), path, ["mel", "f0"], ["aperiodicity"])
+    export_graph(net, (mel, f0), path, ["mel", "f0"], ["aperiodicity", "detail"])
     with torch.no_grad():
-        ap = net(mel, f0)
-    vectors["vocoder"] = {"inputs": ["mel", "f0"], "outputs": {"aperiodicity": {"dims": list(ap.shape), "dtype": "float32",
-                                                                                 "data": tensor_list(ap)}}}
+        ap, det = net(mel, f0)
+    vectors["vocoder"] = {"inputs": ["mel", "f0"], "outputs": {
+        "aperiodicity": {"dims": list(ap.shape), "dtype": "float32", "data": tensor_list(ap)},
+        "detail": {"dims": list(det.shape), "dtype": "float32", "data": tensor_list(det)}}}
     vec_path.write_text(json.dumps(vectors, separators=(",", ":")))
     ck = torch.load(args.ckpt, map_location="cpu")
     man_path = out / "manifest.json"
     man = json.loads(man_path.read_text())
     man["models"]["vocoder"] = {
         "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size, "inputs": ["mel", "f0"],
-        "outputs": ["aperiodicity"], "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity",
+        "outputs": ["aperiodicity", "detail"],
+        "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail",
         "parameters": sum(p.numel() for p in net.parameters()),
-        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "defaultPasses": sfv.DEFAULT_ITERATIONS, "noise": "lowbias32 hash of the sample index",
+        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "defaultPasses": sfv.DEFAULT_ITERATIONS, "smoothF0": sfv.SMOOTH_F0,
+                      "noise": "lowbias32 hash of the sample index",
                       "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
         "training": ck.get("summary", {"steps": int(ck["step"])}),
     }
