@@ -293,36 +293,34 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const zRe = new Float32Array(n);
   const zIm = new Float32Array(n);
 
-  // band mean of |spectrum| of frame t (the mel matrix applied to the magnitude)
-  const bandMean = (sRe: Float32Array, sIm: Float32Array, o: number): void => {
+  const mag = new Float64Array(bins);
+  // band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (sRe, sIm) at offset o
+  const bandMean = (sRe: ArrayLike<number>, sIm: ArrayLike<number>, o: number): void => {
+    for (let k = 0; k < bins; k++) {
+      const r = sRe[o + k];
+      const i = sIm[o + k];
+      mag[k] = Math.sqrt(r * r + i * i);
+    }
     for (let b = 0; b < nMels; b++) {
       let s = 0;
       const row = b * bins;
-      for (let k = start[b], e = end[b]; k < e; k++) {
-        const r = sRe[o + k];
-        const i = sIm[o + k];
-        s += weights[row + k] * Math.sqrt(r * r + i * i);
-      }
+      for (let k = start[b], e = end[b]; k < e; k++) s += weights[row + k] * mag[k];
       band[b] = s;
     }
   };
-  // analysis of padded[pad, pad+length) into (dRe, dIm); `flatten` divides each frame by its smoothed envelope
-  const analyse = (dRe: Float32Array, dIm: Float32Array, flatten: boolean): void => {
+  // an excitation: analysis of padded[pad, pad+length) into (dRe, dIm), each frame divided by its smoothed envelope
+  const excitation = (dRe: Float32Array, dIm: Float32Array): void => {
     padEdges(padded, length, pad);
     for (let t = 0; t < frames; t++) {
       fft.forwardWindowed(padded, t * HOP, win, re, im);
+      bandMean(re, im, 0);
+      smoothBands(kernels, t, band, sBand);
+      for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
       const o = t * bins;
       for (let k = 0; k < bins; k++) {
-        dRe[o + k] = re[k];
-        dIm[o + k] = im[k];
-      }
-      if (!flatten) continue;
-      bandMean(dRe, dIm, o);
-      smoothBands(kernels, t, band, sBand);
-      for (let k = 0; k < bins; k++) {
-        const env = wLo[k] * Math.max(sBand[lo[k]], EPS) + wHi[k] * Math.max(sBand[hi[k]], EPS);
-        dRe[o + k] /= env;
-        dIm[o + k] /= env;
+        const env = wLo[k] * sBand[lo[k]] + wHi[k] * sBand[hi[k]];
+        dRe[o + k] = re[k] / env;
+        dIm[o + k] = im[k] / env;
       }
     }
   };
@@ -331,9 +329,9 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const body = padded.subarray(pad, pad + length);
   const f0Frames = Float64Array.from(f0Hz);
   pulseTrain(f0Frames, opts.phase0 ?? 0, body);
-  analyse(xRe, xIm, true);
+  excitation(xRe, xIm);
   positionNoise(opts.startSample ?? 0, body, opts.seed ?? NOISE_SEED);
-  analyse(zRe, zIm, true);
+  excitation(zRe, zIm);
   for (let t = 0; t < frames; t++) {
     const o = t * bins;
     const isVoiced = voiced[t] > 0.5;
@@ -346,30 +344,46 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     }
   }
 
+  // per frame and band, fixed across passes: ln of the smoothed target envelope and the detail blend
+  const logTs = new Float64Array(nMels * frames);
+  const det = new Float64Array(nMels * frames);
+  for (let t = 0; t < frames; t++) {
+    for (let b = 0; b < nMels; b++) target[b] = Math.exp(logMel[b * frames + t]);
+    smoothBands(kernels, t, target, sTarget);
+    for (let b = 0; b < nMels; b++) {
+      logTs[b * frames + t] = Math.log(sTarget[b]);
+      det[b * frames + t] = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
+    }
+  }
+  // shape frame t of (sRe, sIm) to the target envelope, writing into (xRe, xIm)
+  const shape = (sRe: ArrayLike<number>, sIm: ArrayLike<number>, so: number, t: number): void => {
+    bandMean(sRe, sIm, so);
+    for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
+    smoothBands(kernels, t, band, sBand);
+    for (let b = 0; b < nMels; b++) {
+      // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
+      const i = b * frames + t;
+      const d = det[i];
+      gain[b] = Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
+    }
+    const o = t * bins;
+    for (let k = 0; k < bins; k++) {
+      const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
+      xRe[o + k] = sRe[so + k] * g;
+      xIm[o + k] = sIm[so + k] * g;
+    }
+  };
+
   const inv = inverseWindowSum(frames, N_FFT, HOP);
   const acc = new Float64Array(inv.length);
   for (let pass = 0; pass <= passes; pass++) {
-    if (pass > 0) analyse(xRe, xIm, false);
-    for (let t = 0; t < frames; t++) {
-      const o = t * bins;
-      bandMean(xRe, xIm, o);
-      for (let b = 0; b < nMels; b++) {
-        target[b] = Math.exp(logMel[b * frames + t]);
-        band[b] = Math.max(band[b], EPS);
-      }
-      smoothBands(kernels, t, target, sTarget);
-      smoothBands(kernels, t, band, sBand);
-      for (let b = 0; b < nMels; b++) {
-        // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
-        const d = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
-        const smooth = Math.log(sTarget[b]) - Math.log(Math.max(sBand[b], EPS));
-        const exact = logMel[b * frames + t] - Math.log(band[b]);
-        gain[b] = Math.exp((1 - d) * smooth + d * exact);
-      }
-      for (let k = 0; k < bins; k++) {
-        const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
-        xRe[o + k] *= g;
-        xIm[o + k] *= g;
+    if (pass === 0) {
+      for (let t = 0; t < frames; t++) shape(xRe, xIm, t * bins, t);
+    } else {
+      padEdges(padded, length, pad);
+      for (let t = 0; t < frames; t++) {
+        fft.forwardWindowed(padded, t * HOP, win, re, im);
+        shape(re, im, 0, t);
       }
     }
     acc.fill(0);

@@ -1,0 +1,65 @@
+"""The neural vocoder's signal path (source_filter.py) and its differentiable twin (vocoder_net.TorchSynth)."""
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vc_train import source_filter as sfv  # noqa: E402
+from vc_train.f0 import f0_yin  # noqa: E402
+from vc_train.features import log_mel  # noqa: E402
+from vc_train.vocoder_net import AperiodicityNet, TorchSynth, f0_features  # noqa: E402
+
+
+def tone(f0: float = 200.0, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(16000 * seconds)) / 16000.0
+    return sum(0.2 / h * np.sin(2 * np.pi * f0 * h * t) for h in range(1, 12)).astype(np.float32)
+
+
+class SourceFilterTest(unittest.TestCase):
+    def test_noise_is_keyed_by_position(self) -> None:
+        a = sfv.noise(5000)
+        self.assertAlmostEqual(float(a.std()), 1.0, delta=0.05)
+        np.testing.assert_array_equal(sfv.noise(10, start=1234), a[1234:1244])
+
+    def test_resynthesis_keeps_length_pitch_and_envelope(self) -> None:
+        x = tone(200.0)
+        mel = log_mel(x)
+        lf0, vuv = f0_yin(x)
+        y = sfv.synthesize(mel, lf0, vuv, sfv.default_aperiodicity(mel.shape[1]), len(x))
+        self.assertEqual(len(y), len(x))
+        lf, vv = f0_yin(y)
+        both = (vv > 0) & (vuv > 0)
+        self.assertGreater(both.mean(), 0.8)
+        self.assertLess(float(np.abs(np.exp(lf[both]) - 200.0).max()), 5.0)
+        self.assertLess(float(np.abs(log_mel(y) - mel).mean()), 0.35)
+
+    def test_torch_twin_matches_numpy(self) -> None:
+        x = tone(150.0, 0.5)
+        mel = log_mel(x)
+        lf0, vuv = f0_yin(x)
+        t, n = mel.shape[1], len(x)
+        ap = sfv.default_aperiodicity(t)
+        det = np.full((80, t), 0.3)
+        want = sfv.synthesize(mel, lf0, vuv, ap, n, iterations=1, detail=det)
+        h, z = sfv.excitations(lf0, vuv, n, t)
+        ker = sfv.envelope_kernels(sfv.frame_f0(lf0, vuv))
+        tt = lambda a, dt=torch.float32: torch.tensor(np.asarray(a), dtype=dt)[None]  # noqa: E731
+        got = TorchSynth()(tt(mel), tt(vuv), tt(ap), tt(det), tt(h, torch.complex64), tt(z, torch.complex64), tt(ker), n, 1)
+        self.assertLess(float(np.abs(got[0].numpy() - want).max()), 1e-3 * float(np.abs(want).max()) + 1e-4)
+
+    def test_network_outputs_controls_in_range(self) -> None:
+        net = AperiodicityNet().eval()
+        mel = torch.randn(1, 80, 33) - 5
+        f0 = f0_features(torch.full((1, 33), 5.0), torch.ones(1, 33))
+        ap, det = net(mel, f0)
+        self.assertEqual(tuple(ap.shape), (1, 80, 33))
+        self.assertEqual(tuple(det.shape), (1, 80, 33))
+        self.assertTrue(bool(((ap > 0) & (ap < 1) & (det > 0) & (det < 1)).all()))
+
+
+if __name__ == "__main__":
+    unittest.main()
