@@ -1,7 +1,7 @@
 // Peak/RMS/clipping and BS.1770 loudness (-3.01 LUFS reference sine, gating), normalization without clipping.
 import { describe, expect, it } from 'vitest';
 import { cathySpeech, tone } from '../dsp/test-helpers';
-import { clippingRatio, integratedLoudness, normalizeLoudness, peak, rms, toDb } from './level';
+import { CLIP, clippingRatio, integratedLoudness, normalizeLoudness, peak, rms, toDb } from './level';
 
 describe('level', () => {
   it('peak, RMS and clipping ratio of simple signals', () => {
@@ -11,6 +11,24 @@ describe('level', () => {
     expect(toDb(0.5)).toBeCloseTo(-6.02, 2);
     expect(clippingRatio({ channels: [new Float32Array([1, -1, 0.5, 0.2])] })).toBe(0.5);
     expect(rms({ channels: [] })).toBe(0);
+  });
+
+  it('clipping: full-scale samples, and runs of 3+ identical high samples (flattened tops), per CLIP', () => {
+    expect(clippingRatio({ channels: [new Float32Array([0.7, 0.7, 0.2, 0.2])] })).toBe(0);
+    expect(clippingRatio({ channels: [new Float32Array([0.7, 0.7, 0.7, 0.2])] })).toBe(0.75);
+    expect(clippingRatio({ channels: [new Float32Array([0.7, 0.7, 0.7, 0.7])] })).toBe(1);
+    expect(clippingRatio({ channels: [new Float32Array([0.3, 0.3, 0.3, 0.3])] })).toBe(0);
+    expect(clippingRatio({ channels: [new Float32Array([-1, 0, 0, 0])] })).toBe(0.25);
+    // Runs do not continue across channels.
+    expect(clippingRatio({ channels: [new Float32Array([0.7, 0.7]), new Float32Array([0.7, 0.1])] })).toBe(0);
+    expect(clippingRatio({ channels: [] })).toBe(0);
+    expect(CLIP.minRun).toBe(3);
+  });
+
+  it('loudness with channel weights: a weight of 0 drops a channel', () => {
+    const t = tone(997, 2, 48000, 0.25);
+    const alone = integratedLoudness({ sampleRate: 48000, channels: [t] });
+    expect(integratedLoudness({ sampleRate: 48000, channels: [t, tone(300, 2, 48000, 0.9)] }, { channelWeights: [1, 0] })).toBe(alone);
   });
 
   for (const fs of [48000, 44100, 16000]) {

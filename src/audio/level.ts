@@ -1,31 +1,70 @@
-// Level measurements: peak, RMS, clipping ratio and an ITU-R BS.1770-style integrated loudness
-// (K-weighting, 400 ms blocks with 75 % overlap, absolute -70 LUFS and relative -10 LU gates),
-// plus loudness normalization that never clips. Why it exists: analyze() reports level and
-// clipping (DESIGN §5), and converted clips are normalized before playback and export.
+// Level measurements, the one definition (issue 15): peak, RMS, the clipping rule and an ITU-R
+// BS.1770-style integrated loudness (K-weighting, 400 ms blocks with 75 % overlap, absolute -70 LUFS
+// and relative -10 LU gates), plus loudness normalization that never clips. The quality gate
+// (src/convert/analyze.ts measureLevels) and the pipeline's loudness matching read these; nothing
+// else computes levels.
 
 import type { PcmAudio } from './wav-encode';
 
+/**
+ * The clipping rule, the one definition (issue 15): a sample is clipped when it is at full scale
+ * (|x| >= CLIP.fullScale), or when it belongs to a run of CLIP.minRun or more identical samples at a
+ * high level (|x| >= CLIP.runLevel): a waveform top flattened by a limiter or by integer clipping
+ * below full scale.
+ */
+export const CLIP = { fullScale: 0.9999, runLevel: 0.5, minRun: 3 } as const;
+
+/** One pass over the samples: everything peak, RMS and clipping need. */
+export interface SampleStats {
+  /** Largest absolute sample (linear, 1 = full scale). */
+  peak: number;
+  /** Sum of squares over all channels and samples. */
+  sumSquares: number;
+  /** Samples clipped by the CLIP rule. */
+  clipped: number;
+  /** Samples counted (all channels). */
+  samples: number;
+}
+
+/** Peak, sum of squares and clipped-sample count of planar channels, in one pass. */
+export function sampleStats(channels: ArrayLike<number>[]): SampleStats {
+  let peak = 0;
+  let sumSquares = 0;
+  let clipped = 0;
+  let samples = 0;
+  for (const ch of channels) {
+    let run = 0;
+    let last = NaN;
+    const n = ch.length;
+    for (let i = 0; i < n; i++) {
+      const v = ch[i];
+      const a = Math.abs(v);
+      if (a > peak) peak = a;
+      sumSquares += v * v;
+      if (a >= CLIP.fullScale) {
+        clipped++;
+        run = 0;
+      } else if (a >= CLIP.runLevel && v === last) {
+        run++; // run repeats = run + 1 identical samples
+        if (run === CLIP.minRun - 1) clipped += CLIP.minRun;
+        else if (run > CLIP.minRun - 1) clipped++;
+      } else run = 0;
+      last = v;
+    }
+    samples += n;
+  }
+  return { peak, sumSquares, clipped, samples };
+}
+
 /** Largest absolute sample over all channels (linear, 1 = full scale). */
 export function peak(audio: Pick<PcmAudio, 'channels'>): number {
-  let p = 0;
-  for (const ch of audio.channels) {
-    for (let i = 0; i < ch.length; i++) {
-      const a = Math.abs(ch[i]);
-      if (a > p) p = a;
-    }
-  }
-  return p;
+  return sampleStats(audio.channels).peak;
 }
 
 /** Root-mean-square over all channels and samples (linear). 0 for empty audio. */
 export function rms(audio: Pick<PcmAudio, 'channels'>): number {
-  let s = 0;
-  let n = 0;
-  for (const ch of audio.channels) {
-    for (let i = 0; i < ch.length; i++) s += ch[i] * ch[i];
-    n += ch.length;
-  }
-  return n ? Math.sqrt(s / n) : 0;
+  const s = sampleStats(audio.channels);
+  return s.samples ? Math.sqrt(s.sumSquares / s.samples) : 0;
 }
 
 /** Linear amplitude to dBFS (-Infinity for 0). */
@@ -33,18 +72,10 @@ export function toDb(linear: number): number {
   return linear > 0 ? 20 * Math.log10(linear) : -Infinity;
 }
 
-/**
- * Fraction of samples at or above `threshold` in absolute value (default 0.999), i.e. samples
- * that hit (or nearly hit) full scale.
- */
-export function clippingRatio(audio: Pick<PcmAudio, 'channels'>, threshold = 0.999): number {
-  let c = 0;
-  let n = 0;
-  for (const ch of audio.channels) {
-    for (let i = 0; i < ch.length; i++) if (Math.abs(ch[i]) >= threshold) c++;
-    n += ch.length;
-  }
-  return n ? c / n : 0;
+/** Fraction of samples clipped by the CLIP rule (full scale, or flattened tops). 0 for empty audio. */
+export function clippingRatio(audio: Pick<PcmAudio, 'channels'>): number {
+  const s = sampleStats(audio.channels);
+  return s.samples ? s.clipped / s.samples : 0;
 }
 
 interface Biquad {
@@ -91,20 +122,6 @@ export function kWeightingFilters(fs: number): [Biquad, Biquad] {
   return [shelf, hp];
 }
 
-function filterInto(x: Float32Array, f: Biquad, out: Float64Array, fromOut: boolean): void {
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  const { b0, b1, b2, a1, a2 } = f;
-  for (let i = 0; i < x.length; i++) {
-    const xi = fromOut ? out[i] : x[i];
-    const y = b0 * xi + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = xi;
-    y2 = y1;
-    y1 = y;
-    out[i] = y;
-  }
-}
-
 /** Loudness options. */
 export interface LoudnessOptions {
   /** Per-channel weights (BS.1770: 1 for L/R/C, 1.41 for surrounds, 0 for LFE). Default all 1. */
@@ -112,53 +129,45 @@ export interface LoudnessOptions {
 }
 
 /**
- * Integrated loudness in LUFS (BS.1770-4 gating). Clips shorter than one 400 ms block are
- * measured as a single block. -Infinity for silence.
+ * Integrated loudness in LUFS (BS.1770-4: K-weighting, 400 ms blocks with 75 % overlap, absolute
+ * -70 LUFS and relative -10 LU gates). Streaming: the filters run sample by sample and only 100 ms
+ * power sums are kept, so an hour of audio costs kilobytes. A clip shorter than one block is measured
+ * as a single block. -Infinity for silence.
  */
-export function integratedLoudness(audio: PcmAudio, opts: LoudnessOptions = {}): number {
-  const fs = audio.sampleRate;
-  const n = audio.channels.length ? audio.channels[0].length : 0;
+export function integratedLoudness(audio: Pick<PcmAudio, 'channels' | 'sampleRate'>, opts: LoudnessOptions = {}): number {
+  const { channels, sampleRate: rate } = audio;
+  const n = channels[0]?.length ?? 0;
   if (n === 0) return -Infinity;
-  const [shelf, hp] = kWeightingFilters(fs);
-  const block = Math.min(n, Math.round(0.4 * fs));
-  const step = Math.max(1, Math.round(0.1 * fs));
-  const nBlocks = n <= block ? 1 : 1 + Math.floor((n - block) / step);
-  const z = new Float64Array(nBlocks);
-  const y = new Float64Array(n);
-  const cs = new Float64Array(n + 1);
-  audio.channels.forEach((ch, c) => {
+  const [shelf, hp] = kWeightingFilters(rate);
+  const step = Math.max(1, Math.round(0.1 * rate));
+  const block = 4 * step;
+  const subs = new Float64Array(Math.ceil(n / step));
+  channels.forEach((ch, c) => {
     const g = opts.channelWeights?.[c] ?? 1;
     if (g === 0) return;
-    filterInto(ch, shelf, y, false);
-    filterInto(ch, hp, y, true);
-    cs[0] = 0;
-    for (let i = 0; i < n; i++) cs[i + 1] = cs[i] + y[i] * y[i];
-    for (let j = 0; j < nBlocks; j++) {
-      const s = j * step;
-      z[j] += (g * (cs[s + block] - cs[s])) / block;
+    let x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = ch[i];
+      const y = shelf.b0 * x + shelf.b1 * x1 + shelf.b2 * x2 - shelf.a1 * y1 - shelf.a2 * y2;
+      x2 = x1; x1 = x;
+      const z = hp.b0 * y + hp.b1 * y1 + hp.b2 * y2 - hp.a1 * z1 - hp.a2 * z2;
+      y2 = y1; y1 = y;
+      z2 = z1; z1 = z;
+      subs[(i / step) | 0] += g === 1 ? z * z : g * z * z;
     }
   });
-  const lk = (v: number): number => -0.691 + 10 * Math.log10(v);
-  let sum = 0;
-  let cnt = 0;
-  for (let j = 0; j < nBlocks; j++) {
-    if (lk(z[j]) > -70) {
-      sum += z[j];
-      cnt++;
-    }
+  const powers: number[] = [];
+  if (n <= block) powers.push(subs.reduce((a, v) => a + v, 0) / n);
+  else {
+    const blocks = 1 + Math.floor((n - block) / step);
+    for (let j = 0; j < blocks; j++) powers.push((subs[j] + subs[j + 1] + subs[j + 2] + subs[j + 3]) / block);
   }
-  if (cnt === 0) return -Infinity;
-  const relGate = lk(sum / cnt) - 10;
-  sum = 0;
-  cnt = 0;
-  for (let j = 0; j < nBlocks; j++) {
-    const l = lk(z[j]);
-    if (l > -70 && l > relGate) {
-      sum += z[j];
-      cnt++;
-    }
-  }
-  return cnt ? lk(sum / cnt) : -Infinity;
+  const lk = (z: number): number => -0.691 + 10 * Math.log10(z);
+  const abs = powers.filter((z) => z > 0 && lk(z) > -70);
+  if (abs.length === 0) return -Infinity;
+  const rel = lk(abs.reduce((a, v) => a + v, 0) / abs.length) - 10;
+  const gated = abs.filter((z) => lk(z) > rel);
+  return gated.length ? lk(gated.reduce((a, v) => a + v, 0) / gated.length) : -Infinity;
 }
 
 /** Normalization options. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integratedLoudness } from '../audio/level';
+import { clippingRatio, integratedLoudness, peak, rms, toDb } from '../audio/level';
 import { buildReport, loudnessLufs, measureLevels } from './analyze';
 import { cathySeconds, noise } from './test-support';
 
@@ -25,6 +25,23 @@ describe('levels', () => {
       const y = x.subarray(0, Math.min(x.length, rate * 4));
       expect(loudnessLufs([y, y.map((v) => v * 0.5)], rate)).toBeCloseTo(integratedLoudness({ sampleRate: rate, channels: [y, y.map((v) => v * 0.5)] }), 2);
     }
+  });
+
+  it('one definition of levels: the gate reads peak, RMS, clipping and loudness from audio/level (issue 15)', () => {
+    // A signal clipped below full scale (flat tops at 0.8) and one clipped at full scale, stereo.
+    const soft = sine(150, 1, 2).map((v) => Math.max(-0.8, Math.min(0.8, v)));
+    const hard = sine(220, 1, 3).map((v) => Math.max(-1, Math.min(1, v)));
+    for (const channels of [[soft], [hard], [soft, hard], [sine(997, 1, 0.1)]]) {
+      const audio = { sampleRate: 16000, channels };
+      const lv = measureLevels(audio);
+      expect(lv.clippingRatio).toBe(clippingRatio(audio));
+      expect(lv.peakDb).toBe(toDb(peak(audio)));
+      expect(lv.rmsDb).toBe(toDb(rms(audio)));
+      expect(lv.loudnessLufs).toBe(integratedLoudness(audio));
+    }
+    // The flattened tops at 0.8 count as clipping in both places (audio/level used to count only full scale).
+    expect(clippingRatio({ channels: [soft] })).toBeGreaterThan(0.3);
+    expect(clippingRatio({ channels: [sine(150, 1, 0.8)] })).toBe(0);
   });
 
   it('detects clipping, silence and a noise floor', () => {

@@ -5,7 +5,7 @@
 // quantile of clean speech, so score 1 is the calibrated threshold. A verdict (ok / warn / reject)
 // comes with plain reasons; enrollment refuses 'reject', conversion reports it.
 import type { AnalysisReport, AudioData, FlaggedRegion, Verdict } from '../api/types.js';
-import { kWeightingFilters } from '../audio/level.js';
+import { integratedLoudness, sampleStats, toDb } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
@@ -45,77 +45,28 @@ export type Levels = Pick<
   frameDb: Float32Array;
 };
 
-const db = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -120);
+/** dBFS with -120 for zero (JSON has no -Infinity). */
+const db = (x: number): number => (x > 0 ? toDb(x) : -120);
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
- * Integrated loudness (LUFS, BS.1770-4 gating) of planar channels, streaming: the K-weighting filters
- * of audio/level.ts run sample by sample and only 100 ms power sums are kept, so an hour of audio
- * costs kilobytes, not gigabytes. Silence reads -70 (JSON has no -Infinity).
+ * Integrated loudness (LUFS, BS.1770-4 gating) of planar channels: audio/level.ts's integratedLoudness,
+ * with silence reading -70 (JSON has no -Infinity).
  */
 export function loudnessLufs(channels: Float32Array[], rate: number): number {
-  const n = channels[0]?.length ?? 0;
-  if (n === 0) return -70;
-  const [shelf, hp] = kWeightingFilters(rate);
-  const step = Math.max(1, Math.round(0.1 * rate));
-  const block = 4 * step;
-  const subs = new Float64Array(Math.ceil(n / step));
-  for (const ch of channels) {
-    let x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;
-    for (let i = 0; i < n; i++) {
-      const x = ch[i];
-      const y = shelf.b0 * x + shelf.b1 * x1 + shelf.b2 * x2 - shelf.a1 * y1 - shelf.a2 * y2;
-      x2 = x1; x1 = x;
-      const z = hp.b0 * y + hp.b1 * y1 + hp.b2 * y2 - hp.a1 * z1 - hp.a2 * z2;
-      y2 = y1; y1 = y;
-      z2 = z1; z1 = z;
-      subs[(i / step) | 0] += z * z;
-    }
-  }
-  const powers: number[] = [];
-  if (n <= block) powers.push(subs.reduce((a, v) => a + v, 0) / n);
-  else {
-    const blocks = 1 + Math.floor((n - block) / step);
-    for (let j = 0; j < blocks; j++) powers.push((subs[j] + subs[j + 1] + subs[j + 2] + subs[j + 3]) / block);
-  }
-  const lk = (z: number): number => -0.691 + 10 * Math.log10(z);
-  const abs = powers.filter((z) => z > 0 && lk(z) > -70);
-  if (abs.length === 0) return -70;
-  const rel = lk(abs.reduce((a, v) => a + v, 0) / abs.length) - 10;
-  const gated = abs.filter((z) => lk(z) > rel);
-  return gated.length ? Math.max(-70, lk(gated.reduce((a, v) => a + v, 0) / gated.length)) : -70;
+  const l = integratedLoudness({ sampleRate: rate, channels });
+  return Number.isFinite(l) ? Math.max(-70, l) : -70;
 }
 
 /**
- * Peak, RMS, loudness, clipping, SNR estimate and silence ratio of audio at any rate.
+ * Peak, RMS, loudness, clipping, SNR estimate and silence ratio of audio at any rate. Peak, RMS,
+ * clipping and loudness are audio/level.ts's definitions; SNR and silence are the gate's own.
  * @param options.loudness compute the integrated loudness (else it reads NaN). Default true.
  */
 export function measureLevels(audio: AudioData, options: { loudness?: boolean } = {}): Levels {
   const { sampleRate: rate, channels } = audio;
   const n = channels[0].length;
-  let peak = 0;
-  let sum = 0;
-  let clipped = 0;
-  for (const ch of channels) {
-    let run = 0;
-    let last = NaN;
-    for (let i = 0; i < n; i++) {
-      const v = ch[i];
-      const a = Math.abs(v);
-      if (a > peak) peak = a;
-      sum += v * v;
-      // Full-scale samples, or runs of 3+ identical samples at a high level (a flattened waveform top).
-      if (a >= 0.9999) {
-        clipped++;
-        run = 0;
-      } else if (a >= 0.5 && v === last) {
-        run++; // run repeats = run + 1 identical samples
-        if (run === 2) clipped += 3;
-        else if (run > 2) clipped++;
-      } else run = 0;
-      last = v;
-    }
-  }
+  const { peak, sumSquares: sum, clipped } = sampleStats(channels);
   const total = n * channels.length;
   const frame = Math.max(1, Math.round(rate * 0.02));
   const frames = Math.max(1, Math.floor(n / frame));
