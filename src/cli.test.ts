@@ -135,6 +135,20 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     expect(fs.existsSync(path.join(cwd, 'cancelled.wav'))).toBe(false);
   });
 
+  it('enters through the handler table: its validation answers, and the engine is never called directly (issue 15)', async () => {
+    // The table's messages and codes, not the CLI's own: blend weights and the voice name.
+    const a = io(cwd);
+    expect(await runCli(['convert', cathyPaths()[0], '--voice', `${voices[0].id}=0,${voices[1].id}=0`, '--out', 'w0.wav', ...common()], a)).toBe(2);
+    expect(a.err).toMatch(/^vc: At least one voice in the blend needs a weight above zero\.$/m);
+    const b = io(cwd);
+    expect(await runCli(['enroll', cathyPaths()[0], '--name', 'bad\u0001name', ...common()], b)).toBe(2);
+    expect(b.err).toMatch(/Voice name must not contain control characters/);
+    const src = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'cli.ts'), 'utf8');
+    expect(src).not.toMatch(/from '\.\/convert\/engine/);
+    expect(src).not.toMatch(/\.engine\(\)/);
+    expect(src).toMatch(/createHandlerTable\(/);
+  });
+
   it('analyzes a clip as JSON', async () => {
     const a = io(cwd);
     expect(await runCli(['analyze', cathyPaths()[0], '--json', ...common()], a)).toBe(0);

@@ -4,24 +4,39 @@
 // A progress bar goes to stderr on a terminal; --json prints one JSON object on stdout. Failures print
 // one clear line on stderr and exit non-zero; output files are written atomically, so a failure or
 // Ctrl+C never leaves a (partial) output file behind.
+// The CLI enters the engine through the same handler table as the Electron and web transports
+// (createHandlerTable over the service): the table validates every request, conversions run as jobs
+// whose pushed events drive the progress bar, and a one-shot reference is a ConvertRequest target.
+// What stays here: argument parsing, decoding input files, writing output files, printing.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, toErrorInfo } from './api/errors.js';
-import type { AudioData, ExportBitDepth, ExportFormat, MixEntry, SpeakerMatch, VocoderQuality } from './api/types.js';
+import { safeFileStem } from './api/file-names.js';
+import { createHandlerTable, type HandlerTable } from './api/handlers.js';
+import type {
+  AudioData,
+  CallName,
+  ConvertRequest,
+  ConvertResult,
+  ConvertTarget,
+  ExportBitDepth,
+  ExportFormat,
+  MixEntry,
+  SpeakerMatch,
+  VocoderQuality,
+  VoiceApiCalls,
+  VoiceEvents,
+} from './api/types.js';
 import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, VOCODER_QUALITIES } from './api/types.js';
-import { audio as validateAudio, LIMITS, safeFileStem, text } from './api/validate.js';
+import { LIMITS } from './api/validate.js';
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
-import type { Engine } from './convert/engine.js';
 import { buildBundleFiles, gateVerdict, modelIdentity, writeBundleDir } from './convert/bundle.js';
-import { encodeClip } from './convert/export.js';
 import { VERDICT_WORDS } from './convert/meter.js';
-import type { TargetVoice } from './convert/pipeline.js';
 import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
-import { readVersionInfo } from './version.js';
 import { createVoiceService, decodeFailure } from './service.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,15 +132,24 @@ function stringFlag(p: Parsed, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Decodes an audio file (the handler table validates the samples with the request). */
 async function readAudio(file: string, cwd: string, what: string): Promise<AudioData> {
   let decoded;
   try {
     decoded = await decodeAudioFile(path.resolve(cwd, file));
   } catch (err) {
-    const e = decodeFailure(err, `${what} "${file}"`);
-    throw e;
+    throw decodeFailure(err, `${what} "${file}"`);
   }
-  return validateAudio({ sampleRate: decoded.sampleRate, channels: decoded.channels }, what);
+  return { sampleRate: decoded.sampleRate, channels: decoded.channels };
+}
+
+/** One VoiceApi call through the handler table; a failed envelope becomes a thrown ApiError. */
+type Call = <K extends CallName>(name: K, args: VoiceApiCalls[K]['args']) => Promise<VoiceApiCalls[K]['result']>;
+
+/** What the commands use: the calls, and the pushed events (job progress and ends). */
+interface Api {
+  call: Call;
+  events: VoiceEvents;
 }
 
 /** A progress bar on stderr (terminals only), cleared when done. */
@@ -160,34 +184,76 @@ function parseMix(spec: string): MixEntry[] | null {
   return mix;
 }
 
+/** The conversion target of --voice: a voice or blend from the library, else a reference audio file (one-shot). */
 async function resolveVoice(
-  engine: Engine,
+  api: Api,
   spec: string,
   io: CliIo,
-  signal?: AbortSignal,
-): Promise<{ target: TargetVoice; label: string; kind: 'voice' | 'blend' | 'reference'; warnings: string[]; mix?: MixEntry[]; reference?: AudioData }> {
-  const voices = engine.library.list();
+): Promise<{ target: ConvertTarget; label: string; kind: 'voice' | 'blend' | 'reference'; mix?: MixEntry[]; reference?: AudioData }> {
+  const voices = await api.call('listVoices', undefined);
+  const known = (id: string): boolean => voices.some((v) => v.id === id);
   // Display names resolve to ids; a name of several voices is refused rather than guessed.
   const mix = parseMix(spec)?.map((m) => ({ ...m, voiceId: findVoice(voices, m.voiceId)?.id ?? m.voiceId })) ?? null;
-  if (mix && mix.every((m) => engine.library.get(m.voiceId))) {
-    if (mix.length > LIMITS.maxMixEntries) throw usage(`A blend may hold at most ${LIMITS.maxMixEntries} voices`);
-    // As the API's validation: "a=1.2.3" must not silently drop a voice, nor "a=0" convert to it anyway.
-    if (!mix.every((m) => Number.isFinite(m.weight)) || !mix.some((m) => m.weight > 0)) {
-      throw usage('Blend weights must be numbers, at least one of them above zero');
-    }
+  if (mix && mix.every((m) => known(m.voiceId))) {
+    // Blend size and weights are checked by the handler table, as for the app.
     const label = mix.length === 1 ? mix[0].voiceId : mix.map((m) => m.voiceId).join('+');
-    return { target: engine.resolveTarget(mix), label, kind: mix.length === 1 ? 'voice' : 'blend', warnings: [], mix };
+    return { target: { mix }, label, kind: mix.length === 1 ? 'voice' : 'blend', mix };
   }
   const file = path.resolve(io.cwd, spec);
   if (fs.existsSync(file) && fs.statSync(file).isFile()) {
-    const ref = await readAudio(spec, io.cwd, 'Reference audio');
-    const t = await engine.targetFromReference(ref, signal);
-    // A short one-shot reference is accepted with a caution (issue 11): say it before converting.
-    for (const w of t.warnings) io.stderr(`vc: warning: ${w}\n`);
-    return { target: t, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference', warnings: t.warnings, reference: ref };
+    const reference = await readAudio(spec, io.cwd, 'Reference audio');
+    return { target: { reference }, label: safeFileStem(path.basename(spec).replace(/\.[^.]+$/, '')), kind: 'reference', reference };
   }
-  const unknown = mix ? mix.find((m) => !engine.library.get(m.voiceId))?.voiceId : spec;
+  const unknown = mix ? mix.find((m) => !known(m.voiceId))?.voiceId : spec;
   throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice (id or name) nor an audio file. Run "vc voices" to list the voices.`);
+}
+
+/**
+ * Runs a conversion as a job: starts it, draws the pushed progress, cancels it on Ctrl+C, and fetches
+ * the result once at the end (as the app does). Warnings of the request (a short reference) go to
+ * stderr before the work.
+ */
+async function convertJob(api: Api, req: ConvertRequest, io: CliIo, bar: ReturnType<typeof progressBar>): Promise<{ result: ConvertResult; warnings: string[] }> {
+  let jobId: string | null = null;
+  const ended = new Set<string>();
+  let settle!: () => void;
+  const end = new Promise<void>((resolve) => (settle = resolve));
+  // Subscribe before starting: events may come before the call's answer.
+  const unsubscribe = api.events.subscribe((e) => {
+    if (e.type !== 'job' || (jobId !== null && e.job.jobId !== jobId)) return;
+    const { state } = e.job;
+    if (state === 'running') bar.update(e.job.stage, e.job.progress);
+    if (state === 'done' || state === 'failed' || state === 'cancelled') {
+      ended.add(e.job.jobId);
+      if (e.job.jobId === jobId) settle();
+    }
+  });
+  const cancel = (): void => {
+    if (jobId) void api.call('cancelJob', { jobId }).catch(() => {});
+  };
+  io.signal?.addEventListener('abort', cancel);
+  try {
+    if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
+    const started = await api.call('startConversion', req);
+    jobId = started.jobId;
+    const warnings = started.warnings ?? [];
+    if (warnings.length > 0) {
+      bar.done();
+      // A short one-shot reference is accepted with a caution (issue 11): say it before the result.
+      for (const w of warnings) io.stderr(`vc: warning: ${w}\n`);
+    }
+    if (ended.has(jobId)) settle();
+    if (io.signal?.aborted) cancel();
+    await end;
+    const status = await api.call('getJob', { jobId });
+    if (status.state === 'done' && status.result) return { result: status.result, warnings };
+    if (status.state === 'cancelled') throw new ApiError('CANCELLED', 'Cancelled.');
+    throw new ApiError(status.error?.code ?? 'INTERNAL', status.error?.message ?? 'The conversion failed.');
+  } finally {
+    unsubscribe();
+    io.signal?.removeEventListener('abort', cancel);
+    bar.done();
+  }
 }
 
 /** Writes `bytes` to `file` atomically; refuses to write into a missing directory. */
@@ -201,14 +267,13 @@ async function writeOutput(file: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+async function cmdConvert(p: Parsed, api: Api, io: CliIo): Promise<void> {
   const input = p.positional[0];
   if (!input) throw usage('convert needs an input file');
   const spec = stringFlag(p, 'voice');
   if (!spec) throw usage('convert needs --voice <id|reference-audio>');
   const pitch = numberFlag(p, 'pitch', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones) ?? 0;
   const quality = qualityFlag(p);
-  const chunk = numberFlag(p, 'chunk', 2, 120);
   const outFlag = stringFlag(p, 'out');
   // Formats, rates and depths come from EXPORT_FORMATS, as the API's validation and the UI's menus.
   const outExt = outFlag ? path.extname(outFlag).slice(1).toLowerCase() : '';
@@ -230,29 +295,22 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
     throw new ApiError('IO_ERROR', `${bundleDir} already exists and is not an empty folder; pick a new bundle folder.`);
   }
   const source = await readAudio(input, io.cwd, 'Input audio');
-  const eng = await engine();
-  const { target, label, kind, warnings, mix, reference } = await resolveVoice(eng, spec, io, io.signal);
+  const { target, label, kind, mix, reference } = await resolveVoice(api, spec, io);
   const stem = safeFileStem(path.basename(input).replace(/\.[^.]+$/, ''));
   // Without --out, the result goes next to the input (not into whatever folder the command ran in).
-  const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(path.dirname(path.resolve(io.cwd, input)), `${stem}-${safeFileStem(label)}.${format}`);
+  const out = outFlag ? path.resolve(io.cwd, outFlag) : path.join(path.dirname(path.resolve(io.cwd, input)), `${stem}-${safeFileStem(label)}.${EXPORT_FORMATS[format].extension}`);
   const bar = progressBar(io, io.isTTY && !p.flags.has('json'));
-  let result;
-  try {
-    result = await eng.convert(source, target, {
-      pitchSemitones: pitch,
-      quality,
-      chunkSeconds: chunk,
-      // The same per-conversion option as ConvertRequest.variant in the app.
-      variant,
-      signal: io.signal,
-      onProgress: (pr) => bar.update(pr.stage, pr.progress),
-    });
-  } finally {
-    bar.done();
-  }
+  const { result, warnings } = await convertJob(
+    api,
+    // The same request the app sends; variant is ConvertRequest.variant, quality its quality setting.
+    { source, target, pitchSemitones: pitch, ...(quality ? { quality } : {}), ...(variant ? { variant } : {}) },
+    io,
+    bar,
+  );
   if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
   if (bundleDir) {
-    const [inGate, outGate] = [await eng.analyze(source, io.signal), await eng.analyze(result.audio, io.signal)];
+    const inGate = await api.call('analyze', { audio: source });
+    const outGate = await api.call('analyze', { audio: result.audio });
     if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
     const modelsDir = stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : (process.env.VOICESHIFT_MODELS_DIR ?? path.join(ROOT, 'models'));
     const files = buildBundleFiles({
@@ -260,7 +318,7 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
       reference,
       result,
       settings: { voice: label, target: kind, ...(mix ? { mix } : {}), pitchSemitones: pitch, ...(quality ? { quality } : {}) },
-      version: readVersionInfo(ROOT, 'direct', modelsDir),
+      version: await api.call('version', undefined),
       modelIdentity: modelIdentity(modelsDir),
       gates: { input: gateVerdict(inGate), output: gateVerdict(outGate) },
     });
@@ -268,7 +326,9 @@ async function cmdConvert(p: Parsed, engine: () => Promise<Engine>, io: CliIo): 
   }
   const writeFile = !bundleDir || !!outFlag;
   if (writeFile) {
-    const clip = await encodeClip(result.audio, { format, sampleRate: rate, bitDepth: bits, name: stem });
+    // exportClip encodes (the caller's sink here returns the bytes); the CLI writes them atomically.
+    const clip = await api.call('exportClip', { audio: result.audio, format, sampleRate: rate, bitDepth: bits, name: stem });
+    if (!clip.bytes) throw new ApiError('INTERNAL', 'The export returned no bytes.');
     await writeOutput(out, clip.bytes);
   }
   if (io.signal?.aborted) {
@@ -310,8 +370,8 @@ export function meterLine(what: 'target' | 'source', m: SpeakerMatch): string {
   return `Sounds like the ${what}: ${VERDICT_WORDS[m.verdict]} (verifier cosine ${m.cosine?.toFixed(3)}, probability ${m.probability?.toFixed(2)})`;
 }
 
-async function cmdVoices(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
-  const voices = (await engine()).library.list();
+async function cmdVoices(p: Parsed, api: Api, io: CliIo): Promise<void> {
+  const voices = await api.call('listVoices', undefined);
   if (p.flags.has('json')) {
     io.stdout(JSON.stringify({ ok: true, voices }) + '\n');
     return;
@@ -322,23 +382,22 @@ async function cmdVoices(p: Parsed, engine: () => Promise<Engine>, io: CliIo): P
   for (const r of [head, ...rows]) io.stdout(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
 }
 
-async function cmdEnroll(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+async function cmdEnroll(p: Parsed, api: Api, io: CliIo): Promise<void> {
   const file = p.positional[0];
   if (!file) throw usage('enroll needs an audio file');
-  const nameFlag = stringFlag(p, 'name');
-  if (!nameFlag) throw usage('enroll needs --name <name>');
-  const name = text(nameFlag, 'Voice name', LIMITS.maxNameLength);
+  const name = stringFlag(p, 'name');
+  if (!name) throw usage('enroll needs --name <name>');
   const ref = await readAudio(file, io.cwd, 'Reference audio');
-  const info = await (await engine()).enroll(name, ref);
+  const info = await api.call('enrollVoice', { name, audio: ref });
   if (p.flags.has('json')) io.stdout(JSON.stringify({ ok: true, voice: info }) + '\n');
   else io.stdout(`Enrolled "${info.name}" as ${info.id} (mean F0 ${Math.round(info.meanF0Hz ?? 0)} Hz).\n`);
 }
 
-async function cmdAnalyze(p: Parsed, engine: () => Promise<Engine>, io: CliIo): Promise<void> {
+async function cmdAnalyze(p: Parsed, api: Api, io: CliIo): Promise<void> {
   const file = p.positional[0];
   if (!file) throw usage('analyze needs an input file');
   const a = await readAudio(file, io.cwd, 'Input audio');
-  const report = await (await engine()).analyze(a, io.signal);
+  const report = await api.call('analyze', { audio: a });
   if (p.flags.has('json')) {
     io.stdout(JSON.stringify({ ok: true, report }) + '\n');
     return;
@@ -371,13 +430,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           userDataDir: stringFlag(p, 'data') ? path.resolve(io.cwd, stringFlag(p, 'data')!) : defaultUserDataDir(),
           modelsDir: stringFlag(p, 'models') ? path.resolve(io.cwd, stringFlag(p, 'models')!) : process.env.VOICESHIFT_MODELS_DIR,
           intraOpNumThreads: numberFlag(p, 'threads', 1, 64, true),
+          chunkSeconds: numberFlag(p, 'chunk', 2, 120),
         });
         return s;
       },
       dispose: () => s?.dispose(),
     };
   })();
-  const engine = (): Promise<Engine> => service.get().engine();
+  // The same handler table as the transports, over this process's service ('direct').
+  let table: HandlerTable | undefined;
+  const api: Api = {
+    call: async (name, args) => {
+      table ??= createHandlerTable(service.get());
+      const envelope = await (table[name] as (a: unknown, ctx: { transport: 'direct'; signal?: AbortSignal }) => ReturnType<HandlerTable[typeof name]>)(args, {
+        transport: 'direct',
+        signal: io.signal,
+      });
+      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
+      return envelope.result as never;
+    },
+    events: { subscribe: (listener) => service.get().subscribe(listener) },
+  };
   try {
     parsed = parseArgs(argv);
     if (parsed.flags.has('help') || parsed.command === 'help' || parsed.command === '') {
@@ -386,16 +459,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     switch (parsed.command) {
       case 'convert':
-        await cmdConvert(parsed, engine, io);
+        await cmdConvert(parsed, api, io);
         break;
       case 'voices':
-        await cmdVoices(parsed, engine, io);
+        await cmdVoices(parsed, api, io);
         break;
       case 'enroll':
-        await cmdEnroll(parsed, engine, io);
+        await cmdEnroll(parsed, api, io);
         break;
       case 'analyze':
-        await cmdAnalyze(parsed, engine, io);
+        await cmdAnalyze(parsed, api, io);
         break;
       case 'bench': {
         // The bench is its own script (npm run bench); run it in a fresh process so its memory figures are its own.

@@ -10,6 +10,7 @@ import type { AudioData, ConvertResult, ExportResult, VoiceEvents } from './api/
 import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
 import { Engine } from './convert/engine.js';
 import type { ContentVariant } from './model/inference.js';
+import type { TargetVoice } from './convert/pipeline.js';
 import { buildBundleFiles, gateVerdict, modelIdentity, zipBundle } from './convert/bundle.js';
 import { encodeClip } from './convert/export.js';
 import { JobRegistry } from './convert/jobs.js';
@@ -37,11 +38,13 @@ export interface ServiceOptions {
   concurrency?: number;
   /** Least time between two progress events of one job, ms (stage changes and ends always go). Default 50. */
   progressEventMs?: number;
+  /** Seconds of source per pipeline chunk (the CLI's --chunk). Default: the pipeline's. */
+  chunkSeconds?: number;
 }
 
 /** The VoiceApi implementation plus its resources. */
 export interface VoiceService extends ApiImplementation, VoiceEvents {
-  /** The shared engine, loading it on first use (the CLI and the bench use it directly). */
+  /** The shared engine, loading it on first use (the bench and the engine process's tests use it directly). */
   engine(): Promise<Engine>;
   dispose(): Promise<void>;
 }
@@ -125,13 +128,20 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
       await (await engine()).library.delete(id);
       return { deleted: true };
     },
-    analyze: async ({ audio }) => (await engine()).analyze(audio),
-    startConversion: async (req) => {
+    analyze: async ({ audio }, ctx) => (await engine()).analyze(audio, ctx.signal),
+    startConversion: async (req, ctx) => {
       const eng = await engine();
-      // Resolve the target now so an unknown voice fails the call itself, not the job.
-      const target = eng.resolveTarget(req.target.mix);
-      // Likewise a variant this export lacks (the UI offers it only when version().capabilities lists it).
+      // A variant this export lacks fails the call (the UI offers it only when version().capabilities lists it).
       if (req.variant === 'vq' && !eng.hasVq) throw new ApiError('MODEL_ERROR', 'This model export has no discrete (VQ) variant; use the continuous one.');
+      // Resolve the target now so an unknown voice or an unusable reference fails the call itself, not
+      // the job. A one-shot reference is embedded here and used for this job only; nothing is stored.
+      let target: TargetVoice;
+      let warnings: string[] = [];
+      if ('reference' in req.target) {
+        const t = await eng.targetFromReference(req.target.reference, ctx.signal);
+        ({ warnings } = t);
+        target = t;
+      } else target = eng.resolveTarget(req.target.mix);
       let lastPush = 0;
       let lastStage = '';
       // The registry may start the work inside start() itself, before jobId is assigned: the
@@ -143,6 +153,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
           pitchSemitones: req.pitchSemitones,
           quality: req.quality,
           variant: req.variant,
+          chunkSeconds: options.chunkSeconds,
           signal: ctx.signal,
           onProgress: (p) => {
             ctx.progress(p.stage, p.progress);
@@ -159,7 +170,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
       // Queued or running now; the end (done, failed, cancelled, also a cancel while queued) is pushed when it happens.
       queueMicrotask(() => pushJob(jobId));
       void jobs.wait(jobId).then(() => pushJob(jobId));
-      return { jobId };
+      return warnings.length > 0 ? { jobId, warnings } : { jobId };
     },
     getJob: async ({ jobId }) => jobs.status(jobId),
     subscribe: (listener) => events.subscribe(listener),

@@ -9,6 +9,8 @@ import { validators } from './validate.js';
 /** What a transport knows about the caller; passed to implementations that need it. */
 export interface CallContext {
   transport: 'electron' | 'web' | 'direct';
+  /** Aborts the call's work where the implementation can stop early (the CLI's Ctrl+C); transports leave it out. */
+  signal?: AbortSignal;
 }
 
 /** The engine side: one function per call, receiving validated arguments. */

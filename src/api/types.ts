@@ -117,9 +117,16 @@ export interface MixEntry {
   weight: number;
 }
 
+/**
+ * Who the result should sound like: a voice or a blend from the library (`mix`), or a one-shot
+ * reference recording (`reference`, 3-30 s of someone speaking) that is used for this conversion
+ * only and never stored (convert toward a voice you do not want to keep).
+ */
+export type ConvertTarget = { mix: MixEntry[] } | { reference: AudioData };
+
 export interface ConvertRequest {
   source: AudioData;
-  target: { mix: MixEntry[] };
+  target: ConvertTarget;
   /** Pitch offset in semitones applied on top of the target voice's pitch range. Default 0. */
   pitchSemitones?: number;
   /** How the result is synthesized. Default 'best'. */
@@ -157,6 +164,13 @@ export interface ConvertResult {
   synthesis: { quality: VocoderQuality; vocoder: 'neural' | 'griffin-lim' };
   anomaly: { verdict: Verdict; reasons: string[] };
   rtf: number;
+}
+
+/** What startConversion answers: the job, and cautions about the request (e.g. a short one-shot reference). */
+export interface ConversionStarted {
+  jobId: string;
+  /** Plain sentences to show before the result; absent when there are none. */
+  warnings?: string[];
 }
 
 export interface JobStatus {
@@ -278,7 +292,7 @@ export interface VoiceApiCalls {
   renameVoice: { args: RenameRequest; result: VoiceInfo };
   deleteVoice: { args: VoiceIdRequest; result: { deleted: true } };
   analyze: { args: AnalyzeRequest; result: AnalysisReport };
-  startConversion: { args: ConvertRequest; result: { jobId: string } };
+  startConversion: { args: ConvertRequest; result: ConversionStarted };
   getJob: { args: JobIdRequest; result: JobStatus };
   cancelJob: { args: JobIdRequest; result: { cancelled: boolean } };
   exportClip: { args: ExportRequest; result: ExportResult };

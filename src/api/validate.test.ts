@@ -19,9 +19,21 @@ function expectInvalid(fn: () => unknown, message: RegExp): void {
 describe('argument validation', () => {
   it('accepts a well-formed conversion request and returns a clean copy', () => {
     const req = validators.startConversion({ source: tone(), target: { mix: [{ voiceId: 'cathy', weight: 1 }] }, pitchSemitones: -3 });
-    expect(req.target.mix).toEqual([{ voiceId: 'cathy', weight: 1 }]);
+    expect(req.target).toEqual({ mix: [{ voiceId: 'cathy', weight: 1 }] });
     expect(req.pitchSemitones).toBe(-3);
     expect(req.variant).toBeUndefined();
+  });
+
+  it('takes a one-shot reference recording as the target instead of a mix, never both', () => {
+    const ref = tone(16000 * 4);
+    const req = validators.startConversion({ source: tone(), target: { reference: ref } });
+    expect(req.target).toEqual({ reference: ref });
+    expectInvalid(() => validators.startConversion({ source: tone(), target: { reference: ref, mix: [{ voiceId: 'cathy', weight: 1 }] } }), /not both/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: { reference: { sampleRate: 16000, channels: [] } } }), /Reference audio/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: { reference: { sampleRate: 16000, channels: [new Float32Array([NaN])] } } }), /Reference audio contains samples that are not finite/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: { reference: 'voice.wav' } }), /Reference audio must be an object/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: {} }), /Pick at least one target voice/);
+    expectInvalid(() => validators.startConversion({ source: tone(), target: { voice: 'x' } }), /unknown field "voice"/);
   });
 
   it('passes the content variant through and refuses anything but continuous or vq', () => {

@@ -9,6 +9,7 @@ import type {
   BundleRequest,
   CallName,
   ConvertRequest,
+  ConvertTarget,
   EnrollRequest,
   ExportBitDepth,
   ExportFormat,
@@ -184,14 +185,22 @@ function synthesis(v: unknown): NonNullable<BundleRequest['result']['synthesis']
   return { quality: quality(s.quality, 'result.synthesis.quality'), vocoder: s.vocoder };
 }
 
+/** A conversion target: exactly one of a library mix or a one-shot reference recording. */
+function convertTarget(value: unknown): ConvertTarget {
+  const target = object(value, 'target');
+  onlyKeys(target, ['mix', 'reference'], 'target');
+  const hasMix = target.mix !== undefined;
+  const hasReference = target.reference !== undefined;
+  if (hasMix && hasReference) throw invalid('The target is either a voice mix or a reference recording, not both.');
+  if (hasReference) return { reference: audio(target.reference, 'Reference audio') };
+  return { mix: mixList(target.mix, 'target.mix') };
+}
+
 function convertRequest(args: unknown): ConvertRequest {
   const obj = object(args, 'The request');
   onlyKeys(obj, ['source', 'target', 'pitchSemitones', 'quality', 'variant'], 'The request');
   const source = audio(obj.source, 'Source audio');
-  const target = object(obj.target, 'target');
-  onlyKeys(target, ['mix'], 'target');
-  const mix = mixList(target.mix, 'target.mix');
-  const out: ConvertRequest = { source, target: { mix } };
+  const out: ConvertRequest = { source, target: convertTarget(obj.target) };
   if (obj.pitchSemitones !== undefined) {
     out.pitchSemitones = finite(obj.pitchSemitones, 'Pitch shift (semitones)', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones);
   }
