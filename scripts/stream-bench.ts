@@ -1,0 +1,132 @@
+// Live-mode endurance and latency figure (issue 16): streams `--minutes` (default 10) of real speech (the
+// CC0 Cathy clips in fixtures/, cycled, generated block by block so the input itself takes no memory)
+// through the StreamingConverter toward a built-in voice, paced at 1x (the default; --fast runs as fast
+// as possible), and prints one JSON object: deadline misses, drops, compute per block (p50/p95/max),
+// the latency parts with the stream delay MEASURED by envelope cross-correlation over the first 30 s,
+// memory (RSS and JS heap + array buffers, after a full collection) at the start, each minute and the end,
+// and the machine's load average.
+//
+//   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--block-ms 64]
+//     [--lookahead 3] [--context 1] [--quality fast|best] [--voice ID]
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import type { VocoderQuality } from '../src/api/types.js';
+import { decodeAudioFile } from '../src/audio/decode.js';
+import { Engine } from '../src/convert/engine.js';
+import { cathyPaths } from '../src/test-fixtures.js';
+import { computeFigures, latencyReport, measureDelay } from '../src/stream/latency.js';
+import { StreamingConverter } from '../src/stream/streaming-converter.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const minutes = Number(flag('minutes', '10'));
+const realtime = !args.includes('--fast');
+const quality = flag('quality', 'fast') as VocoderQuality;
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const MB = 1024 * 1024;
+function memory(): { rssMB: number; liveMB: number } {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rssMB: Math.round((m.rss / MB) * 10) / 10, liveMB: Math.round(((m.heapUsed + m.arrayBuffers) / MB) * 10) / 10 };
+}
+
+const userDataDir = path.join(os.tmpdir(), `vs-stream-bench-${process.pid}`);
+const engine = await Engine.load({ root, userDataDir });
+const voices = engine.library.list();
+const voiceId = flag('voice', voices[0].id);
+const target = engine.resolveTarget([{ voiceId, weight: 1 }]);
+const clips: Float32Array[] = [];
+for (const p of cathyPaths()) clips.push((await decodeAudioFile(p)).channels[0]);
+
+const conv = new StreamingConverter(engine.converter, target, {
+  blockMs: Number(flag('block-ms', '64')),
+  lookaheadFrames: Number(flag('lookahead', '3')),
+  contextSeconds: Number(flag('context', '1')),
+  quality,
+});
+const B = conv.config.blockSamples;
+const blockMs = (B * 1000) / 16000;
+const totalBlocks = Math.round((minutes * 60 * 16000) / B);
+// the speech, block by block, cycling through the clips
+let clip = 0;
+let pos = 0;
+const block = new Float32Array(B);
+function nextBlock(): Float32Array {
+  for (let i = 0; i < B; i++) {
+    if (pos >= clips[clip].length) {
+      clip = (clip + 1) % clips.length;
+      pos = 0;
+    }
+    block[i] = clips[clip][pos++];
+  }
+  return block;
+}
+const measureBlocks = Math.min(totalBlocks, Math.round((30 * 16000) / B));
+const inHead = new Float32Array(measureBlocks * B);
+const outHead = new Float32Array(measureBlocks * B);
+
+const memStart = memory();
+const memByMinute: { minute: number; rssMB: number; liveMB: number }[] = [];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const t0 = performance.now();
+let maxLate = 0;
+const missesByMinute: number[] = [];
+let missesBefore = 0;
+for (let k = 0; k < totalBlocks; k++) {
+  if (realtime) {
+    const due = t0 + (k + 1) * blockMs;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    maxLate = Math.max(maxLate, performance.now() - due);
+  }
+  const x = nextBlock();
+  const y = await conv.push(x);
+  if (k < measureBlocks) {
+    inHead.set(x, k * B);
+    outHead.set(y, k * B);
+  }
+  if ((k + 1) % Math.round(60000 / blockMs) === 0) {
+    memByMinute.push({ minute: memByMinute.length + 1, ...memory() });
+    missesByMinute.push(conv.stats.deadlineMisses - missesBefore);
+    missesBefore = conv.stats.deadlineMisses;
+  }
+}
+const wallMs = performance.now() - t0;
+const memEnd = memory();
+const measured = measureDelay(inHead, outHead, conv.config.delaySamples + 4 * B);
+const s = conv.stats;
+const stagesMs: Record<string, number> = {};
+for (const [k, v] of Object.entries(s.stageMs)) stagesMs[k] = Math.round((v / Math.max(1, s.processed)) * 10) / 10;
+const result = {
+  minutes,
+  realtime,
+  voiceId,
+  config: conv.config,
+  latency: latencyReport(conv.config, s, measured),
+  compute: computeFigures(s.computeMs),
+  stagesMs,
+  blocks: s.blocks,
+  processed: s.processed,
+  deadlineMisses: s.deadlineMisses,
+  missesByMinute,
+  dropped: s.dropped,
+  maxHandoverLateMs: realtime ? Math.round(maxLate * 10) / 10 : null,
+  rtf: Math.round((wallMs / (minutes * 60000)) * 1000) / 1000,
+  computeRtf: Math.round((s.computeMs.reduce((a, b) => a + b, 0) / (minutes * 60000)) * 1000) / 1000,
+  memory: { start: memStart, end: memEnd, byMinute: memByMinute },
+  loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  cpus: os.cpus().length,
+};
+conv.dispose();
+await engine.dispose();
+console.log(JSON.stringify(result));

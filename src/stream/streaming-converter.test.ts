@@ -1,0 +1,149 @@
+// Live mode's streaming converter (issue 16) with the real exported graphs: the output is as long as the
+// input plus the stated delay, finite and audible for real speech; the delay MEASURED by envelope
+// cross-correlation equals the configured one within a frame (speech and a burst train); block joins
+// add no sample step larger than the signal has elsewhere; a block whose compute overruns makes the next
+// one drop (counted) without the delay growing. Figures: scripts/stream-bench.ts and `vc stream`.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stepsInAndOut } from '../audio/discontinuity.js';
+import type { Engine } from '../convert/engine.js';
+import type { TargetVoice } from '../convert/pipeline.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../convert/test-support.js';
+import { burstTrain, latencyReport, measureDelay } from './latency.js';
+import { streamFile } from './stream-command.js';
+import { streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
+import type { Vocoder } from '../convert/vocoder.js';
+
+const HOP = 256;
+
+describe('stream configuration and the delay measurement (no models)', () => {
+  it('defaults: 64 ms blocks, 3 frames of lookahead, 1 s of context; delay = lookahead + synthesis overlap', () => {
+    const c = streamConfig();
+    expect(c.blockSamples).toBe(1024);
+    expect(c.lookaheadFrames).toBe(3);
+    expect(c.contextFrames).toBe(63);
+    expect(c.delaySamples).toBe(3 * HOP + 256);
+    expect(c.algorithmicSamples).toBe(1024 + 1024);
+    expect(streamConfig({ lookaheadFrames: 0 }).lookaheadFrames).toBe(2); // the analysis window needs 2
+    expect(streamConfig({ blockMs: 30 }).blockSamples).toBe(512); // whole hops
+  });
+
+  it('finds a known delay of a burst train within a quarter frame', () => {
+    const x = burstTrain(6);
+    for (const d of [0, 700, 1024, 2900]) {
+      const y = new Float32Array(x.length + d);
+      y.set(x.map((v) => v * 0.3), d);
+      const m = measureDelay(x, y, 4096);
+      expect(Math.abs(m.delaySamples - d)).toBeLessThan(HOP / 4);
+    }
+  });
+
+  it('sums the latency parts', () => {
+    const r = latencyReport(streamConfig(), { computeMs: [10, 20, 30] }, { delaySamples: 1024, correlation: 0.9 });
+    expect(r.algorithmicMs).toBe(128);
+    expect(r.endToEndMs).toBeCloseTo(128 + 30 + r.deviceBuffersMs + r.transportMs, 5);
+  });
+});
+
+describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`streaming conversion with the real models${NO_MODELS}`, () => {
+  let engine: Engine;
+  let target: TargetVoice;
+  let speech: Float32Array;
+  beforeAll(async () => {
+    engine = await sharedEngine();
+    const voices = engine.library.list();
+    target = engine.resolveTarget([{ voiceId: voices[0].id, weight: 1 }]);
+    speech = (await cathySeconds(8)).channels[0];
+  });
+
+  /** The raw output stream (inputLength + delay samples) of a converter fed `blockLen`-sample pieces. */
+  async function run(x: Float32Array, options: StreamOptions, blockLen = 1024): Promise<{ stream: Float32Array; conv: StreamingConverter }> {
+    const conv = new StreamingConverter(engine.converter, target, options);
+    const parts: Float32Array[] = [];
+    for (let i = 0; i < x.length; i += blockLen) parts.push(await conv.push(x.subarray(i, i + blockLen)));
+    parts.push(await conv.flush());
+    const stream = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      stream.set(p, o);
+      o += p.length;
+    }
+    conv.dispose();
+    return { stream, conv };
+  }
+
+  it('streams real speech: output as long as the input (plus the stated delay), finite, audible', async () => {
+    const x = speech.subarray(0, speech.length - 333); // not a whole number of blocks
+    const { stream, conv } = await run(x, { dropWhenBehind: false }, 700); // pieces that are not blocks
+    expect(stream.length).toBe(x.length + conv.config.delaySamples);
+    const aligned = stream.subarray(conv.config.delaySamples);
+    let s = 0;
+    let si = 0;
+    for (let i = 0; i < aligned.length; i++) {
+      expect(Number.isFinite(aligned[i])).toBe(true);
+      s += aligned[i] * aligned[i];
+      si += x[i] * x[i];
+    }
+    const rmsOut = Math.sqrt(s / aligned.length);
+    const rmsIn = Math.sqrt(si / x.length);
+    expect(rmsOut).toBeGreaterThan(rmsIn * 0.2); // level follows the input
+    expect(rmsOut).toBeLessThan(rmsIn * 5);
+    // the first delaySamples are the pipeline filling: silence
+    expect(stream.subarray(0, conv.config.delaySamples - conv.config.crossfadeSamples).every((v) => v === 0)).toBe(true);
+    expect(conv.stats.sourceF0?.voicedFrames).toBeGreaterThan(100);
+  });
+
+  it('the measured delay equals the configured one within a frame (speech and a burst train)', async () => {
+    for (const options of [{}, { lookaheadFrames: 2 }] as StreamOptions[]) {
+      for (const x of [speech, burstTrain(6)]) {
+        const { stream, conv } = await run(x, { ...options, dropWhenBehind: false });
+        const m = measureDelay(x, stream, 4 * conv.config.delaySamples);
+        expect(m.correlation).toBeGreaterThan(0.5);
+        expect(Math.abs(m.delaySamples - conv.config.delaySamples)).toBeLessThanOrEqual(HOP);
+      }
+    }
+  });
+
+  it('block joins add no sample step larger than the signal has elsewhere', async () => {
+    const { stream, conv } = await run(speech, { dropWhenBehind: false });
+    const { blockSamples: B, crossfadeSamples: X, delaySamples: D } = conv.config;
+    const regions = [];
+    for (let k = Math.ceil(D / B) + 1; (k + 1) * B < stream.length; k++) regions.push({ start: k * B - 2, end: k * B + X + 2 });
+    const { inside, outside } = stepsInAndOut(stream, regions);
+    expect(outside).toBeGreaterThan(0);
+    expect(inside).toBeLessThanOrEqual(outside);
+  });
+
+  it('a block whose compute overruns makes the next one drop: counted, latency unchanged', async () => {
+    const base = streamVocoder(engine.converter, 'fast').vocoder;
+    let calls = 0;
+    const slow: Vocoder = {
+      kind: base.kind,
+      coherent: base.coherent,
+      async vocode(input) {
+        calls++;
+        if (calls === 40) await new Promise((r) => setTimeout(r, 200));
+        return base.vocode(input);
+      },
+    };
+    const { stream, conv } = await run(speech, { vocoder: slow });
+    expect(conv.stats.deadlineMisses).toBeGreaterThanOrEqual(1);
+    expect(conv.stats.dropped).toBeGreaterThanOrEqual(1);
+    expect(conv.stats.processed + conv.stats.dropped).toBeLessThanOrEqual(conv.stats.blocks);
+    expect(stream.length).toBe(speech.length + conv.config.delaySamples);
+    const m = measureDelay(speech, stream, 4 * conv.config.delaySamples);
+    expect(Math.abs(m.delaySamples - conv.config.delaySamples)).toBeLessThanOrEqual(HOP);
+  });
+
+  it('streamFile: aligned audio of the input length and a JSON report of latency parts, compute and misses', async () => {
+    const x = speech.subarray(0, 4 * 16000);
+    const { audio, report } = await streamFile(engine, x, target, { blockMs: 64 });
+    expect(audio.length).toBe(x.length);
+    expect(report.latency.algorithmicMs).toBeGreaterThan(100);
+    expect(report.latency.measuredStreamDelayMs).not.toBeNull();
+    expect(Math.abs(report.latency.measuredStreamDelayMs! - report.latency.configuredStreamDelayMs)).toBeLessThanOrEqual(16);
+    expect(report.compute.blocks).toBeGreaterThan(0);
+    expect(report.compute.p95).toBeGreaterThan(0);
+    expect(report.blocks).toBe(Math.ceil((x.length + report.config.delaySamples) / report.config.blockSamples));
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});

@@ -1,0 +1,565 @@
+// Live mode's engine half (DESIGN §9, issue 16): block-wise conversion of a 16 kHz mono stream with the
+// EXISTING offline graphs (no streaming graphs are trained yet). Per block of `blockMs`:
+//   1. the block joins a bounded history; YIN runs on the frames whose 1024-sample analysis window is now
+//      complete (exactly the offline frames), and their pitch is converted once with the RUNNING source
+//      statistics (convertLogF0), then frozen;
+//   2. mel + content encoder + decoder re-run on a window [left context + block + lookahead] ending at the
+//      newest sample. The graphs use instance normalization over time, so normalizing over a fixed-length
+//      window (~1 s by default) APPROXIMATES the running normalization a streaming graph would have; the
+//      frames at the window's right edge are provisional (reflect padding, no right context), so only frames
+//      `lookaheadFrames` behind the edge are treated as final;
+//   3. the vocoder synthesizes the whole window with absolute positions (pulse phase accumulated over the
+//      frozen pitch, position-keyed noise), so consecutive windows synthesize the same signal where they
+//      agree; the output is taken at a fixed delay D = lookahead * hop + (n_fft/2 - hop) behind the newest
+//      sample (every emitted sample is synthesized only from final frames), joined to the previous block's
+//      tail by a short crossfade.
+// Latency = block (buffering) + D (lookahead + synthesis-window overlap) + compute (+ device/transport,
+// outside the engine). When compute falls behind real time (the queue of unprocessed audio would grow), the
+// next block is DROPPED: its models are skipped, the previous tail fades out, the block after fades in, the
+// drop is counted; latency never grows.
+import { DEFAULT_F0, pulsePhaseAt, sourceFilter } from '../dsp/source-filter.js';
+import { f0Yin } from '../dsp/f0.js';
+import { LogMelExtractor } from '../dsp/mel.js';
+import type { VocoderQuality } from '../api/types.js';
+import type { VoiceModel } from '../model/inference.js';
+import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../convert/frames.js';
+import type { TargetVoice } from '../convert/pipeline.js';
+import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../convert/pitch.js';
+import { vocoderFor, type Vocoder, type VocoderInput } from '../convert/vocoder.js';
+
+/** Half the analysis/synthesis window (n_fft 1024 / 2). */
+const HALF_WIN = 512;
+
+/** Options of a StreamingConverter. Every field has a default. */
+export interface StreamOptions {
+  /** Block length in ms, rounded to whole hops (16 ms). Default 64 (4 frames, 1024 samples). */
+  blockMs?: number;
+  /**
+   * Frames behind the newest one that are treated as final (the right context the graphs and the analysis
+   * window get). At least 2 (the 1024-sample analysis window of a frame needs 2 hops past its centre).
+   * Default 3.
+   */
+  lookaheadFrames?: number;
+  /** Left context given to the graphs, seconds (rounded to whole hops). Default 1. */
+  contextSeconds?: number;
+  /** Vocoder quality when the export has the neural vocoder: 'fast' (1 consistency pass) or 'best' (4). Default 'fast'. */
+  quality?: VocoderQuality;
+  /**
+   * The synthesis. Default: the neural vocoder of `quality` when the export has vocoder.onnx; otherwise
+   * `plainSourceFilterVocoder` (the same source-filter DSP with fixed aperiodicity, coherent across
+   * windows) rather than Griffin-Lim, whose random phases do not join across 64 ms blocks.
+   */
+  vocoder?: Vocoder;
+  /**
+   * Samples of already-emitted audio the vocoder re-synthesizes before each block's output (its left
+   * context; the vocoder's work is proportional to it, not to the graphs' window). Default 1024.
+   */
+  synthesisContextSamples?: number;
+  /** Crossfade between consecutive blocks' syntheses, samples. Default 128 (8 ms). */
+  crossfadeSamples?: number;
+  /** Pitch offset in semitones. Default 0. */
+  pitchSemitones?: number;
+  /** Source ln-F0 statistics known in advance (an enrolled "my voice" profile). Default: running. */
+  sourceF0?: F0Stats;
+  /**
+   * Voiced frames after which the running source statistics are used alone. Before that they are blended
+   * with the target's (a prior of this many frames), so the first syllables are not converted from a
+   * handful of frames. Default 190 (about 3 s of voicing).
+   */
+  seedVoicedFrames?: number;
+  /** Fixed input gain. Default: running, the gain that brings the loudest peak so far to the training level. */
+  inputGain?: number;
+  /** Drop a block when compute has fallen behind real time (see the file header). Default true. */
+  dropWhenBehind?: boolean;
+  /** Match the output level to the input's running level (slow, per block, ramped). Default true. */
+  matchLevel?: boolean;
+}
+
+/** The resolved options plus the derived latency figures. */
+export interface StreamConfig {
+  blockSamples: number;
+  lookaheadFrames: number;
+  contextFrames: number;
+  crossfadeSamples: number;
+  quality: VocoderQuality;
+  vocoderKind: string;
+  /** D: samples between the newest input sample and the newest emitted output position. */
+  delaySamples: number;
+  /** Of D: the lookahead (lookaheadFrames * hop). */
+  lookaheadSamples: number;
+  /** Of D: the synthesis-window overlap (n_fft/2 - hop: the first non-final frame's window reaches that far back). */
+  synthesisOverlapSamples: number;
+  /** block + D: how far an input sample is behind when it leaves (before compute, device and transport). */
+  algorithmicSamples: number;
+  /** Window length given to the graphs, samples. */
+  windowSamples: number;
+}
+
+/** Per-stream counters. */
+export interface StreamStats {
+  blocks: number;
+  processed: number;
+  dropped: number;
+  deadlineMisses: number;
+  /** Compute ms of each processed block (push to result). */
+  computeMs: number[];
+  /** Milliseconds per stage summed over processed blocks (f0 includes history upkeep). */
+  stageMs: Record<string, number>;
+  /** Current input gain and output gain. */
+  inputGain: number;
+  outputGain: number;
+  /** Running source ln-F0 statistics in use (null until any voiced frame). */
+  sourceF0: (F0Stats & { voicedFrames: number }) | null;
+}
+
+/** Default aperiodicity of the plain source-filter: low in the low bands, rising towards 8 kHz. */
+function plainAperiodicity(frames: number, voiced: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(80 * frames);
+  for (let b = 0; b < 80; b++) {
+    const x = b / 79;
+    const a = Math.min(1, 0.1 + 0.7 * x * x);
+    for (let t = 0; t < frames; t++) out[b * frames + t] = voiced[t] > 0.5 ? a : 1;
+  }
+  return out;
+}
+
+/**
+ * The source-filter synthesis without vocoder.onnx: a fixed aperiodicity profile and the default detail.
+ * Coherent (phase and noise keyed by absolute position) like the neural vocoder, which replaces it when an
+ * export ships vocoder.onnx.
+ */
+export function plainSourceFilterVocoder(passes = 1): Vocoder {
+  return {
+    kind: 'neural',
+    coherent: true,
+    async vocode(input: VocoderInput): Promise<Float32Array> {
+      return sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, plainAperiodicity(input.frames, input.voiced), {
+        passes,
+        length: input.length,
+        phase0: input.phase0,
+        startSample: input.startSample,
+      });
+    },
+  };
+}
+
+/** The streaming synthesis a quality gets: the neural vocoder when the export has it, else the plain source-filter. */
+export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { vocoder: Vocoder; kind: string } {
+  const v = vocoderFor(quality, model);
+  if (v.coherent) return { vocoder: v, kind: `neural-${quality}` };
+  const passes = quality === 'best' ? 4 : 1;
+  return { vocoder: plainSourceFilterVocoder(passes), kind: `source-filter-plain-${passes}pass` };
+}
+
+/** Resolves options into the block/lookahead/delay figures (no model needed). */
+export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown'): StreamConfig {
+  const blockFrames = Math.max(1, Math.round(((options.blockMs ?? 64) * MODEL_RATE) / 1000 / HOP));
+  const blockSamples = blockFrames * HOP;
+  const lookaheadFrames = Math.max(2, Math.round(options.lookaheadFrames ?? 3));
+  const contextFrames = Math.max(0, Math.round(((options.contextSeconds ?? 1) * MODEL_RATE) / HOP));
+  const synthesisOverlapSamples = HALF_WIN - HOP;
+  const lookaheadSamples = lookaheadFrames * HOP;
+  const delaySamples = lookaheadSamples + synthesisOverlapSamples;
+  const crossfadeSamples = Math.max(0, Math.min(Math.round(options.crossfadeSamples ?? 128), delaySamples, blockSamples));
+  return {
+    blockSamples,
+    lookaheadFrames,
+    contextFrames,
+    crossfadeSamples,
+    quality: options.quality ?? 'fast',
+    vocoderKind,
+    delaySamples,
+    lookaheadSamples,
+    synthesisOverlapSamples,
+    algorithmicSamples: blockSamples + delaySamples,
+    windowSamples: (contextFrames + blockFrames + lookaheadFrames) * HOP,
+  };
+}
+
+/** Per-frame state kept in a ring (only the frames a window can still reach). */
+class FrameRing {
+  readonly logF0: Float32Array;
+  readonly voiced: Float32Array;
+  readonly conv: Float32Array;
+  readonly hz: Float64Array;
+  /** Unfloored ln mel of the raw (ungained) input, frame-major [cap][80]. */
+  readonly mel: Float32Array;
+  constructor(readonly cap: number) {
+    this.mel = new Float32Array(cap * 80);
+    this.logF0 = new Float32Array(cap);
+    this.voiced = new Float32Array(cap);
+    this.conv = new Float32Array(cap);
+    this.hz = new Float64Array(cap);
+  }
+  idx(f: number): number {
+    return f % this.cap;
+  }
+}
+
+/**
+ * A live stream's converter. Feed it blocks of 16 kHz mono audio with `push`; each call returns the
+ * converted samples that became final (one block out per block in). The returned stream is `delaySamples`
+ * behind the input stream (the first `delaySamples` are silence); `flush` returns the rest, so the whole
+ * output is inputLength + delaySamples long and `.subarray(delaySamples)` lines up with the input.
+ */
+export class StreamingConverter {
+  readonly config: StreamConfig;
+  private readonly model: VoiceModel;
+  private readonly target: TargetVoice;
+  private readonly vocoder: Vocoder;
+  /** Log-mel without the contract's floor (applied after the gain, see melWindow). */
+  private readonly mel = new LogMelExtractor({ logFloor: 1e-12 });
+  /** Frames [0, melDone) have their final log-mel in the ring. */
+  private melDone = 0;
+  private readonly opts: StreamOptions;
+  /** Raw input history: the last `hist.length` samples up to `received`. */
+  private readonly hist: Float32Array;
+  private received = 0;
+  /** Input not yet a whole block. */
+  private pending: Float32Array;
+  private pendingLen = 0;
+  private readonly frames: FrameRing;
+  /** Frames [0, f0Done) have a final pitch. */
+  private f0Done = 0;
+  /** Pulse-phase sum (samples * Hz, mod SR) over frames [0, phaseFrame). */
+  private phaseSum = 0;
+  private phaseFrame = 0;
+  private lastVoicedHz: number;
+  /** Running sums of voiced ln F0. */
+  private sN = 0;
+  private sS = 0;
+  private sS2 = 0;
+  private peak = 0;
+  /** Previous synthesis beyond the last emitted sample (for the crossfade); null after a drop / at start. */
+  private tail: Float32Array | null = null;
+  /** Absolute input position of the next output sample. */
+  private outPos: number;
+  private lagMs = 0;
+  private outGain = NaN;
+  private inEnergy = 0;
+  private outEnergy = 0;
+  private disposed = false;
+  private flushed = false;
+  private readonly synthContext: number;
+  private lastSourceStats: (F0Stats & { voicedFrames: number }) | null = null;
+  readonly stats: StreamStats;
+
+  constructor(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}) {
+    const chosen = options.vocoder ? { vocoder: options.vocoder, kind: options.vocoder.kind } : streamVocoder(model, options.quality ?? 'fast');
+    this.config = streamConfig(options, chosen.kind);
+    this.vocoder = chosen.vocoder;
+    this.model = model;
+    this.target = target;
+    this.opts = options;
+    this.hist = new Float32Array(this.config.windowSamples + 8 * HOP);
+    this.pending = new Float32Array(this.config.blockSamples);
+    this.frames = new FrameRing(this.config.contextFrames + this.config.lookaheadFrames + 64 + Math.ceil(this.config.blockSamples / HOP) * 2);
+    this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
+    this.outPos = -this.config.delaySamples;
+    this.synthContext = Math.max(0, Math.round(options.synthesisContextSamples ?? 1024));
+    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, computeMs: [], stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
+  }
+
+  /** Block duration in ms. */
+  get blockMs(): number {
+    return (this.config.blockSamples * 1000) / MODEL_RATE;
+  }
+
+  /**
+   * Feeds audio (any length). Returns the output of every block completed by it (a multiple of the block
+   * length; possibly empty).
+   */
+  async push(input: Float32Array): Promise<Float32Array> {
+    if (this.disposed || this.flushed) throw new Error('The stream is closed.');
+    const B = this.config.blockSamples;
+    const outs: Float32Array[] = [];
+    let i = 0;
+    while (i < input.length) {
+      const k = Math.min(B - this.pendingLen, input.length - i);
+      this.pending.set(input.subarray(i, i + k), this.pendingLen);
+      this.pendingLen += k;
+      i += k;
+      if (this.pendingLen === B) {
+        outs.push(await this.block(this.pending));
+        this.pendingLen = 0;
+      }
+    }
+    if (outs.length === 1) return outs[0];
+    const out = new Float32Array(outs.length * B);
+    outs.forEach((o, j) => out.set(o, j * B));
+    return out;
+  }
+
+  /**
+   * Ends the stream: pads the last partial block with silence and runs silent blocks until every input
+   * sample has left. Returns the remaining output (total output = input + delaySamples).
+   */
+  async flush(): Promise<Float32Array> {
+    if (this.disposed || this.flushed) throw new Error('The stream is closed.');
+    const total = this.received + this.pendingLen;
+    const end = total + this.config.delaySamples; // output stream length wanted
+    const emittedBefore = this.received; // output samples already returned (one per input sample of whole blocks)
+    const outs: Float32Array[] = [];
+    const B = this.config.blockSamples;
+    if (this.pendingLen > 0) {
+      this.pending.fill(0, this.pendingLen);
+      this.pendingLen = 0;
+      outs.push(await this.block(this.pending, true));
+    }
+    const zero = new Float32Array(B);
+    while (this.received < end) outs.push(await this.block(zero, true));
+    this.flushed = true;
+    const out = new Float32Array(end - emittedBefore);
+    let o = 0;
+    for (const x of outs) {
+      const k = Math.min(x.length, out.length - o);
+      out.set(x.subarray(0, k), o);
+      o += k;
+    }
+    return out;
+  }
+
+  /** Releases buffers (the model belongs to the engine). */
+  dispose(): void {
+    this.disposed = true;
+    this.tail = null;
+  }
+
+  /** The source statistics convertLogF0 gets now. */
+  private sourceStats(): F0Stats & { voicedFrames: number } {
+    if (this.opts.sourceF0) return { ...this.opts.sourceF0, voicedFrames: Number.MAX_SAFE_INTEGER };
+    const tgt = this.target.f0;
+    const n0 = this.opts.seedVoicedFrames ?? 190;
+    if (this.sN === 0) return { mean: tgt.mean, std: tgt.std, voicedFrames: MIN_VOICED_FRAMES };
+    const mean = this.sS / this.sN;
+    const varRun = Math.max(0, this.sS2 / this.sN - mean * mean);
+    if (this.sN >= n0) return { mean, std: Math.sqrt(varRun), voicedFrames: this.sN };
+    // blend with the target's statistics as a prior worth (n0 - n) frames
+    const w = this.sN / n0;
+    const m = w * mean + (1 - w) * tgt.mean;
+    const v = w * (varRun + (mean - m) ** 2) + (1 - w) * (tgt.std ** 2 + (tgt.mean - m) ** 2);
+    return { mean: m, std: Math.sqrt(v), voicedFrames: Math.max(MIN_VOICED_FRAMES, this.sN) };
+  }
+
+  private gain(): number {
+    if (this.opts.inputGain !== undefined) return this.opts.inputGain;
+    return this.peak > 0 ? Math.min(MAX_INPUT_GAIN, TRAINING_PEAK / this.peak) : 1;
+  }
+
+  /** Input samples [a, b) (absolute) from the history; zeros before 0. */
+  private slice(a: number, b: number): Float32Array {
+    const out = new Float32Array(b - a);
+    const h = this.hist.length;
+    const first = this.received - h; // absolute index of hist[0]
+    for (let i = Math.max(a, 0); i < b; i++) out[i - a] = this.hist[i - first];
+    return out;
+  }
+
+  /** YIN of the frames whose analysis window is complete; pitch converted and frozen. */
+  private trackPitch(gain: number): void {
+    const N = this.received;
+    const ready = Math.floor((N - HALF_WIN) / HOP) + 1; // frames f with f*HOP + 512 <= N
+    if (ready <= this.f0Done) return;
+    const a = Math.max(0, this.f0Done * HOP - 4 * HOP);
+    const seg = scaled(this.slice(a, N), gain);
+    const tr = f0Yin(seg);
+    const off = a / HOP;
+    const fr = this.frames;
+    for (let f = this.f0Done; f < ready; f++) {
+      const j = fr.idx(f);
+      const lf = tr.logF0[f - off];
+      const v = tr.voiced[f - off];
+      fr.logF0[j] = lf;
+      fr.voiced[j] = v;
+      if (v > 0.5) {
+        this.sN++;
+        this.sS += lf;
+        this.sS2 += lf * lf;
+      }
+      const st = this.sourceStats();
+      this.lastSourceStats = st;
+      const c = convertLogF0([lf], [v], st, this.target.f0, this.opts.pitchSemitones ?? 0)[0];
+      fr.conv[j] = c;
+      if (v > 0.5) this.lastVoicedHz = Math.exp(c);
+      fr.hz[j] = this.lastVoicedHz; // unvoiced frames hold the last voiced pitch (causal)
+    }
+    this.f0Done = ready;
+    // keep the phase sum just behind the oldest frame a synthesis can start at (also through drops)
+    const keep = Math.ceil((this.config.delaySamples + this.config.blockSamples + this.synthContext) / HOP) + 4;
+    const upTo = this.f0Done - 1 - keep;
+    if (upTo > this.phaseFrame) this.phaseAt(upTo);
+  }
+
+  /**
+   * The log-mel of frames [fw0, fw0 + frames) as the contract defines it for the input times `gain`:
+   * frames whose 1024-sample window is complete are computed once and kept (ungained, unfloored), so
+   * they equal the offline mel of the whole signal; the last two, whose window reaches past the newest
+   * sample, are recomputed each block with reflect padding (the offline edge treatment).
+   */
+  private melWindow(fw0: number, frames: number, gain: number): Float32Array {
+    const N = this.received;
+    const ready = Math.floor((N - HALF_WIN) / HOP) + 1;
+    const first = Math.max(this.melDone, fw0); // after drops, frames before the window are not needed
+    const a = Math.max(0, (first - 2) * HOP);
+    const m = this.mel.compute(this.slice(a, N));
+    const off = a / HOP;
+    const fr = this.frames;
+    for (let f = first; f < ready; f++) {
+      const j = fr.idx(f) * 80;
+      for (let b = 0; b < 80; b++) fr.mel[j + b] = m.data[b * m.frames + f - off];
+    }
+    this.melDone = Math.max(this.melDone, ready);
+    const out = new Float32Array(80 * frames);
+    const lg = Math.log(gain);
+    const floor = Math.log(1e-5);
+    for (let t = 0; t < frames; t++) {
+      const f = fw0 + t;
+      if (f < ready) {
+        const j = fr.idx(f) * 80;
+        for (let b = 0; b < 80; b++) out[b * frames + t] = Math.max(floor, fr.mel[j + b] + lg);
+      } else {
+        for (let b = 0; b < 80; b++) out[b * frames + t] = Math.max(floor, m.data[b * m.frames + f - off] + lg);
+      }
+    }
+    return out;
+  }
+
+  /** Pulse phase at the start of frame `f` (f <= f0Done - 1). */
+  private phaseAt(f: number): number {
+    const fr = this.frames;
+    if (f < this.phaseFrame) throw new Error(`pulse phase asked for frame ${f} behind ${this.phaseFrame}`);
+    while (this.phaseFrame < f) {
+      const t = this.phaseFrame;
+      const pa = fr.hz[fr.idx(t)];
+      const pb = fr.hz[fr.idx(t + 1)];
+      this.phaseSum = (this.phaseSum + HOP * pa + ((pb - pa) * (HOP - 1)) / 2) % MODEL_RATE;
+      this.phaseFrame++;
+    }
+    return (2 * Math.PI * this.phaseSum) / MODEL_RATE;
+  }
+
+  /** One block in, one block out. */
+  private async block(block: Float32Array, silentTail = false): Promise<Float32Array> {
+    const t0 = performance.now();
+    const { blockSamples: B, delaySamples: D, crossfadeSamples: X } = this.config;
+    // history
+    const h = this.hist.length;
+    this.hist.copyWithin(0, B);
+    this.hist.set(block, h - B);
+    this.received += B;
+    if (!silentTail) for (let i = 0; i < B; i++) this.peak = Math.max(this.peak, Math.abs(block[i]));
+    const gain = this.gain();
+    this.stats.inputGain = gain;
+    this.trackPitch(gain);
+    this.stats.blocks++;
+    const out = new Float32Array(B);
+    const outStart = this.outPos;
+    this.outPos += B;
+    const N = this.received;
+
+    const behind = (this.opts.dropWhenBehind ?? true) && this.lagMs > 0;
+    if (behind || N - D <= 0) {
+      if (behind) {
+        // drop: the previous tail fades out, the next block fades in
+        this.stats.dropped++;
+        this.lagMs = Math.max(0, this.lagMs - this.blockMs);
+        if (this.tail) for (let i = 0; i < X; i++) out[i] = this.tail[i] * Math.cos((Math.PI / 2) * ((i + 0.5) / X)) ** 2 * this.outGain;
+        this.tail = null;
+      }
+      return out;
+    }
+
+    // the window [s0, N) and its frames
+    const s0 = Math.max(0, N - this.config.windowSamples);
+    const len = N - s0;
+    const fw0 = s0 / HOP;
+    const frames = 1 + len / HOP;
+    const fr = this.frames;
+    const lastFinal = this.f0Done - 1;
+    const lf0 = new Float32Array(frames);
+    const vuv = new Float32Array(frames);
+    const hz = new Float64Array(frames);
+    for (let t = 0; t < frames; t++) {
+      const j = fr.idx(Math.min(fw0 + t, lastFinal));
+      lf0[t] = fr.conv[j];
+      vuv[t] = fr.voiced[j];
+      hz[t] = fr.hz[j];
+    }
+    let tm = t0;
+    const lap = (stage: string): void => {
+      const now = performance.now();
+      this.stats.stageMs[stage] = (this.stats.stageMs[stage] ?? 0) + (now - tm);
+      tm = now;
+    };
+    lap('f0');
+    const melData = this.melWindow(fw0, frames, gain);
+    lap('mel');
+    const content = await this.model.content(melData, frames);
+    lap('contentEncoder');
+    const outMel = await this.model.decode(content, this.target.embedding, this.model.f0Input(lf0, vuv), frames);
+    lap('decoder');
+    // the vocoder needs only the frames around the output: from synthesisContext before it to the edge
+    const v0 = Math.max(s0, Math.floor((outStart - this.synthContext) / HOP) * HOP);
+    const k0 = (v0 - s0) / HOP;
+    const vFrames = frames - k0;
+    const vMel = k0 === 0 ? outMel : new Float32Array(80 * vFrames);
+    if (k0 > 0) for (let b = 0; b < 80; b++) vMel.set(outMel.subarray(b * frames + k0, (b + 1) * frames), b * vFrames);
+    const audio = await this.vocoder.vocode({
+      logMel: vMel, frames: vFrames, length: N - v0, logF0: lf0.subarray(k0), voiced: vuv.subarray(k0),
+      pitchHz: hz.subarray(k0), phase0: this.phaseAt(fw0 + k0), startSample: v0,
+    });
+
+    lap('vocoder');
+    // emitted: absolute [outStart, outStart + B) = [N - D - B, N - D)
+    const seg = new Float32Array(B + X);
+    for (let i = 0; i < B + X; i++) {
+      const p = outStart + i - v0;
+      seg[i] = p >= 0 && p < audio.length ? audio[p] : 0;
+    }
+    // level: slow running match of output to input (in the active parts)
+    const g0 = Number.isFinite(this.outGain) ? this.outGain : 1 / gain;
+    let g1 = g0;
+    if (this.opts.matchLevel ?? true) {
+      let ein = 0;
+      let eout = 0;
+      const src = this.slice(outStart, outStart + B);
+      for (let i = 0; i < B; i++) {
+        ein += src[i] * src[i];
+        eout += seg[i] * seg[i];
+      }
+      ein /= B;
+      eout /= B;
+      if (ein > 1e-7 && eout > 1e-9) {
+        const a = this.inEnergy === 0 ? 1 : 0.03; // ~2 s time constant at 64 ms blocks
+        this.inEnergy += a * (ein - this.inEnergy);
+        this.outEnergy += a * (eout - this.outEnergy);
+        g1 = Math.sqrt(this.inEnergy / this.outEnergy);
+      }
+      g1 = Math.min(10, Math.max(0.05, g1));
+    } else g1 = 1;
+    if (!Number.isFinite(this.outGain)) this.outGain = g1;
+    const gStart = this.outGain;
+    for (let i = 0; i < B; i++) {
+      const g = gStart + ((g1 - gStart) * (i + 1)) / B;
+      let v = seg[i];
+      if (i < X) {
+        const x = (i + 0.5) / X;
+        const fadeIn = Math.sin((Math.PI / 2) * x) ** 2;
+        const prev = this.tail ? this.tail[i] * this.outGain : 0;
+        v = prev * (1 - fadeIn) + v * g * fadeIn;
+      } else v *= g;
+      out[i] = Math.max(-1, Math.min(1, v));
+    }
+    this.outGain = g1;
+    this.stats.outputGain = g1;
+    this.tail = seg.slice(B, B + X);
+    lap('assemble');
+    const ms = performance.now() - t0;
+    this.stats.processed++;
+    this.stats.computeMs.push(ms);
+    if (ms > this.blockMs) this.stats.deadlineMisses++;
+    this.lagMs = Math.max(0, this.lagMs + ms - this.blockMs);
+    this.stats.sourceF0 = this.lastSourceStats;
+    return out;
+  }
+}
