@@ -13,13 +13,14 @@ import { InputPanel } from './components/InputPanel';
 import type { RecordHandle } from './components/RecordPanel';
 import { Credits } from './components/Credits';
 import { ShortcutsHint } from './components/ShortcutsHint';
+import type { ReferenceClip } from './components/ReferenceTarget';
 import { VoicesPanel } from './components/VoicesPanel';
 import { useConversion } from './hooks/useConversion';
 import { useShortcuts } from './hooks/useShortcuts';
 import demo from '../assets/demo/demo.json';
 import { blendLabel, blendShortName, mixForRequest } from './lib/blend';
 import { contrastingVoice, type SpeakerTraits } from './lib/default-voice';
-import { suggestExportName } from './lib/names';
+import { safeStem, suggestExportName } from './lib/names';
 import { normalizePeak } from './lib/normalize';
 import { durationOf } from './lib/wav';
 
@@ -39,6 +40,8 @@ export function App() {
   const [voices, setVoices] = useState<VoiceInfo[]>([]);
   const [voicesError, setVoicesError] = useState<unknown>(null);
   const [mix, setMix] = useState<MixEntry[]>([]);
+  // A one-shot reference recording, when the user converts toward one instead of a library voice.
+  const [reference, setReference] = useState<ReferenceClip | null>(null);
   const [pitch, setPitch] = useState(0);
   const [quality, setQuality] = useState<VocoderQuality>('best');
   const [variant, setVariant] = useState<ContentVariantName>('continuous');
@@ -106,11 +109,12 @@ export function App() {
   const sourceAnalysis = source ? analyses[source.id] : undefined;
   const sourceReport = sourceAnalysis?.status === 'done' ? sourceAnalysis.report : null;
   const request = mixForRequest(mix);
-  const targetLabel = request.length > 0 ? blendLabel(request, voices) : '';
+  const referenceStem = reference ? safeStem(reference.name, 'reference') : '';
+  const targetLabel = reference ? `${referenceStem} (one-shot)` : request.length > 0 ? blendLabel(request, voices) : '';
 
   const blocker = !source
     ? 'Record, open a file or try the demo clip first (step 1).'
-    : request.length === 0
+    : !reference && request.length === 0
       ? 'Pick a target voice (step 2).'
       : null;
   const vqAvailable = version ? version.capabilities.variants.includes('vq') : versionError ? false : null;
@@ -120,17 +124,18 @@ export function App() {
       : null;
 
   const convert = async () => {
-    if (!source || request.length === 0) return;
+    if (!source || (!reference && request.length === 0)) return;
     const src = source;
     const label = targetLabel;
-    const short = blendShortName(request, voices);
+    const ref = reference;
+    const short = ref ? referenceStem : blendShortName(request, voices);
     const usedPitch = pitch;
     const usedQuality = quality;
     // The discrete variant is asked for only when the export has it (the option is disabled otherwise).
     const usedVariant = variant === 'vq' && vqAvailable ? 'vq' : undefined;
     const result = await conversion.start({
       source: src.audio,
-      target: { mix: request },
+      target: ref ? { reference: ref.audio } : { mix: request },
       pitchSemitones: usedPitch,
       quality: usedQuality,
       ...(usedVariant ? { variant: usedVariant } : {}),
@@ -143,7 +148,8 @@ export function App() {
       report: sourceReport,
       voiceLabel: label,
       pitch: usedPitch,
-      mix: request,
+      mix: ref ? [] : request,
+      ...(ref ? { reference: ref.audio } : {}),
       quality: usedQuality,
       result,
       suggestedName: suggestExportName(src.name, short),
@@ -183,7 +189,21 @@ export function App() {
                 onNormalize={() => onSource(`${source.name} (normalized)`, normalizePeak(source.audio).audio)}
               />
             )}
-            <VoicesPanel api={api} voices={voices} loadError={voicesError} mix={mix} onMix={setMix} source={source} reload={reloadVoices} />
+            <VoicesPanel
+              api={api}
+              voices={voices}
+              loadError={voicesError}
+              mix={mix}
+              onMix={(m) => {
+                // Picking a voice or a blend ends a one-shot reference.
+                setMix(m);
+                setReference(null);
+              }}
+              source={source}
+              reload={reloadVoices}
+              reference={reference}
+              onReference={setReference}
+            />
           </div>
           <div className="column right">
             <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} quality={quality} onQuality={setQuality} variant={vqAvailable ? variant : 'continuous'} onVariant={setVariant} vqAvailable={vqAvailable} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />

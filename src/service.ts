@@ -184,10 +184,13 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
       // The quality gate re-checks both clips here, so the verdicts are the engine's, not the caller's.
       const [input, output] = [await eng.analyze(req.source), await eng.analyze(req.result.audio)];
       const modelsDir = options.modelsDir ?? path.join(options.root, 'models');
+      const { mix, target, ...settings } = req.settings;
+      const kind = target === 'reference' ? 'reference' : mix.length === 1 ? 'voice' : 'blend';
       const files = buildBundleFiles({
         source: req.source,
+        ...(req.reference ? { reference: req.reference } : {}),
         result: req.result,
-        settings: { ...req.settings, target: req.settings.mix.length === 1 ? 'voice' : 'blend' },
+        settings: { ...settings, target: kind, ...(kind === 'reference' ? {} : { mix }) },
         version: readVersionInfo(options.root, ctx.transport, modelsDir),
         modelIdentity: modelIdentity(modelsDir),
         gates: { input: gateVerdict(input), output: gateVerdict(output) },

@@ -91,6 +91,11 @@ export function ConvertPanel({ conversion, pitch, onPitch, quality, onQuality, v
       </p>
       {blocker && !running && <p className="hint">{blocker}</p>}
       {warning && !running && <p className="warn small">{warning}</p>}
+      {conversion.warnings.map((w) => (
+        <p key={w} className="warn small" data-testid="conversion-warning">
+          {w}
+        </p>
+      ))}
       {running && (
         <div className="progress" role="status" aria-live="polite">
           <div className="row">

@@ -81,9 +81,11 @@ export function ExportPanel({ api, item, nameRef }: Props) {
       const { audio, timings, similarity, variant, synthesis, anomaly, rtf } = it.result;
       const out = await api.exportBundle({
         source: it.source,
+        ...(it.reference ? { reference: it.reference } : {}),
         result: { audio, timings, similarity, variant, synthesis, anomaly, rtf },
         settings: {
           voice: it.voiceLabel,
+          ...(it.reference ? { target: 'reference' as const } : {}),
           mix: it.mix,
           pitchSemitones: it.pitch,
           ...(it.quality ? { quality: it.quality } : {}),

@@ -12,8 +12,10 @@ export interface HistoryItem {
   report: AnalysisReport | null;
   voiceLabel: string;
   pitch: number;
-  /** The blend that was converted to (voice ids and weights), for the comparison bundle. */
+  /** The blend that was converted to (voice ids and weights), for the comparison bundle; empty for a one-shot reference. */
   mix: MixEntry[];
+  /** The one-shot reference recording the result was converted toward, if that was the target. */
+  reference?: AudioData;
   /** The quality choice, for the comparison bundle. */
   quality?: VocoderQuality;
   result: ConvertResult;

@@ -1,8 +1,11 @@
-// Step 2: choosing the target: the voice list, the blend editor, the voice map and enrollment.
+// Step 2: choosing the target: the voice list, the blend editor, the voice map, enrollment, and a
+// one-shot reference recording that is not saved.
 import type { AudioData, MixEntry, VoiceApi, VoiceInfo } from '../../src/api/types';
 import { BlendEditor } from './BlendEditor';
 import { EnrollForm } from './EnrollForm';
 import { ErrorNote } from './ErrorNote';
+import { ReferenceTarget, type ReferenceClip } from './ReferenceTarget';
+import { safeStem } from '../lib/names';
 import { VoiceList } from './VoiceList';
 import { VoiceMap } from './VoiceMap';
 
@@ -14,11 +17,17 @@ interface Props {
   onMix: (mix: MixEntry[]) => void;
   source: { name: string; audio: AudioData } | null;
   reload: () => Promise<VoiceInfo[]>;
+  /** The one-shot reference recording in use instead of the blend, if any. */
+  reference: ReferenceClip | null;
+  onReference: (reference: ReferenceClip | null) => void;
 }
 
-export function VoicesPanel({ api, voices, loadError, mix, onMix, source, reload }: Props) {
+export function VoicesPanel({ api, voices, loadError, mix, onMix, source, reload, reference, onReference }: Props) {
+  // While a one-shot reference is the target, no library voice shows as chosen.
+  const shown = reference ? [] : mix;
   const use = (id: string) => onMix([{ voiceId: id, weight: 1 }]);
   const add = (id: string) => {
+    if (reference) return use(id);
     if (mix.some((m) => m.voiceId === id)) return;
     const equal = mix.length === 0 ? 1 : 1 / (mix.length + 1);
     onMix([...mix.map((m) => ({ ...m, weight: m.weight })), { voiceId: id, weight: mix.length === 0 ? 1 : Math.max(equal, 0.5) }]);
@@ -40,7 +49,7 @@ export function VoicesPanel({ api, voices, loadError, mix, onMix, source, reload
         <VoiceList
           api={api}
           voices={voices}
-          mix={mix}
+          mix={shown}
           onUse={use}
           onAddToBlend={add}
           onChanged={() => void reload().catch(() => {})}
@@ -50,8 +59,14 @@ export function VoicesPanel({ api, voices, loadError, mix, onMix, source, reload
           }}
         />
         <div>
-          <BlendEditor voices={voices} mix={mix} onChange={onMix} />
-          <VoiceMap voices={voices} mix={mix} onUse={use} />
+          {reference ? (
+            <p>
+              Target: <strong data-testid="target-label">{safeStem(reference.name, 'reference')} (one-shot)</strong>
+            </p>
+          ) : (
+            <BlendEditor voices={voices} mix={mix} onChange={onMix} />
+          )}
+          <VoiceMap voices={voices} mix={shown} onUse={use} />
         </div>
       </div>
       <EnrollForm
@@ -62,6 +77,7 @@ export function VoicesPanel({ api, voices, loadError, mix, onMix, source, reload
           use(v.id);
         }}
       />
+      <ReferenceTarget reference={reference} onReference={onReference} source={source} />
     </section>
   );
 }

@@ -15,6 +15,8 @@ export interface ConversionView {
   stage: string;
   progress: number;
   error: unknown;
+  /** Cautions the engine gave when the conversion started (e.g. a short one-shot reference). */
+  warnings: string[];
   start: (req: ConvertRequest) => Promise<ConvertResult | null>;
   cancel: () => void;
 }
@@ -32,6 +34,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
   const [stage, setStage] = useState('');
   const [progress, setProgress] = useState(0);
   const [error, setError] = useState<unknown>(null);
+  const [warnings, setWarnings] = useState<string[]>([]);
   const jobId = useRef<string | null>(null);
   const running = useRef(false);
   const alive = useRef(true);
@@ -56,6 +59,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
       setStage('Starting');
       setProgress(0);
       setError(null);
+      setWarnings([]);
       let id: string | null = null;
       // Job events that arrive before startConversion answers (the push can beat the reply).
       const early: Status[] = [];
@@ -94,6 +98,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
         const started = await api.startConversion(req);
         id = started.jobId;
         jobId.current = id;
+        if (started.warnings?.length) setWarnings(started.warnings);
         if (cancelRequested.current) void api.cancelJob({ jobId: id }).catch(() => {});
         for (const s of early) if (s.jobId === id) onStatus(s);
         // Events pushed before the channel was open are not replayed: one getJob covers them.
@@ -143,5 +148,5 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
     if (id) void api.cancelJob({ jobId: id }).catch(() => {});
   }, [api]);
 
-  return { phase, stage, progress, error, start, cancel };
+  return { phase, stage, progress, error, warnings, start, cancel };
 }

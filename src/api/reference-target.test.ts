@@ -76,6 +76,20 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`one-shot reference target${NO_MODE
     expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_AUDIO', message: expect.stringMatching(/reference is too short/) } });
   });
 
+  it('a comparison bundle of a one-shot conversion carries the reference and says so', async () => {
+    const match = { cosine: 0.5, probability: 0.9, verdict: 'likely' as const, reason: null };
+    const result = { audio: source, timings: { total: 1 }, similarity: { toTarget: match, toSource: match }, variant: 'continuous' as const, anomaly: { verdict: 'ok' as const, reasons: [] }, rtf: 0.2 };
+    const out = ok(await api.exportBundle({ source, reference, result, settings: { voice: 'ref (one-shot)', target: 'reference', mix: [], pitchSemitones: 0 }, name: 'b' }, ctx));
+    const text = Buffer.from(out.bytes!).toString('latin1');
+    expect(text).toContain('reference.wav');
+    expect(text).toMatch(/"target":\s*"reference"/);
+    // Without the reference target, a reference or an empty mix is refused.
+    const bad = await api.exportBundle({ source, reference, result, settings: { voice: 'x', mix: [{ voiceId: 'a', weight: 1 }], pitchSemitones: 0 }, name: 'b' }, ctx);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/reference/) } });
+    const empty = await api.exportBundle({ source, result, settings: { voice: 'x', mix: [], pitchSemitones: 0 }, name: 'b' }, ctx);
+    expect(empty).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+
   it('a reference and a mix together are refused as INVALID_ARGUMENT', async () => {
     const r = await api.startConversion({ source, target: { reference, mix: [{ voiceId: 'x', weight: 1 }] } }, ctx);
     expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });

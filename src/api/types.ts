@@ -253,10 +253,14 @@ export interface ExportResult {
  */
 export interface BundleRequest {
   source: AudioData;
+  /** The one-shot reference recording, when the conversion's target was one (saved as reference.wav). */
+  reference?: AudioData;
   result: Pick<ConvertResult, 'audio' | 'timings' | 'similarity' | 'variant' | 'anomaly' | 'rtf'> & Partial<Pick<ConvertResult, 'synthesis'>>;
   settings: {
-    /** The target as the user sees it (voice name or blend label). */
+    /** The target as the user sees it (voice name, blend label, or the reference recording's name). */
     voice: string;
+    /** 'reference' for a one-shot reference recording (then `mix` is empty); default: a voice or blend from `mix`. */
+    target?: 'voice' | 'blend' | 'reference';
     mix: MixEntry[];
     pitchSemitones: number;
     /** The quality setting of the conversion. */

@@ -285,7 +285,7 @@ function bundleAudio(value: unknown, what: string): AudioData {
 
 function bundleRequest(args: unknown): BundleRequest {
   const obj = object(args, 'The request');
-  onlyKeys(obj, ['source', 'result', 'settings', 'name'], 'The request');
+  onlyKeys(obj, ['source', 'reference', 'result', 'settings', 'name'], 'The request');
   const r = object(obj.result, 'result');
   onlyKeys(r, ['audio', 'timings', 'similarity', 'variant', 'synthesis', 'anomaly', 'rtf'], 'result');
   const t = object(r.timings, 'result.timings');
@@ -302,15 +302,24 @@ function bundleRequest(args: unknown): BundleRequest {
   const an = object(r.anomaly, 'result.anomaly');
   onlyKeys(an, ['verdict', 'reasons'], 'result.anomaly');
   const st = object(obj.settings, 'settings');
-  onlyKeys(st, ['voice', 'mix', 'pitchSemitones', 'quality'], 'settings');
+  onlyKeys(st, ['voice', 'target', 'mix', 'pitchSemitones', 'quality'], 'settings');
+  if (st.target !== undefined && st.target !== 'voice' && st.target !== 'blend' && st.target !== 'reference') {
+    throw invalid('settings.target must be "voice", "blend" or "reference".');
+  }
+  const oneShot = st.target === 'reference';
+  // A one-shot conversion has no library voices: its mix is empty, and its reference comes along.
+  if (oneShot && !(Array.isArray(st.mix) && st.mix.length === 0)) throw invalid('settings.mix must be empty when the target is a reference recording.');
+  if (!oneShot && obj.reference !== undefined) throw invalid('A reference recording goes with settings.target "reference" only.');
   const settings: BundleRequest['settings'] = {
     voice: text(st.voice, 'settings.voice', 200),
-    mix: mixList(st.mix, 'settings.mix'),
+    ...(st.target !== undefined ? { target: st.target } : {}),
+    mix: oneShot ? [] : mixList(st.mix, 'settings.mix'),
     pitchSemitones: finite(st.pitchSemitones, 'settings.pitchSemitones', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones),
   };
   if (st.quality !== undefined) settings.quality = quality(st.quality, 'settings.quality');
   return {
     source: bundleAudio(obj.source, 'Source audio'),
+    ...(obj.reference !== undefined ? { reference: bundleAudio(obj.reference, 'Reference audio') } : {}),
     result: {
       audio: bundleAudio(r.audio, 'Result audio'),
       timings,
