@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApiError, toErrorInfo } from '../src/api/errors.js';
 import type { Envelope, HandlerTable } from '../src/api/handlers.js';
-import { CALL_NAMES, type ExportResult } from '../src/api/types.js';
+import { CALL_NAMES, EXPORT_FORMATS, type ExportResult } from '../src/api/types.js';
 import { writeFileAtomic } from '../src/audio/write-atomic.js';
 import { EngineSupervisor } from '../src/engine-process/supervisor.js';
 import { appPaths } from '../src/paths.js';
@@ -35,10 +35,13 @@ const paths = { ...appPaths(root), renderer: path.join(app.getAppPath(), 'dist')
 let mainWindow: BrowserWindow | null = null;
 
 const saveWithDialog: ExportSink = async ({ fileName, bytes }) => {
+  const extension = path.extname(fileName).slice(1);
+  // The export format's name from the one table (EXPORT_FORMATS); a bundle is a zip.
+  const format = Object.values(EXPORT_FORMATS).find((f) => f.extension === extension);
   const result = await dialog.showSaveDialog(mainWindow ?? undefined!, {
-    title: fileName.endsWith('.zip') ? 'Save comparison bundle' : 'Export converted clip',
+    title: format ? 'Export converted clip' : 'Save comparison bundle',
     defaultPath: path.join(app.getPath('music'), fileName),
-    filters: [{ name: fileName.endsWith('.zip') ? 'Zip archive' : 'Audio', extensions: [path.extname(fileName).slice(1)] }],
+    filters: [{ name: format ? `${format.label} audio` : 'Zip archive', extensions: [extension] }],
   });
   if (result.canceled || !result.filePath) return { fileName, cancelled: true };
   try {

@@ -146,8 +146,11 @@ describe('isTrustedSender', () => {
   });
 });
 
+/** The src/ modules the renderer may import at run time: plain code without Node (types.ts holds only types and plain-data constants). */
+const RENDERER_SAFE = /^src[\\/]api[\\/](types|wire|file-names)(\.js|\.ts)?$/;
+
 describe('the renderer (app/) cannot reach Node by construction', () => {
-  it('imports no Node or Electron module, and from src/ only the API types and the wire codec (type-only imports aside)', () => {
+  it('imports no Node or Electron module, and from src/ only the API types, the wire codec and the file-name sanitiser (type-only imports aside)', () => {
     const files: string[] = [];
     const walk = (d: string): void => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -167,10 +170,18 @@ describe('the renderer (app/) cannot reach Node by construction', () => {
         const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
         const rel = path.relative(ROOT, path.resolve(path.dirname(f), spec));
         const intoSrc = spec.startsWith('.') && rel.startsWith('src' + path.sep);
-        if (NODE.test(spec) || (intoSrc && !/^src[\\/]api[\\/](types|wire)(\.js|\.ts)?$/.test(rel))) bad.push(`${path.relative(ROOT, f)}: ${spec}`);
+        if (NODE.test(spec) || (intoSrc && !RENDERER_SAFE.test(rel))) bad.push(`${path.relative(ROOT, f)}: ${spec}`);
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('the src/api modules the renderer may load import nothing but each other', () => {
+    for (const name of ['types', 'wire', 'file-names']) {
+      const src = fs.readFileSync(path.join(ROOT, 'src', 'api', `${name}.ts`), 'utf8');
+      const specs = [...src.matchAll(/\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2]);
+      for (const spec of specs) expect(`${name}: ${spec}`).toMatch(/: \.\/(types|wire|file-names)\.js$/);
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { CONTENT_SECURITY_POLICY } from '../api/csp.js';
 import { isCallName, type HandlerTable } from '../api/handlers.js';
 import type { VoiceEvents } from '../api/types.js';
+import { EXPORT_FORMATS } from '../api/types.js';
 import { decodeMessage, encodeMessage } from '../api/wire.js';
 import { acceptWebSocket, rejectUpgrade, type WebSocketConnection } from './websocket.js';
 
@@ -62,9 +63,9 @@ const MIME: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.json': 'application/json',
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
   '.woff2': 'font/woff2',
+  // Audio files (the demo clip, voice previews) with the export table's types.
+  ...Object.fromEntries(Object.values(EXPORT_FORMATS).map((f) => [`.${f.extension}`, f.mime])),
 };
 
 
