@@ -7,7 +7,7 @@
 // and the machine's load average.
 //
 //   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--block-ms 64]
-//     [--lookahead 3] [--context 1] [--quality fast|best] [--voice ID]
+//     [--lookahead 3] [--context 1] [--quality fast|best] [--voice ID] [--allowance-ms N]
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -53,6 +53,7 @@ const conv = new StreamingConverter(engine.converter, target, {
   lookaheadFrames: Number(flag('lookahead', '3')),
   contextSeconds: Number(flag('context', '1')),
   quality,
+  computeAllowanceMs: args.includes('--allowance-ms') ? Number(flag('allowance-ms', '64')) : undefined,
 });
 const B = conv.config.blockSamples;
 const blockMs = (B * 1000) / 16000;
@@ -102,6 +103,7 @@ for (let k = 0; k < totalBlocks; k++) {
   }
 }
 const wallMs = performance.now() - t0;
+if (missesByMinute.length < Math.ceil(minutes)) missesByMinute.push(conv.stats.deadlineMisses - missesBefore);
 const memEnd = memory();
 const measured = measureDelay(inHead, outHead, conv.config.delaySamples + 4 * B);
 const s = conv.stats;
@@ -118,6 +120,7 @@ const result = {
   blocks: s.blocks,
   processed: s.processed,
   deadlineMisses: s.deadlineMisses,
+  late: s.late,
   missesByMinute,
   dropped: s.dropped,
   maxHandoverLateMs: realtime ? Math.round(maxLate * 10) / 10 : null,

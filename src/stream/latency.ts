@@ -4,7 +4,8 @@
 // sounds start and stop). End-to-end latency adds what the engine does not see:
 //   block buffering  a sample waits until its block is complete before the block is converted;
 //   stream delay     measured here; by construction lookahead + synthesis-window overlap;
-//   compute          the block's conversion time (p95 of the measured per-block figures);
+//   compute          the allowance the output schedule reserves for a block's conversion (default one
+//                    block; the measured per-block p50/p95/max are reported beside it);
 //   device buffers   a stated allowance: one 10 ms input and one 10 ms output hardware buffer;
 //   transport        a stated allowance for moving 64 ms of PCM between the audio thread and the engine
 //                    process and back (binary frames over IPC/loopback).
@@ -115,21 +116,26 @@ export interface LatencyReport {
   correlation: number | null;
   /** block + stream delay (measured when available). */
   algorithmicMs: number;
-  /** Per-block compute p95 (the allowance the output schedule needs). */
+  /** Per-block compute p95, measured. */
   computeP95Ms: number;
+  /** The compute allowance the output schedule reserves (StreamOptions.computeAllowanceMs; default one block). */
+  computeAllowanceMs: number;
   deviceBuffersMs: number;
   transportMs: number;
-  /** algorithmic + compute p95 + device buffers + transport. */
+  /** algorithmic + compute allowance + device buffers + transport: the latency a listener gets. */
   endToEndMs: number;
+  /** algorithmic + compute p95 + device buffers + transport: what a schedule sized to the p95 would give. */
+  endToEndAtP95Ms: number;
 }
 
 /** Puts the parts together. */
-export function latencyReport(config: StreamConfig, stats: Pick<StreamStats, 'computeMs'>, measured?: { delaySamples: number; correlation: number }): LatencyReport {
+export function latencyReport(config: StreamConfig, stats: Pick<StreamStats, 'computeMs'> & { computeAllowanceMs?: number }, measured?: { delaySamples: number; correlation: number }): LatencyReport {
   const ms = (s: number): number => (s * 1000) / MODEL_RATE;
   const blockMs = ms(config.blockSamples);
   const streamMs = measured ? ms(measured.delaySamples) : ms(config.delaySamples);
   const computeP95Ms = r1(percentile(stats.computeMs, 95));
   const algorithmicMs = r1(blockMs + streamMs);
+  const allowance = stats.computeAllowanceMs ?? blockMs;
   return {
     blockMs,
     lookaheadMs: ms(config.lookaheadSamples),
@@ -139,9 +145,11 @@ export function latencyReport(config: StreamConfig, stats: Pick<StreamStats, 'co
     correlation: measured ? Math.round(measured.correlation * 1000) / 1000 : null,
     algorithmicMs,
     computeP95Ms,
+    computeAllowanceMs: r1(allowance),
     deviceBuffersMs: DEVICE_BUFFER_MS,
     transportMs: TRANSPORT_MS,
-    endToEndMs: r1(algorithmicMs + (Number.isFinite(computeP95Ms) ? computeP95Ms : 0) + DEVICE_BUFFER_MS + TRANSPORT_MS),
+    endToEndMs: r1(algorithmicMs + allowance + DEVICE_BUFFER_MS + TRANSPORT_MS),
+    endToEndAtP95Ms: r1(algorithmicMs + (Number.isFinite(computeP95Ms) ? computeP95Ms : 0) + DEVICE_BUFFER_MS + TRANSPORT_MS),
   };
 }
 

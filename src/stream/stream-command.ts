@@ -34,7 +34,10 @@ export interface StreamReport {
   /** Stage -> mean ms per processed block. */
   stagesMs: Record<string, number>;
   blocks: number;
+  /** Processed blocks whose compute exceeded the block duration. */
   deadlineMisses: number;
+  /** Processed blocks that finished after the compute allowance (queue wait + compute). */
+  late: number;
   dropped: number;
   /** With --realtime: the latest a block was handed over after its due time, ms. */
   maxHandoverLateMs: number | null;
@@ -100,6 +103,7 @@ export async function streamFile(engine: Engine, input: Float32Array, target: Ta
       stagesMs,
       blocks: s.blocks,
       deadlineMisses: s.deadlineMisses,
+      late: s.late,
       dropped: s.dropped,
       maxHandoverLateMs: options.realtime ? Math.round(maxLate * 10) / 10 : null,
       rtf: Math.round((wallMs / 1000 / seconds) * 1000) / 1000,

@@ -13,10 +13,11 @@
 //      agree; the output is taken at a fixed delay D = lookahead * hop + (n_fft/2 - hop) behind the newest
 //      sample (every emitted sample is synthesized only from final frames), joined to the previous block's
 //      tail by a short crossfade.
-// Latency = block (buffering) + D (lookahead + synthesis-window overlap) + compute (+ device/transport,
-// outside the engine). When compute falls behind real time (the queue of unprocessed audio would grow), the
-// next block is DROPPED: its models are skipped, the previous tail fades out, the block after fades in, the
-// drop is counted; latency never grows.
+// Latency = block (buffering) + D (lookahead + synthesis-window overlap) + the compute allowance of the
+// output schedule (+ device/transport, outside the engine). The converter keeps a virtual real-time clock
+// (blocks arrive every block duration; each takes its measured compute): when a block has to wait behind
+// earlier ones so long that it would miss the allowance, it is DROPPED: its models are skipped, the previous
+// tail fades out, the block after fades in, the drop is counted; latency never grows.
 import { DEFAULT_F0, pulsePhaseAt, sourceFilter } from '../dsp/source-filter.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
@@ -71,6 +72,13 @@ export interface StreamOptions {
   inputGain?: number;
   /** Drop a block when compute has fallen behind real time (see the file header). Default true. */
   dropWhenBehind?: boolean;
+  /**
+   * The compute allowance of the output schedule, ms: a block's output is due this long after the block
+   * arrived (it is part of the end-to-end latency). A block that waited `lag` behind earlier ones is
+   * dropped when lag + its expected compute (median of the last 16) would pass the allowance. Default:
+   * the block duration.
+   */
+  computeAllowanceMs?: number;
   /** Match the output level to the input's running level (slow, per block, ramped). Default true. */
   matchLevel?: boolean;
 }
@@ -100,7 +108,12 @@ export interface StreamStats {
   blocks: number;
   processed: number;
   dropped: number;
+  /** Processed blocks whose compute exceeded the block duration (the stream fell behind real time). */
   deadlineMisses: number;
+  /** Processed blocks whose output came after the compute allowance (queue wait + compute). */
+  late: number;
+  /** The compute allowance in use, ms. */
+  computeAllowanceMs: number;
   /** Compute ms of each processed block (push to result). */
   computeMs: number[];
   /** Milliseconds per stage summed over processed blocks (f0 includes history upkeep). */
@@ -257,7 +270,7 @@ export class StreamingConverter {
     this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
     this.outPos = -this.config.delaySamples;
     this.synthContext = Math.max(0, Math.round(options.synthesisContextSamples ?? 1024));
-    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, computeMs: [], stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
+    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, late: 0, computeAllowanceMs: options.computeAllowanceMs ?? (this.config.blockSamples * 1000) / MODEL_RATE, computeMs: [], stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
   }
 
   /** Block duration in ms. */
@@ -457,7 +470,9 @@ export class StreamingConverter {
     this.outPos += B;
     const N = this.received;
 
-    const behind = (this.opts.dropWhenBehind ?? true) && this.lagMs > 0;
+    const recent = this.stats.computeMs.slice(-16).sort((p, q) => p - q);
+    const expected = recent.length ? recent[recent.length >> 1] : 0;
+    const behind = (this.opts.dropWhenBehind ?? true) && this.lagMs > 0 && this.lagMs + expected > this.stats.computeAllowanceMs;
     if (behind || N - D <= 0) {
       if (behind) {
         // drop: the previous tail fades out, the next block fades in
@@ -558,6 +573,7 @@ export class StreamingConverter {
     this.stats.processed++;
     this.stats.computeMs.push(ms);
     if (ms > this.blockMs) this.stats.deadlineMisses++;
+    if (this.lagMs + ms > this.stats.computeAllowanceMs) this.stats.late++;
     this.lagMs = Math.max(0, this.lagMs + ms - this.blockMs);
     this.stats.sourceF0 = this.lastSourceStats;
     return out;
