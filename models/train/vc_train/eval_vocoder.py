@@ -94,7 +94,11 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
     if name.startswith("GL"):
         return griffin_lim(mel, int(name[2:]))
     fn = untrained if name == "SF untrained" else ap
-    return synthesize(mel, lf0, vuv, fn(mel, lf0, vuv), length, iterations=1 if name == "neural fast" else 4)
+    a = fn(mel, lf0, vuv)
+    extra = {}
+    if isinstance(a, tuple):  # newer vocoder_net: (aperiodicity, detail)
+        a, extra["detail"] = a
+    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else 4, **extra)
 
 
 # ---------------------------------------------------------------- metrics
@@ -289,6 +293,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         args.clips, args.pairs_per_dir = 1, 1
     torch.set_num_threads(1)
     t0 = time.time()
+    load0 = [round(x, 2) for x in os.getloadavg()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     corpus = Path(args.corpus)
@@ -425,6 +430,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                             "verifier": args.verifier if ver is not None else None},
         "spectrograms": [f"spec_{i + 1}.png" for i in range(n_spec)],
         "seconds": round(time.time() - t0),
+        "loadAverage": {"start": load0, "end": [round(x, 2) for x in os.getloadavg()]},
     }
     res["winners"] = winners(res["resynthesis"])
     (out / "results_vocoder.json").write_text(json.dumps(res, indent=1))
@@ -451,7 +457,9 @@ def to_markdown(res: dict) -> str:
     rs = res["resynthesis"]
     L = [f"# Vocoder evaluation: source-filter (\"neural\") vs Griffin-Lim", "",
          f"{res['set']}: {g['female']} female + {g['male']} male speakers, {res['clipsPerSpeaker']} clips each "
-         f"(up to {res['maxSeconds']:g} s, peak 0.5), seed {res['seed']}. Run time {res['seconds']} s.", "",
+         f"(up to {res['maxSeconds']:g} s, peak 0.5), seed {res['seed']}. Run time {res['seconds']} s "
+         f"(2 cores shared with other jobs, load average {res['loadAverage']['start'][0]} at the start, "
+         f"{res['loadAverage']['end'][0]} at the end: the milliseconds are comparable within this run only).", "",
          f"**neural** = {res['neuralVocoder']}.", ""]
     if not res["trainedAperiodicity"]:
         L += ["> No trained aperiodicity network was available: the **neural** rows use the untrained default profile "
