@@ -85,6 +85,37 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
+/**
+ * Per-block compute times of a whole stream in bounded memory: a histogram of 0.25 ms bins up to 2 s
+ * (longer times land in the last bin; `max` keeps the exact figure), plus count, sum and max.
+ */
+export class ComputeHistogram {
+  static readonly BIN_MS = 0.25;
+  private readonly bins = new Uint32Array(8000);
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  add(ms: number): void {
+    this.bins[Math.min(this.bins.length - 1, Math.max(0, Math.floor(ms / ComputeHistogram.BIN_MS)))]++;
+    this.count++;
+    this.sum += ms;
+    if (ms > this.max) this.max = ms;
+  }
+
+  /** Nearest-rank percentile, to the bin's upper edge (NaN when empty). */
+  percentile(p: number): number {
+    if (this.count === 0) return NaN;
+    const rank = Math.min(this.count, Math.max(1, Math.ceil((p / 100) * this.count)));
+    let acc = 0;
+    for (let i = 0; i < this.bins.length; i++) {
+      acc += this.bins[i];
+      if (acc >= rank) return Math.min(this.max, (i + 1) * ComputeHistogram.BIN_MS);
+    }
+    return this.max;
+  }
+}
+
 /** Per-block compute figures, ms. */
 export interface ComputeFigures {
   p50: number;
@@ -94,10 +125,14 @@ export interface ComputeFigures {
   blocks: number;
 }
 
-/** Summary of per-block compute times. */
-export function computeFigures(ms: readonly number[]): ComputeFigures {
+/** Summary of per-block compute times (a histogram of the whole stream, or a list). */
+export function computeFigures(src: readonly number[] | ComputeHistogram): ComputeFigures {
+  if (src instanceof ComputeHistogram) {
+    return { p50: r1(src.percentile(50)), p95: r1(src.percentile(95)), max: r1(src.count ? src.max : NaN), mean: r1(src.count ? src.sum / src.count : NaN), blocks: src.count };
+  }
+  const ms = src;
   const mean = ms.length ? ms.reduce((a, b) => a + b, 0) / ms.length : NaN;
-  return { p50: r1(percentile(ms, 50)), p95: r1(percentile(ms, 95)), max: r1(ms.length ? Math.max(...ms.slice(-100000)) : NaN), mean: r1(mean), blocks: ms.length };
+  return { p50: r1(percentile(ms, 50)), p95: r1(percentile(ms, 95)), max: r1(ms.length ? ms.reduce((a, b) => Math.max(a, b), -Infinity) : NaN), mean: r1(mean), blocks: ms.length };
 }
 
 /** The latency parts of a stream, ms. */
@@ -129,11 +164,15 @@ export interface LatencyReport {
 }
 
 /** Puts the parts together. */
-export function latencyReport(config: StreamConfig, stats: Pick<StreamStats, 'computeMs'> & { computeAllowanceMs?: number }, measured?: { delaySamples: number; correlation: number }): LatencyReport {
+export function latencyReport(
+  config: StreamConfig,
+  stats: Pick<StreamStats, 'computeMs'> & { computeAllowanceMs?: number; compute?: ComputeHistogram },
+  measured?: { delaySamples: number; correlation: number },
+): LatencyReport {
   const ms = (s: number): number => (s * 1000) / MODEL_RATE;
   const blockMs = ms(config.blockSamples);
   const streamMs = measured ? ms(measured.delaySamples) : ms(config.delaySamples);
-  const computeP95Ms = r1(percentile(stats.computeMs, 95));
+  const computeP95Ms = r1(stats.compute ? stats.compute.percentile(95) : percentile(stats.computeMs, 95));
   const algorithmicMs = r1(blockMs + streamMs);
   const allowance = stats.computeAllowanceMs ?? blockMs;
   return {

@@ -91,7 +91,7 @@ export async function streamFile(engine: Engine, input: Float32Array, target: Ta
     const seconds = input.length / MODEL_RATE;
     const measured = measureDelay(input, stream, cfg.delaySamples + cfg.blockSamples * 4);
     const s = conv.stats;
-    const computeTotal = s.computeMs.reduce((a, b) => a + b, 0);
+    const computeTotal = s.compute.sum;
     const stagesMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(s.stageMs)) stagesMs[k] = Math.round((v / Math.max(1, s.processed)) * 10) / 10;
     const report: StreamReport = {
@@ -99,7 +99,7 @@ export async function streamFile(engine: Engine, input: Float32Array, target: Ta
       realtime: !!options.realtime,
       config: { ...cfg, quality: cfg.quality, blockMs, contextSeconds: (cfg.contextFrames * 256) / MODEL_RATE },
       latency: latencyReport(cfg, s, measured),
-      compute: computeFigures(s.computeMs),
+      compute: computeFigures(s.compute),
       stagesMs,
       blocks: s.blocks,
       deadlineMisses: s.deadlineMisses,

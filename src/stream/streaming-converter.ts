@@ -27,7 +27,10 @@ import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../conve
 import type { TargetVoice } from '../convert/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../convert/pitch.js';
 import { vocoderFor, type Vocoder, type VocoderInput } from '../convert/vocoder.js';
+import { ComputeHistogram } from './latency.js';
 
+/** Per-block compute times kept as a list (the whole stream is in the histogram). */
+export const RECENT_BLOCKS = 1024;
 /** Half the analysis/synthesis window (n_fft 1024 / 2). */
 const HALF_WIN = 512;
 
@@ -114,8 +117,10 @@ export interface StreamStats {
   late: number;
   /** The compute allowance in use, ms. */
   computeAllowanceMs: number;
-  /** Compute ms of each processed block (push to result). */
+  /** Compute ms of the most recent processed blocks (push to result; at most RECENT_BLOCKS). */
   computeMs: number[];
+  /** Compute ms of every processed block, as a histogram (bounded memory for hours of streaming). */
+  compute: ComputeHistogram;
   /** Milliseconds per stage summed over processed blocks (f0 includes history upkeep). */
   stageMs: Record<string, number>;
   /** Current input gain and output gain. */
@@ -270,7 +275,7 @@ export class StreamingConverter {
     this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
     this.outPos = -this.config.delaySamples;
     this.synthContext = Math.max(0, Math.round(options.synthesisContextSamples ?? 1024));
-    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, late: 0, computeAllowanceMs: options.computeAllowanceMs ?? (this.config.blockSamples * 1000) / MODEL_RATE, computeMs: [], stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
+    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, late: 0, computeAllowanceMs: options.computeAllowanceMs ?? (this.config.blockSamples * 1000) / MODEL_RATE, computeMs: [], compute: new ComputeHistogram(), stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
   }
 
   /** Block duration in ms. */
@@ -572,6 +577,8 @@ export class StreamingConverter {
     const ms = performance.now() - t0;
     this.stats.processed++;
     this.stats.computeMs.push(ms);
+    if (this.stats.computeMs.length > RECENT_BLOCKS) this.stats.computeMs.splice(0, this.stats.computeMs.length - RECENT_BLOCKS);
+    this.stats.compute.add(ms);
     if (ms > this.blockMs) this.stats.deadlineMisses++;
     if (this.lagMs + ms > this.stats.computeAllowanceMs) this.stats.late++;
     this.lagMs = Math.max(0, this.lagMs + ms - this.blockMs);
