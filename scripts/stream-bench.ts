@@ -6,7 +6,7 @@
 // memory (RSS and JS heap + array buffers, after a full collection) at the start, each minute and the end,
 // and the machine's load average.
 //
-//   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--block-ms 64]
+//   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--preset default|lowLatency] [--block-ms 64]
 //     [--lookahead 3] [--context 1] [--quality fast|best] [--voice ID] [--allowance-ms N]
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { decodeAudioFile } from '../src/audio/decode.js';
 import { Engine } from '../src/convert/engine.js';
 import { cathyPaths } from '../src/test-fixtures.js';
 import { computeFigures, latencyReport, measureDelay } from '../src/stream/latency.js';
-import { StreamingConverter } from '../src/stream/streaming-converter.js';
+import { STREAM_PRESETS, StreamingConverter } from '../src/stream/streaming-converter.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -48,10 +48,11 @@ const target = engine.resolveTarget([{ voiceId, weight: 1 }]);
 const clips: Float32Array[] = [];
 for (const p of cathyPaths()) clips.push((await decodeAudioFile(p)).channels[0]);
 
+const preset = STREAM_PRESETS[flag('preset', 'default') as keyof typeof STREAM_PRESETS] ?? STREAM_PRESETS.default;
 const conv = new StreamingConverter(engine.converter, target, {
-  blockMs: Number(flag('block-ms', '64')),
-  lookaheadFrames: Number(flag('lookahead', '3')),
-  contextSeconds: Number(flag('context', '1')),
+  blockMs: Number(flag('block-ms', String(preset.blockMs))),
+  lookaheadFrames: Number(flag('lookahead', String(preset.lookaheadFrames))),
+  contextSeconds: Number(flag('context', String(preset.contextSeconds))),
   quality,
   computeAllowanceMs: args.includes('--allowance-ms') ? Number(flag('allowance-ms', '64')) : undefined,
 });

@@ -10,7 +10,7 @@ import type { TargetVoice } from '../convert/pipeline.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../convert/test-support.js';
 import { burstTrain, ComputeHistogram, computeFigures, latencyReport, measureDelay } from './latency.js';
 import { streamFile } from './stream-command.js';
-import { streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
+import { STREAM_PRESETS, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
 import type { Vocoder } from '../convert/vocoder.js';
 
 const HOP = 256;
@@ -25,6 +25,13 @@ describe('stream configuration and the delay measurement (no models)', () => {
     expect(c.algorithmicSamples).toBe(1024 + 1024);
     expect(streamConfig({ lookaheadFrames: 0 }).lookaheadFrames).toBe(2); // the analysis window needs 2
     expect(streamConfig({ blockMs: 30 }).blockSamples).toBe(512); // whole hops
+  });
+
+  it('the low-latency preset: 32 ms blocks, 2 frames of lookahead, 80 ms algorithmic', () => {
+    const c = streamConfig(STREAM_PRESETS.lowLatency);
+    expect(c.blockSamples).toBe(512);
+    expect(c.delaySamples).toBe(2 * HOP + 256);
+    expect(c.algorithmicSamples).toBe(1280);
   });
 
   it('finds a known delay of a burst train within a quarter frame', () => {

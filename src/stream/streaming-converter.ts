@@ -86,6 +86,17 @@ export interface StreamOptions {
   matchLevel?: boolean;
 }
 
+/**
+ * Named settings for the live panel. Measured on the shared 2-core machine (scripts/stream-bench.ts,
+ * scripts/stream-quality.ts): 'default' ~213 ms end to end (one-block compute allowance), streamed output
+ * close to offline (log-mel L1 0.48, verifier cosine to the offline output 0.97); 'lowLatency' ~132 ms, at
+ * a cost in fidelity to offline (0.5 s of context: log-mel L1 0.78, cosine 0.91) and twice the block rate.
+ */
+export const STREAM_PRESETS = {
+  default: { blockMs: 64, lookaheadFrames: 3, contextSeconds: 1 },
+  lowLatency: { blockMs: 32, lookaheadFrames: 2, contextSeconds: 0.5 },
+} as const satisfies Record<string, StreamOptions>;
+
 /** The resolved options plus the derived latency figures. */
 export interface StreamConfig {
   blockSamples: number;
