@@ -18,6 +18,7 @@ import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim'
 import { logMel, type LogMel } from './dsp/mel';
 import { heldPitchHz, sourceFilter } from './dsp/source-filter';
 import { runEngineBench, type EngineBenchResult } from './convert/bench-engine';
+import { runStreamBench, type StreamBenchResult } from './stream/stream-bench';
 import { VOCODER_QUALITIES, type VocoderQuality } from './api/types';
 
 /** The real speech the bench converts: the CC0 Cathy clips shipped in the checkout (fixtures/README.md). */
@@ -189,12 +190,21 @@ async function main(): Promise<void> {
   let engine: EngineBenchResult | null = null;
   // The same clip with every quality setting; 'best' (the default) is the headline.
   const settings: Partial<Record<VocoderQuality, EngineBenchResult>> = {};
+  const benchOptions = { root, speech: r.audio16k, userDataDir: mkdtempSync(join(tmpdir(), 'vs-bench-')), modelsDir: process.env.VOICESHIFT_MODELS_DIR };
   try {
-    const benchOptions = { root, speech: r.audio16k, userDataDir: mkdtempSync(join(tmpdir(), 'vs-bench-')), modelsDir: process.env.VOICESHIFT_MODELS_DIR };
     for (const quality of VOCODER_QUALITIES) settings[quality] = await runEngineBench({ ...benchOptions, quality });
     engine = settings.best!;
   } catch (e) {
     console.log(`Engine bench skipped: ${(e as Error).message}`);
+  }
+  // Live mode: the same clip through the streaming converter (default settings).
+  let stream: StreamBenchResult | null = null;
+  if (engine) {
+    try {
+      stream = await runStreamBench(benchOptions);
+    } catch (e) {
+      console.log(`Stream bench skipped: ${(e as Error).message}`);
+    }
   }
   if (!engine) {
     console.log(JSON.stringify(dsp));
@@ -205,6 +215,10 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(engine.stages)) console.log(`  ${k.padEnd(epad)}  ${v.toFixed(1).padStart(9)} ms`);
   console.log(`  ${'total'.padEnd(epad)}  ${engine.endToEndMs.toFixed(1).padStart(9)} ms wall, ${engine.cpuMs.toFixed(1)} ms cpu (cold run ${engine.coldMs} ms)`);
   for (const [q, s] of Object.entries(settings)) console.log(`  quality ${q.padEnd(8)} (${s.synthesis?.vocoder}): vocoder ${s.stages.vocoder} ms, end to end ${s.endToEndMs} ms, RTF ${s.rtf}`);
+  if (stream) {
+    const l = stream.latency;
+    console.log(`Live mode (${stream.vocoder}): end to end ${l.endToEndMs} ms; compute per block p50 ${stream.compute.p50} ms, p95 ${stream.compute.p95} ms; deadline misses ${stream.deadlineMisses}/${stream.blocks}, drops ${stream.dropped}`);
+  }
   const vocoderMsPer10s = Math.round(((engine.stages.vocoder ?? 0) * 10) / r.clipSeconds * 10) / 10;
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(
@@ -228,7 +242,9 @@ async function main(): Promise<void> {
         vocoderMsPer10s: { target: 150, measured: vocoderMsPer10s },
         modelLoadMs: { target: 500, measured: engine.modelLoadMs },
         peakRssMb: { target: 400, measured: peakRssMb },
+        liveEndToEndMs: { target: 150, measured: stream?.latency.endToEndMs ?? null },
       },
+      stream,
       dsp: { stages: dsp.stages, cpuStages: dsp.cpuStages, totalMs: dsp.totalMs, rtf: dsp.rtf, targets: dsp.targets, griffinLimSpectralConvergence: dsp.griffinLimSpectralConvergence },
       machine: dsp.machine,
     }),

@@ -45,6 +45,23 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     voice = voices[0].id;
   });
 
+  it('streams a clip through the live-mode converter: an aligned WAV and the latency figures as JSON', async () => {
+    const a = io(cwd);
+    const code = await runCli(['stream', cathyPaths()[0], '--voice', voice, '--out', 'live.wav', ...common()], a);
+    expect(a.err).toBe('');
+    expect(code).toBe(0);
+    const res = JSON.parse(a.out);
+    expect(res.ok).toBe(true);
+    expect(res.latency.endToEndMs).toBeGreaterThan(res.config.blockMs);
+    expect(res.blocks).toBeGreaterThan(10);
+    const back = await decodeAudioFile(path.join(cwd, 'live.wav'));
+    const src = await decodeAudioFile(cathyPaths()[0]);
+    expect(back.channels[0].length).toBe(src.channels[0].length);
+    const b = io(cwd);
+    expect(await runCli(['stream', cathyPaths()[0], '--voice', voice, '--out', 'x.wav', '--quality', 'classic', ...common()], b)).toBe(2);
+    expect(fs.existsSync(path.join(cwd, 'x.wav'))).toBe(false);
+  });
+
   it('converts a cathy clip to a built-in voice and writes <stem>-<voice>.wav next to the input, not in the working folder', async () => {
     const inputDir = tempDir('vs-cli-input-');
     const input = path.join(inputDir, path.basename(cathyPaths()[0]));

@@ -37,7 +37,10 @@ import { buildBundleFiles, gateVerdict, modelIdentity, writeBundleDir } from './
 import { VERDICT_WORDS } from './convert/meter.js';
 import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
-import { createVoiceService, decodeFailure } from './service.js';
+import { createVoiceService, decodeFailure, type VoiceService } from './service.js';
+import { encodeWav } from './audio/wav-encode.js';
+import { toModelAudio } from './convert/model-audio.js';
+import { streamFile } from './stream/stream-command.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,6 +58,9 @@ Commands:
   voices [--json]                    list built-in and enrolled voices
   enroll <audio> --name N [--json]   enroll a voice from 3-30 s of someone's speech
   analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
+  stream <input> --voice V --out F   the live-mode converter on a file, in real-time-sized blocks; prints the
+      latency parts, compute per block and deadline misses as JSON  [--realtime] (pace at 1x, as a live
+      source)  [--block-ms N] (16-512, default 64)  [--quality fast|best]  [--pitch N]
   bench                              time the pipeline on a 10 s clip (JSON on the last line)
 
 Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR, else $XDG_DATA_HOME/voiceshift, else ~/.local/share/voiceshift)
@@ -77,8 +83,8 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'quality', 'name', 'models', 'data', 'threads', 'chunk', 'variant', 'bundle']);
-const BOOL_FLAGS = new Set(['json', 'help']);
+const VALUE_FLAGS = new Set(['voice', 'pitch', 'out', 'format', 'rate', 'bits', 'quality', 'name', 'models', 'data', 'threads', 'chunk', 'variant', 'bundle', 'block-ms']);
+const BOOL_FLAGS = new Set(['json', 'help', 'realtime']);
 
 function usage(message: string): ApiError {
   return new ApiError('INVALID_ARGUMENT', `${message} (run "vc --help" for usage)`);
@@ -206,6 +212,35 @@ async function resolveVoice(
   }
   const unknown = mix ? mix.find((m) => !known(m.voiceId))?.voiceId : spec;
   throw new ApiError('NOT_FOUND', `"${unknown}" is neither a voice (id or name) nor an audio file. Run "vc voices" to list the voices.`);
+}
+
+/**
+ * `vc stream`: the live-mode converter (src/stream) on a file. The target resolves like --voice of convert;
+ * the output is aligned with the input (the stream's delay removed) and written as a 16 kHz WAV.
+ */
+async function cmdStream(p: Parsed, api: Api, service: VoiceService, io: CliIo): Promise<void> {
+  const input = p.positional[0];
+  if (!input) throw usage('stream needs an input file');
+  const spec = stringFlag(p, 'voice');
+  if (!spec) throw usage('stream needs --voice <id|reference-audio>');
+  const outFlag = stringFlag(p, 'out');
+  if (!outFlag || !/\.wav$/i.test(outFlag)) throw usage('stream needs --out file.wav');
+  const quality = qualityFlag(p) ?? 'fast';
+  if (quality === 'classic') throw usage('--quality classic is not available for streaming (Griffin-Lim blocks do not join); use fast or best');
+  const source = await readAudio(input, io.cwd, 'Input audio');
+  const { mix, reference } = await resolveVoice(api, spec, io);
+  const engine = await service.engine();
+  const target = mix ? engine.resolveTarget(mix) : await engine.targetFromReference(reference!, io.signal);
+  const { audio, report } = await streamFile(engine, toModelAudio(source), target, {
+    realtime: p.flags.has('realtime'),
+    blockMs: numberFlag(p, 'block-ms', 16, 512),
+    quality,
+    pitchSemitones: numberFlag(p, 'pitch', -LIMITS.maxPitchSemitones, LIMITS.maxPitchSemitones) ?? 0,
+  });
+  if (io.signal?.aborted) throw new ApiError('CANCELLED', 'Cancelled.');
+  const out = path.resolve(io.cwd, outFlag);
+  await writeOutput(out, encodeWav({ sampleRate: 16000, channels: [audio] }));
+  io.stdout(JSON.stringify({ ok: true, output: out, ...report }) + '\n');
 }
 
 /**
@@ -469,6 +504,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         break;
       case 'analyze':
         await cmdAnalyze(parsed, api, io);
+        break;
+      case 'stream':
+        await cmdStream(parsed, api, service.get(), io);
         break;
       case 'bench': {
         // The bench is its own script (npm run bench); run it in a fresh process so its memory figures are its own.
