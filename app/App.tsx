@@ -15,6 +15,8 @@ import { Credits } from './components/Credits';
 import { ShortcutsHint } from './components/ShortcutsHint';
 import type { ReferenceClip } from './components/ReferenceTarget';
 import { VoicesPanel } from './components/VoicesPanel';
+import { LivePanel } from './components/LivePanel';
+import type { LiveRecording } from './hooks/useLive';
 import { useConversion } from './hooks/useConversion';
 import { useShortcuts } from './hooks/useShortcuts';
 import demo from '../assets/demo/demo.json';
@@ -159,6 +161,39 @@ export function App() {
     setCurrentId(item.id);
   };
 
+  // A stopped live session lands in the history like a conversion (compare, export).
+  const onLiveRecorded = useCallback(
+    (rec: LiveRecording) => {
+      const label = targetLabel;
+      const notMeasured = { cosine: null, probability: null, verdict: null, reason: 'Not measured for live sessions.' };
+      const st = rec.stats;
+      const item: HistoryItem = {
+        id: nextId++,
+        sourceName: `live-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`,
+        source: rec.source,
+        report: null,
+        voiceLabel: label,
+        pitch,
+        mix: request,
+        quality: 'fast',
+        result: {
+          audio: rec.converted,
+          timings: { liveComputeP50: st?.computeP50 ?? 0, liveComputeP95: st?.computeP95 ?? 0, ...(rec.latency ? { liveLatency: Math.round(rec.latency.totalMs) } : {}) },
+          similarity: { toTarget: notMeasured, toSource: notMeasured },
+          variant: 'continuous',
+          synthesis: { quality: 'fast', vocoder: 'neural' },
+          anomaly: { verdict: 'ok', reasons: [] },
+          rtf: rec.latency && st ? Math.round((st.computeP50 / rec.latency.blockMs) * 1000) / 1000 : 0,
+        },
+        suggestedName: suggestExportName('live', blendShortName(request, voices)),
+        at: new Date(),
+      };
+      setHistory((h) => [item, ...h]);
+      setCurrentId(item.id);
+    },
+    [targetLabel, pitch, request, voices],
+  );
+
   useShortcuts({
     record: () => recordRef.current?.toggle(),
     playPause: () => compareRef.current?.playPause(),
@@ -206,6 +241,14 @@ export function App() {
             />
           </div>
           <div className="column right">
+            <LivePanel
+              mix={request}
+              targetLabel={reference ? '' : targetLabel}
+              targetBlocker={reference ? 'Live mode converts toward a voice or blend, not a one-shot reference: pick a voice in step 2.' : null}
+              pitch={pitch}
+              onPitch={setPitch}
+              onRecorded={onLiveRecorded}
+            />
             <ConvertPanel conversion={conversion} pitch={pitch} onPitch={setPitch} quality={quality} onQuality={setQuality} variant={vqAvailable ? variant : 'continuous'} onVariant={setVariant} vqAvailable={vqAvailable} blocker={blocker} warning={warning} targetLabel={targetLabel} onConvert={() => void convert()} />
             <ComparePanel ref={compareRef} source={compareSource} report={compareReport} result={current?.result ?? null} resultLabel={current?.voiceLabel ?? ''} playRequest={playRequest} />
             <div className="bottom-row">

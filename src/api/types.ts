@@ -349,3 +349,94 @@ export interface VoiceEvents {
   /** Calls `listener` for every event from now on until the returned function is called. */
   subscribe(listener: (event: VoiceEvent) => void): Unsubscribe;
 }
+
+// ---- Live mode (issue 16): messages of a live session ----------------------------------------------
+// One live session per connection (a WebSocket at LIVE_PATH in web mode, a MessagePort in Electron).
+// Control and statistics are plain objects (JSON text frames on the WebSocket); audio blocks are
+// 16 kHz mono float32 (binary frames on the WebSocket, LIVE_FRAME_HEADER_BYTES of header, see
+// app/audio/live-frames.ts and src/live/frames.ts; structured clones on a MessagePort).
+
+/** The web-mode path of the live audio WebSocket. */
+export const LIVE_PATH = '/api/live';
+/** Sample rate of live audio in both directions, Hz (the model rate). */
+export const LIVE_SAMPLE_RATE = 16000;
+/** Bytes of the binary audio frame header: u8 kind (1) | u8 stream (0 mic, 1 converted) | u16 flags | u32 sequence | u32 sample rate. */
+export const LIVE_FRAME_HEADER_BYTES = 12;
+/** Block lengths a live session accepts, ms (rounded to whole 16 ms hops by the engine). */
+export const LIVE_BLOCK_MS = { min: 16, max: 256, default: 64 } as const;
+
+/** Starts the session's converter toward a voice or blend. */
+export interface LiveStartMessage {
+  type: 'start';
+  target: { mix: MixEntry[] };
+  pitchSemitones?: number;
+  /** Block length, ms. Default LIVE_BLOCK_MS.default. */
+  blockMs?: number;
+}
+
+/** One block of microphone audio (16 kHz mono), numbered from 0 by the sender. */
+export interface LiveAudioMessage {
+  type: 'audio';
+  seq: number;
+  samples: Float32Array;
+  /** Set on converted blocks after one or more blocks were dropped (the receiver fades in). */
+  afterDrop?: boolean;
+}
+
+/** What the renderer sends on a live connection. */
+export type LiveClientMessage = LiveStartMessage | LiveAudioMessage | { type: 'stop' };
+
+/** The converter's figures, sent once it runs (ms unless named otherwise). */
+export interface LiveConfigInfo {
+  sampleRate: number;
+  blockSamples: number;
+  blockMs: number;
+  /** Model lookahead (frames treated as final only this far behind the newest sample). */
+  lookaheadMs: number;
+  /** Analysis/synthesis window overlap (n_fft/2 - hop). */
+  synthesisOverlapMs: number;
+  /** lookahead + overlap: how far the converted stream is behind the input stream, in samples. */
+  delaySamples: number;
+  /** Compute allowance of the engine's schedule before a block is dropped. */
+  computeAllowanceMs: number;
+  /** The synthesis in use (e.g. neural-fast). */
+  vocoder: string;
+}
+
+/** Periodic statistics of a live session (about twice a second, and at the end). */
+export interface LiveStats {
+  /** Blocks received from the renderer. */
+  received: number;
+  /** Blocks converted. */
+  processed: number;
+  /** Blocks the converter dropped because compute fell behind (crossfaded). */
+  dropped: number;
+  /** Blocks dropped because they arrived faster than the engine converts (bounded queue). */
+  queueDrops: number;
+  /** Converted blocks not sent because the connection was backed up (web mode). */
+  sendDrops: number;
+  /** Processed blocks whose compute took longer than a block. */
+  deadlineMisses: number;
+  /** Per-block compute, ms, over the whole session. */
+  computeP50: number;
+  computeP95: number;
+  computeMax: number;
+  /** Engine load: compute time / wall time over the last interval (1 = the engine is busy all the time). */
+  load: number;
+  /** Blocks waiting in the engine's queue now. */
+  queued: number;
+}
+
+/** What the engine sends on a live connection. */
+export type LiveServerMessage =
+  | { type: 'started'; config: LiveConfigInfo }
+  | LiveAudioMessage
+  | ({ type: 'stats' } & LiveStats)
+  | ({ type: 'stopped' } & LiveStats)
+  | { type: 'error'; error: ApiErrorInfo };
+
+/** Electron's live channel (the preload's `voiceLive`): a MessagePort to the live engine process behind it. */
+export interface VoiceLive {
+  /** Opens a connection; `onMessage` gets the engine's messages, `onClose` its end. */
+  connect(onMessage: (message: LiveServerMessage) => void, onClose: () => void): { send(message: LiveClientMessage): void; close(): void };
+}

@@ -7,6 +7,7 @@ import { createHandlerTable } from '../api/handlers.js';
 import { serveRpc, type RpcChannel, type RpcMessage } from '../api/rpc.js';
 import { createVoiceService, returnBytes } from '../service.js';
 import type { ContentVariant } from '../model/inference.js';
+import { LiveHost, type LivePortLike } from '../live/live-host.js';
 
 /** What the host needs to build the service; passed as JSON in argv[2]. */
 export interface EngineHostConfig {
@@ -16,13 +17,15 @@ export interface EngineHostConfig {
   intraOpNumThreads?: number;
   contentVariant?: ContentVariant;
   concurrency?: number;
+  /** 'live': serve live sessions (src/live) instead of the handler table. Default 'engine'. */
+  mode?: 'engine' | 'live';
 }
 
 /** Electron's utilityProcess parent port, typed locally so src/ does not need Electron's types. */
 interface ParentPort {
   postMessage(message: unknown): void;
-  on(event: 'message', listener: (e: { data: unknown }) => void): void;
-  off(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'message', listener: (e: { data: unknown; ports?: LivePortLike[] }) => void): void;
+  off(event: 'message', listener: (e: { data: unknown; ports?: LivePortLike[] }) => void): void;
 }
 
 /** The channel to the parent: Electron's parentPort, else Node's IPC channel. */
@@ -48,8 +51,33 @@ function parentChannel(): RpcChannel {
   };
 }
 
+/**
+ * The live engine process: its own engine, live sessions over the parent channel (web mode) or over
+ * ports the Electron main process hands over ({ type: 'live-port' } with the port attached).
+ */
+function liveMain(config: EngineHostConfig): void {
+  const service = createVoiceService({ ...config, exportSink: returnBytes });
+  const host = new LiveHost(() => service.engine());
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    parentPort.on('message', (e) => {
+      if ((e.data as { type?: string })?.type === 'live-port' && e.ports?.[0]) host.attachPort(e.ports[0]);
+    });
+  } else {
+    const channel = parentChannel();
+    host.attachChannel((m) => channel.send(m as unknown as RpcMessage), (listener) => void channel.onMessage(listener));
+  }
+  const shutdown = async (): Promise<void> => {
+    host.dispose();
+    await service.dispose().catch(() => {});
+    process.exit(0);
+  };
+  process.on('disconnect', () => void shutdown());
+}
+
 function main(): void {
   const config = JSON.parse(process.argv[2] ?? '{}') as EngineHostConfig;
+  if (config.mode === 'live') return liveMain(config);
   const service = createVoiceService({ ...config, exportSink: returnBytes });
   const channel = parentChannel();
   let stopping = false;

@@ -8,6 +8,7 @@ import { nodeEngineLauncher } from '../engine-process/node-launcher.js';
 import { EngineSupervisor } from '../engine-process/supervisor.js';
 import { appPaths, defaultUserDataDir } from '../paths.js';
 import { startWebServer } from './web-server.js';
+import { processLiveBackend } from './live-backend.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   const engine = new EngineSupervisor(nodeEngineLauncher({ root, userDataDir: defaultUserDataDir() }), {
     onRestart: (how) => console.error(`VoiceShift: the engine process stopped (${how}); starting a new one.`),
   });
-  const server = await startWebServer({ handlers: engine.handlers, events: engine, staticDir: paths.renderer, port });
+  // Live sessions run in a second engine process, started on the first Go live (src/live).
+  const live = processLiveBackend(nodeEngineLauncher({ root, userDataDir: defaultUserDataDir(), mode: 'live' }));
+  const server = await startWebServer({ handlers: engine.handlers, events: engine, live, staticDir: paths.renderer, port });
   if (reason) console.log(reason);
   console.log(`VoiceShift web mode: open ${server.url}`);
   console.log('Listening on 127.0.0.1 only; the token in the URL is new at every launch. Ctrl+C stops.');
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ event: 'listening', url: server.url, origin: server.origin, token: server.token }));
   const stop = async (): Promise<void> => {
     await server.close();
+    await live.dispose();
     await engine.dispose();
     process.exit(0);
   };

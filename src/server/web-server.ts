@@ -15,6 +15,9 @@ import type { VoiceEvents } from '../api/types.js';
 import { EXPORT_FORMATS } from '../api/types.js';
 import { decodeMessage, encodeMessage } from '../api/wire.js';
 import { acceptWebSocket, rejectUpgrade, type WebSocketConnection } from './websocket.js';
+import { LIVE_PATH } from '../api/types.js';
+import type { LiveBackend } from './live-backend.js';
+import { attachLiveSocket } from './live-socket.js';
 
 export interface WebServerOptions {
   /** The handler table to serve. */
@@ -34,6 +37,8 @@ export interface WebServerOptions {
    * it reconnects). Default 4 MiB.
    */
   maxEventBacklogBytes?: number;
+  /** Live sessions, served at /api/live over a WebSocket (same checks as /api/events). Without it that route answers 404. */
+  live?: LiveBackend;
 }
 
 export interface WebServer {
@@ -112,12 +117,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   const eventClients = new Set<WebSocketConnection>();
+  const liveClients = new Set<WebSocketConnection>();
   const maxBacklog = options.maxEventBacklogBytes ?? 4 * 1024 * 1024;
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const admitted = admit(req);
     if ('status' in admitted) return rejectUpgrade(socket, admitted.status, admitted.message);
+    if (admitted.url.pathname === LIVE_PATH && options.live) {
+      if (req.method !== 'GET') return rejectUpgrade(socket, 400, 'Use GET to open the live channel.');
+      // Small queues: a live connection that falls behind drops audio blocks instead of buffering them.
+      const live = acceptWebSocket(req, socket, head, { highWaterBytes: 32 * 1024, maxMessageBytes: 70 * 1024 });
+      if (!live) return;
+      liveClients.add(live);
+      attachLiveSocket(live, options.live);
+      live.onClose(() => liveClients.delete(live));
+      return;
+    }
     if (admitted.url.pathname !== EVENTS_PATH || !options.events) return rejectUpgrade(socket, 404, 'Not found.');
     if (req.method !== 'GET') return rejectUpgrade(socket, 400, 'Use GET to open the event channel.');
     const conn = acceptWebSocket(req, socket, head, { highWaterBytes: maxBacklog });
@@ -237,7 +253,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     close: () =>
       new Promise<void>((resolve) => {
         // Upgraded sockets are not among the server's connections: close them here.
-        for (const conn of [...eventClients]) conn.dispose();
+        for (const conn of [...eventClients, ...liveClients]) conn.dispose();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,0 +1,40 @@
+// The converter factory of the live engine process: the engine's conversion model and a target
+// resolved from the session's voice/blend (the library is re-read once when a voice is unknown: it may
+// have been enrolled through the main engine process after this one loaded), in the default streaming
+// preset with the session's block length and pitch. The first session also warms the graphs up on a
+// throwaway converter, so the first real block does not pay onnxruntime's first-run cost (which would
+// count as a drop).
+import { ApiError } from '../api/errors.js';
+import type { Engine } from '../convert/engine.js';
+import type { TargetVoice } from '../convert/pipeline.js';
+import { STREAM_PRESETS, StreamingConverter } from '../stream/streaming-converter.js';
+import type { LiveConverterFactory } from './session-manager.js';
+
+/** A factory over a (lazily loaded) engine. */
+export function engineConverterFactory(engine: () => Promise<Engine>): LiveConverterFactory {
+  let warmed = false;
+  return async ({ mix, pitchSemitones, blockMs }) => {
+    const eng = await engine();
+    let target: TargetVoice;
+    try {
+      target = eng.resolveTarget(mix);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'NOT_FOUND') throw err;
+      await eng.library.reload();
+      target = eng.resolveTarget(mix);
+    }
+    const options = { ...STREAM_PRESETS.default, blockMs, pitchSemitones };
+    if (!warmed) {
+      const warm = new StreamingConverter(eng.converter, target, options);
+      try {
+        const block = new Float32Array(warm.config.blockSamples);
+        for (let i = 0; i < block.length; i++) block[i] = 0.01 * Math.sin(i / 7);
+        for (let k = 0; k < 3; k++) await warm.push(block);
+      } finally {
+        warm.dispose();
+      }
+      warmed = true;
+    }
+    return new StreamingConverter(eng.converter, target, options);
+  };
+}
