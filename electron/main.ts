@@ -3,7 +3,7 @@
 // utilityProcess (engine-launcher.ts) behind the shared RPC, so a long conversion never blocks this
 // process's IPC, menus or dialogs. Job events the engine pushes are forwarded to the window on one
 // channel; exports come back as bytes and are saved here, behind the save dialog.
-import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApiError, toErrorInfo } from '../src/api/errors.js';
@@ -96,6 +96,43 @@ function registerIpc(handlers: HandlerTable): void {
   }
 }
 
+/** The live channel: the renderer asks on LIVE_OPEN_CHANNEL and gets a MessagePort on LIVE_PORT_CHANNEL. */
+export const LIVE_OPEN_CHANNEL = 'voice:liveOpen';
+export const LIVE_PORT_CHANNEL = 'voice:livePort';
+
+let liveProcess: UtilityProcess | null = null;
+
+/**
+ * The live engine process (the engine host in mode 'live'), started on the first Go live. It keeps the
+ * normal priority: live audio has deadlines, conversions do not.
+ */
+function liveEngine(): UtilityProcess {
+  if (liveProcess) return liveProcess;
+  const config = { root, userDataDir: app.getPath('userData'), mode: 'live' as const };
+  const child = utilityProcess.fork(path.join(__dirname, 'engine.cjs'), [JSON.stringify(config)], { serviceName: 'VoiceShift live engine', stdio: 'inherit' });
+  child.on('exit', () => {
+    if (liveProcess === child) liveProcess = null;
+  });
+  liveProcess = child;
+  return child;
+}
+
+/**
+ * Live audio does not pass through this process: after the sender check, one end of a new
+ * MessageChannelMain goes to the live engine process and the other to the preload, which talk directly.
+ */
+function registerLive(): void {
+  ipcMain.handle(LIVE_OPEN_CHANNEL, (event) => {
+    if (!isTrustedSender(event, mainWindow?.webContents ?? null)) {
+      return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Call refused: unknown sender.' } };
+    }
+    const { port1, port2 } = new MessageChannelMain();
+    liveEngine().postMessage({ type: 'live-port' }, [port1]);
+    event.sender.postMessage(LIVE_PORT_CHANNEL, null, [port2]);
+    return { ok: true, result: null };
+  });
+}
+
 function serveRenderer(): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
@@ -153,6 +190,7 @@ app.whenReady().then(() => {
   serveRenderer();
   engine = startEngine();
   registerIpc(engine.handlers);
+  registerLive();
   buildMenu();
   createWindow();
   app.on('activate', () => {
@@ -165,5 +203,6 @@ app.on('window-all-closed', () => {
 });
 
 app.on('will-quit', () => {
+  liveProcess?.kill();
   void engine?.dispose();
 });

@@ -4,7 +4,7 @@
 // ipcRenderer). No Node and no generic "send" is exposed.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { Envelope } from '../src/api/handlers.js';
-import type { VoiceApi, VoiceEvent, VoiceEvents } from '../src/api/types.js';
+import type { LiveServerMessage, VoiceApi, VoiceEvent, VoiceEvents, VoiceLive } from '../src/api/types.js';
 
 async function call<T>(channel: string, args?: unknown): Promise<T> {
   const envelope = (await ipcRenderer.invoke(channel, args)) as Envelope<T>;
@@ -41,5 +41,48 @@ const events: VoiceEvents = {
   },
 };
 
+// Live sessions: main hands this preload a MessagePort to the live engine process (after its sender
+// check); the page gets connect(onMessage, onClose) -> { send, close }, never the port or ipcRenderer.
+// Messages are structured clones (audio as Float32Array). One connection at a time.
+const live: VoiceLive = {
+  connect: (onMessage, onClose) => {
+    let port: MessagePort | null = null;
+    let closed = false;
+    const pending: unknown[] = [];
+    const end = (): void => {
+      if (closed) return;
+      closed = true;
+      port?.close();
+      onClose();
+    };
+    ipcRenderer.once('voice:livePort', (event: IpcRendererEvent) => {
+      port = event.ports[0] ?? null;
+      if (!port) return end();
+      if (closed) return void port.close();
+      port.onmessage = (m: MessageEvent) => onMessage(m.data as LiveServerMessage);
+      // Electron fires 'close' on a port whose other end went away (the live process stopped).
+      port.addEventListener('close', end);
+      port.start();
+      for (const m of pending.splice(0)) port.postMessage(m);
+    });
+    void ipcRenderer.invoke('voice:liveOpen').then((envelope: Envelope<null>) => {
+      if (!envelope?.ok) end();
+    }, end);
+    return {
+      send: (message) => {
+        if (closed) return;
+        if (port) port.postMessage(message);
+        else pending.push(message);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        port?.close();
+      },
+    };
+  },
+};
+
 contextBridge.exposeInMainWorld('voiceApi', api);
 contextBridge.exposeInMainWorld('voiceEvents', events);
+contextBridge.exposeInMainWorld('voiceLive', live);

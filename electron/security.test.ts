@@ -331,8 +331,10 @@ describe('preload bridge (electron mocked)', () => {
   });
 
   it('exposes voiceApi, with exactly one function per call and nothing else, and voiceEvents.subscribe', () => {
-    expect(Object.keys(fake.exposed)).toEqual(['voiceApi', 'voiceEvents']);
+    expect(Object.keys(fake.exposed)).toEqual(['voiceApi', 'voiceEvents', 'voiceLive']);
     expect(Object.keys(fake.exposed.voiceEvents as object)).toEqual(['subscribe']);
+    // Live mode (issue 16): connect(onMessage, onClose) only; the MessagePort stays in the preload.
+    expect(Object.keys(fake.exposed.voiceLive as object)).toEqual(['connect']);
     const api = fake.exposed.voiceApi as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual([...CALL_NAMES].sort());
     for (const name of CALL_NAMES) expect(typeof api[name]).toBe('function');
@@ -377,7 +379,9 @@ describe('preload bridge (electron mocked)', () => {
   it('the preload source never hands ipcRenderer, require or process to the page', () => {
     const src = fs.readFileSync(path.join(here, 'preload.ts'), 'utf8');
     const exposes = [...src.matchAll(/exposeInMainWorld\(([^)]*)\)/g)].map((m) => m[1]);
-    expect(exposes).toEqual(["'voiceApi', api", "'voiceEvents', events"]);
+    expect(exposes).toEqual(["'voiceApi', api", "'voiceEvents', events", "'voiceLive', live"]);
+    // The live port arrives once per connection on its own channel (after main's sender check).
+    expect([...src.matchAll(/ipcRenderer\.once\(([^,]*),/g)].map((m) => m[1])).toEqual(["'voice:livePort'"]);
     // One listener, on the event channel only; no send, no generic channel.
     expect([...src.matchAll(/ipcRenderer\.on\(([^,]*),/g)].map((m) => m[1])).toEqual(["'voice:event'"]);
     expect(src).not.toMatch(/ipcRenderer\.send\b|require\(|process\./);
@@ -423,7 +427,8 @@ describe('main process (electron mocked)', () => {
   });
 
   it('registers exactly one IPC channel per call, each refusing untrusted senders', async () => {
-    expect([...fake.ipcHandlers.keys()].sort()).toEqual(CALL_NAMES.map((n) => `voice:${n}`).sort());
+    // Every call, plus the live channel's opener (it hands a MessagePort over, see main.ts).
+    expect([...fake.ipcHandlers.keys()].sort()).toEqual([...CALL_NAMES.map((n) => `voice:${n}`), 'voice:liveOpen'].sort());
     const wc = main.window.webContents as FakeContents;
     const stranger = new FakeContents();
     for (const [channel, handler] of fake.ipcHandlers) {

@@ -161,7 +161,10 @@ export function LivePanel({ mix, targetLabel, targetBlocker, pitch, onPitch, onR
       {live.latency && <Latency p={live.latency} />}
       {(running || s) && (
         <p className="muted small">
-          Dropouts <strong data-testid="live-dropouts">{live.dropouts}</strong>
+          Dropouts <strong data-testid="live-dropouts">{live.dropouts}</strong>{' '}
+          <span title="engine: compute fell behind (crossfaded) · queue: blocks arrived faster than converted · link: connection backed up · playback: the output ran dry">
+            (engine {live.dropoutParts.engine}, queue {live.dropoutParts.queue + live.dropoutParts.send + live.dropoutParts.client}, playback {live.dropoutParts.underruns})
+          </span>
           {s ? ` · engine load ${Math.round(s.load * 100)}% · ${s.processed} blocks · ${s.deadlineMisses} over time` : ''}
           {live.config ? ` · ${live.config.vocoder}` : ''}
         </p>

@@ -55,6 +55,8 @@ export interface LiveView {
   config: LiveConfigInfo | null;
   /** Dropouts seen by the listener: engine drops + queue drops + send drops + client drops + playback underruns. */
   dropouts: number;
+  /** The dropouts by cause. */
+  dropoutParts: { engine: number; queue: number; send: number; client: number; underruns: number };
   start(options: LiveStartOptions): Promise<void>;
   stop(): Promise<void>;
   setMonitor(on: boolean): void;
@@ -104,7 +106,8 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
   const [latency, setLatency] = useState<LatencyParts | null>(null);
   const [stats, setStats] = useState<LiveStats | null>(null);
   const [config, setConfig] = useState<LiveConfigInfo | null>(null);
-  const [dropouts, setDropouts] = useState(0);
+  const [dropoutParts, setDropoutParts] = useState({ engine: 0, queue: 0, send: 0, client: 0, underruns: 0 });
+  const dropouts = dropoutParts.engine + dropoutParts.queue + dropoutParts.send + dropoutParts.client + dropoutParts.underruns;
   const rt = useRef<Runtime | null>(null);
   const onRecordedRef = useRef(onRecorded);
   onRecordedRef.current = onRecorded;
@@ -134,7 +137,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
   const refresh = (r: Runtime): void => {
     setLatency(parts(r));
     const s = r.stats;
-    setDropouts((s ? s.dropped + s.queueDrops + s.sendDrops : 0) + r.clientDrops + r.underruns);
+    setDropoutParts({ engine: s?.dropped ?? 0, queue: s?.queueDrops ?? 0, send: s?.sendDrops ?? 0, client: r.clientDrops, underruns: r.underruns });
   };
 
   const teardown = (r: Runtime): void => {
@@ -193,7 +196,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
     setState('starting');
     setStats(null);
     setLatency(null);
-    setDropouts(0);
+    setDropoutParts({ engine: 0, queue: 0, send: 0, client: 0, underruns: 0 });
     let r: Runtime | null = null;
     try {
       const ctx = new AudioContext({ sampleRate: LIVE_SAMPLE_RATE, latencyHint: 'interactive' });
@@ -314,5 +317,5 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
   }, []);
 
   const canPickOutput = typeof (AudioContext.prototype as SinkContext).setSinkId === 'function';
-  return { state, error, inLevel, outLevel, latency, stats, config, dropouts, start, stop, setMonitor, canPickOutput };
+  return { state, error, inLevel, outLevel, latency, stats, config, dropouts, dropoutParts, start, stop, setMonitor, canPickOutput };
 }
