@@ -37,6 +37,13 @@ test('go live with the microphone, see output levels and the latency, stop, find
   const ms = Number(await total.getAttribute('data-ms'));
   expect(ms).toBeGreaterThan(100);
   expect(ms).toBeLessThan(1000);
+  // The measured figure (capture of a sample to the playing of its converted sample, in the audio
+  // thread) is at least the algorithmic part (block + lookahead + window = 128 ms) and agrees with the sum.
+  const measured = panel.getByTestId('live-latency-measured');
+  await expect(measured).toHaveText(/^\d+ ms$/, { timeout: 15_000 });
+  const mms = Number(await measured.getAttribute('data-ms'));
+  expect(mms).toBeGreaterThan(128);
+  expect(Math.abs(mms - ms)).toBeLessThan(Math.max(60, 0.4 * ms));
   await expect(panel.getByTestId('live-dropouts')).toHaveText(/^\d+$/);
   // Keep talking for a few seconds, then stop.
   await page.waitForTimeout(4000);

@@ -5,17 +5,25 @@
 //     after an underrun) with `marginSamples` of silence ahead of the first block, which absorbs the
 //     jitter of the engine's compute; when more than `maxQueuedSamples` pile up, the oldest are skipped
 //     (counted, with a short fade) so the playback delay can never grow;
+//   - MEASURES the latency inside the browser: the first sample of converted block k stands for input
+//     position k * blockSamples - delaySamples (the converter's output schedule), and input position p was
+//     captured at render frame startFrame + p; so (frame at which that sample is played) - (frame at which
+//     its input was captured) is block + lookahead + compute + transport + playback buffer, as it
+//     happened. Only the hardware buffers outside the AudioContext are not in it;
 //   - measures input and output RMS, the ring's fill when each block arrives (the playback buffer's share
 //     of the latency), underruns and skips, and posts them about 20 times a second.
 // Loaded with `?worker&url` (a separate bundle); it imports nothing.
 
 interface Options {
   blockSamples: number;
+  /** The converted stream's delay behind the input (LiveConfigInfo.delaySamples). */
+  delaySamples: number;
   marginSamples: number;
   maxQueuedSamples: number;
 }
 
 declare const sampleRate: number;
+declare const currentFrame: number;
 declare function registerProcessor(name: string, ctor: unknown): void;
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
@@ -42,6 +50,15 @@ class LiveIoProcessor extends AudioWorkletProcessor {
   private minFill = Infinity;
   private arrivals = 0;
   private underruns = 0;
+  /** Render frame of the first captured input sample (-1 before any). */
+  private startFrame = -1;
+  /** Samples written into / read out of the ring since the start (skips count as read). */
+  private written = 0;
+  private read = 0;
+  /** Ring positions where a converted block starts, with its sequence number. */
+  private marks: { at: number; seq: number }[] = [];
+  /** Recent measured latencies, samples (median posted). */
+  private measured: number[] = [];
   private skipped = 0;
 
   constructor(options: { processorOptions: Options }) {
@@ -50,8 +67,8 @@ class LiveIoProcessor extends AudioWorkletProcessor {
     this.acc = new Float32Array(this.opts.blockSamples);
     this.ring = new Float32Array(this.opts.maxQueuedSamples + this.opts.blockSamples + this.opts.marginSamples + 256);
     this.port.onmessage = (e: MessageEvent) => {
-      const m = e.data as { type: string; samples?: Float32Array; afterDrop?: boolean };
-      if (m.type === 'play' && m.samples) this.enqueue(m.samples, !!m.afterDrop);
+      const m = e.data as { type: string; samples?: Float32Array; afterDrop?: boolean; seq?: number };
+      if (m.type === 'play' && m.samples) this.enqueue(m.samples, !!m.afterDrop, m.seq ?? -1);
     };
   }
 
@@ -63,13 +80,24 @@ class LiveIoProcessor extends AudioWorkletProcessor {
       w = w + 1 === cap ? 0 : w + 1;
     }
     this.filled += x.length;
+    this.written += x.length;
   }
 
-  private enqueue(x: Float32Array, afterDrop: boolean): void {
+  /** Skips `k` queued samples (counted as read). */
+  private skip(k: number): void {
+    this.readAt = (this.readAt + k) % this.ring.length;
+    this.filled -= k;
+    this.skipped += k;
+    this.read += k;
+    this.fadeIn = FADE;
+  }
+
+  private enqueue(x: Float32Array, afterDrop: boolean, seq: number): void {
     const fill = this.playing ? this.filled : this.opts.marginSamples;
     this.fillAvg = this.fillAvg < 0 ? fill : 0.9 * this.fillAvg + 0.1 * fill;
     if (!this.playing) {
       // (re)start: silence ahead of the block, then a fade-in
+      this.read += this.filled;
       this.filled = 0;
       this.write(new Float32Array(this.opts.marginSamples));
       this.playing = true;
@@ -83,12 +111,7 @@ class LiveIoProcessor extends AudioWorkletProcessor {
       this.minFill = Math.min(this.minFill, this.filled);
       if (++this.arrivals >= 16) {
         const surplus = this.minFill - this.opts.marginSamples;
-        if (surplus > 128 && surplus <= this.filled) {
-          this.readAt = (this.readAt + surplus) % this.ring.length;
-          this.filled -= surplus;
-          this.skipped += surplus;
-          this.fadeIn = FADE;
-        }
+        if (surplus > 128 && surplus <= this.filled) this.skip(surplus);
         this.minFill = Infinity;
         this.arrivals = 0;
       }
@@ -96,11 +119,11 @@ class LiveIoProcessor extends AudioWorkletProcessor {
     if (this.filled + x.length > this.opts.maxQueuedSamples) {
       // too much queued: skip the oldest, keep the newest (latency stays bounded)
       const skip = this.filled + x.length - this.opts.maxQueuedSamples;
-      const k = Math.min(skip, this.filled);
-      this.readAt = (this.readAt + k) % this.ring.length;
-      this.filled -= k;
-      this.skipped += k;
-      this.fadeIn = FADE;
+      this.skip(Math.min(skip, this.filled));
+    }
+    if (seq >= 0) {
+      this.marks.push({ at: this.written, seq });
+      if (this.marks.length > 64) this.marks.shift();
     }
     this.write(x);
   }
@@ -110,6 +133,7 @@ class LiveIoProcessor extends AudioWorkletProcessor {
     const out = outputs[0]?.[0];
     const n = out?.length ?? input?.length ?? 128;
     if (input) {
+      if (this.startFrame < 0) this.startFrame = currentFrame;
       for (let i = 0; i < input.length; i++) {
         const v = input[i];
         this.inSq += v * v;
@@ -130,6 +154,16 @@ class LiveIoProcessor extends AudioWorkletProcessor {
           v = this.ring[this.readAt];
           this.readAt = this.readAt + 1 === cap ? 0 : this.readAt + 1;
           this.filled--;
+          while (this.marks.length > 0 && this.marks[0].at < this.read) this.marks.shift(); // skipped
+          if (this.marks.length > 0 && this.marks[0].at === this.read && this.startFrame >= 0) {
+            const { seq } = this.marks.shift()!;
+            const inputPos = seq * this.opts.blockSamples - this.opts.delaySamples;
+            if (inputPos >= 0) {
+              this.measured.push(currentFrame + i - (this.startFrame + inputPos));
+              if (this.measured.length > 32) this.measured.shift();
+            }
+          }
+          this.read++;
           if (this.fadeIn > 0) {
             v *= 1 - this.fadeIn / FADE;
             this.fadeIn--;
@@ -152,6 +186,7 @@ class LiveIoProcessor extends AudioWorkletProcessor {
         bufferMs: this.fillAvg >= 0 ? (1000 * this.fillAvg) / sampleRate : null,
         underruns: this.underruns,
         skippedMs: (1000 * this.skipped) / sampleRate,
+        measuredMs: this.measured.length > 0 ? (1000 * [...this.measured].sort((a, b) => a - b)[this.measured.length >> 1]) / sampleRate : null,
       });
       this.inSq = 0;
       this.outSq = 0;

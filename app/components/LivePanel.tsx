@@ -5,6 +5,7 @@
 // export) when it stops.
 import { useCallback, useEffect, useState } from 'react';
 import type { MixEntry } from '../../src/api/types';
+import { PITCH_RANGE_SEMITONES } from '../../src/api/types';
 import { useLive, type LatencyParts, type LiveRecording } from '../hooks/useLive';
 
 interface Device {
@@ -62,7 +63,14 @@ function Latency({ p }: { p: LatencyParts }) {
   return (
     <div className="live-latency">
       <p>
-        Latency <strong data-testid="live-latency-total" data-ms={Math.round(p.totalMs)}>{Math.round(p.totalMs)} ms</strong>
+        Latency <strong data-testid="live-latency-total" data-ms={Math.round(p.totalMs)}>{Math.round(p.totalMs)} ms</strong>{' '}
+        <span className="muted small" title="Measured in the audio thread: from a sample's capture to the playing of its converted sample, plus the device buffers">
+          (measured{' '}
+          <span data-testid="live-latency-measured" data-ms={p.measuredMs === null ? '' : Math.round(p.measuredMs)}>
+            {p.measuredMs === null ? '…' : `${Math.round(p.measuredMs)} ms`}
+          </span>
+          )
+        </span>
       </p>
       <dl className="live-parts" aria-label="Latency parts" style={{ display: 'grid', gridTemplateColumns: 'repeat(3, auto)', gap: '0.25rem 1rem', margin: 0 }}>
         {rows.map(([k, v, title]) => (
@@ -126,7 +134,7 @@ export function LivePanel({ mix, targetLabel, targetBlocker, pitch, onPitch, onR
         </span>
         <label>
           Pitch{' '}
-          <input type="range" min={-12} max={12} step={1} value={pitch} onChange={(e) => onPitch(Number(e.target.value))} disabled={running || busy} aria-label="Live pitch (semitones)" />{' '}
+          <input type="range" min={-PITCH_RANGE_SEMITONES} max={PITCH_RANGE_SEMITONES} step={1} value={pitch} onChange={(e) => onPitch(Number(e.target.value))} disabled={running || busy} aria-label="Live pitch (semitones)" />{' '}
           {pitch > 0 ? `+${pitch}` : pitch} st
         </label>
         <label>

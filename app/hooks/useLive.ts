@@ -26,6 +26,11 @@ export interface LatencyParts {
   playbackBufferMs: number | null;
   deviceMs: number;
   totalMs: number;
+  /**
+   * Measured in the audio worklet: from a sample's capture to the playing of its converted sample
+   * (block, lookahead, compute, transport and playback buffer as they happened), plus deviceMs.
+   */
+  measuredMs: number | null;
 }
 
 export interface LiveRecording {
@@ -80,6 +85,7 @@ interface Runtime {
   clientDrops: number;
   underruns: number;
   bufferMs: number | null;
+  measuredMs: number | null;
   stats: LiveStats | null;
   stopped: ((s: LiveStats | null) => void) | null;
 }
@@ -129,6 +135,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
       playbackBufferMs: r.bufferMs,
       deviceMs,
       totalMs: 0,
+      measuredMs: r.measuredMs === null ? null : r.measuredMs + deviceMs,
     };
     p.totalMs = p.blockMs + p.lookaheadMs + p.computeMs + (p.transportMs ?? 0) + (p.playbackBufferMs ?? 0) + p.deviceMs;
     return p;
@@ -211,7 +218,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
       });
       r = {
         ctx, stream, node: null, gain: null, channel: null, config: null, seq: 0, lastBack: -1, sentAt: new Map(), rtts: [],
-        sourceBlocks: [], converted: new Map(), clientDrops: 0, underruns: 0, bufferMs: null, stats: null, stopped: null,
+        sourceBlocks: [], converted: new Map(), clientDrops: 0, underruns: 0, bufferMs: null, measuredMs: null, stats: null, stopped: null,
       };
       rt.current = r;
       const run = r;
@@ -234,7 +241,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
               run.lastBack = Math.max(run.lastBack, m.seq);
               const copy = m.samples.slice();
               run.converted.set(m.seq, copy);
-              run.node?.port.postMessage({ type: 'play', samples: m.samples.slice(), afterDrop: !!m.afterDrop });
+              run.node?.port.postMessage({ type: 'play', samples: m.samples.slice(), afterDrop: !!m.afterDrop, seq: m.seq });
               return;
             }
             case 'stats':
@@ -266,11 +273,11 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
         numberOfInputs: 1,
         numberOfOutputs: 1,
         outputChannelCount: [1],
-        processorOptions: { blockSamples: cfg.blockSamples, marginSamples: 256, maxQueuedSamples: 3 * cfg.blockSamples },
+        processorOptions: { blockSamples: cfg.blockSamples, delaySamples: cfg.delaySamples, marginSamples: 256, maxQueuedSamples: 3 * cfg.blockSamples },
       });
       run.node = node;
       node.port.onmessage = (e: MessageEvent) => {
-        const m = e.data as { type: string; samples?: Float32Array; inRms?: number; outRms?: number; bufferMs?: number | null; underruns?: number };
+        const m = e.data as { type: string; samples?: Float32Array; inRms?: number; outRms?: number; bufferMs?: number | null; underruns?: number; measuredMs?: number | null };
         if (m.type === 'block' && m.samples) {
           const seq = run.seq++;
           run.sourceBlocks.push(m.samples);
@@ -286,6 +293,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
           setOutLevel(meter(m.outRms ?? 0));
           run.bufferMs = m.bufferMs ?? null;
           run.underruns = m.underruns ?? 0;
+          run.measuredMs = m.measuredMs ?? null;
         }
       };
       const gain = ctx.createGain();
