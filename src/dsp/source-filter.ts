@@ -294,11 +294,12 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const zIm = new Float32Array(n);
 
   const mag = new Float64Array(bins);
-  // band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (sRe, sIm) at offset o
-  const bandMean = (sRe: ArrayLike<number>, sIm: ArrayLike<number>, o: number): void => {
+  // band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (re, im); every
+  // frame goes through these Float64 buffers so the hot loops see one array type
+  const bandMean = (): void => {
     for (let k = 0; k < bins; k++) {
-      const r = sRe[o + k];
-      const i = sIm[o + k];
+      const r = re[k];
+      const i = im[k];
       mag[k] = Math.sqrt(r * r + i * i);
     }
     for (let b = 0; b < nMels; b++) {
@@ -313,7 +314,7 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     padEdges(padded, length, pad);
     for (let t = 0; t < frames; t++) {
       fft.forwardWindowed(padded, t * HOP, win, re, im);
-      bandMean(re, im, 0);
+      bandMean();
       smoothBands(kernels, t, band, sBand);
       for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
       const o = t * bins;
@@ -355,9 +356,9 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       det[b * frames + t] = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
     }
   }
-  // shape frame t of (sRe, sIm) to the target envelope, writing into (xRe, xIm)
-  const shape = (sRe: ArrayLike<number>, sIm: ArrayLike<number>, so: number, t: number): void => {
-    bandMean(sRe, sIm, so);
+  // shape frame t, held in (re, im), to the target envelope, writing into (xRe, xIm)
+  const shape = (t: number): void => {
+    bandMean();
     for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
     smoothBands(kernels, t, band, sBand);
     for (let b = 0; b < nMels; b++) {
@@ -369,8 +370,8 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     const o = t * bins;
     for (let k = 0; k < bins; k++) {
       const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
-      xRe[o + k] = sRe[so + k] * g;
-      xIm[o + k] = sIm[so + k] * g;
+      xRe[o + k] = re[k] * g;
+      xIm[o + k] = im[k] * g;
     }
   };
 
@@ -378,12 +379,19 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const acc = new Float64Array(inv.length);
   for (let pass = 0; pass <= passes; pass++) {
     if (pass === 0) {
-      for (let t = 0; t < frames; t++) shape(xRe, xIm, t * bins, t);
+      for (let t = 0; t < frames; t++) {
+        const o = t * bins;
+        for (let k = 0; k < bins; k++) {
+          re[k] = xRe[o + k];
+          im[k] = xIm[o + k];
+        }
+        shape(t);
+      }
     } else {
       padEdges(padded, length, pad);
       for (let t = 0; t < frames; t++) {
         fft.forwardWindowed(padded, t * HOP, win, re, im);
-        shape(re, im, 0, t);
+        shape(t);
       }
     }
     acc.fill(0);

@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import soundfile as sf
@@ -269,6 +269,26 @@ def convert(model: VCModel, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, e
     return y[0].numpy()
 
 
+Vocode = Callable[[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]], np.ndarray]
+
+
+def make_vocoder(vocoder: str, gl_iters: int) -> Vocode:
+    """(converted log-mel, source log-F0, voiced, target F0 stats) -> audio: the neural source-filter vocoder with the
+    network at `vocoder` (checkpoint or vocoder.onnx), given the converted pitch the decoder got, or Griffin-Lim
+    with `gl_iters` iterations when `vocoder` is empty."""
+    if not vocoder:
+        return lambda mel, lf0, vuv, tgt: griffin_lim(mel, gl_iters)
+    from .source_filter import synthesize
+    from .vocoder_net import load_aperiodicity
+    controls = load_aperiodicity(vocoder)
+
+    def neural(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
+        lf = map_f0(lf0, vuv, tgt)
+        a, d = controls(mel, lf, vuv)
+        return synthesize(mel, lf, vuv, a, detail=d)
+    return neural
+
+
 def pitch_shift(audio: np.ndarray, cents: float) -> np.ndarray:
     with tempfile.TemporaryDirectory() as td:
         a, b = os.path.join(td, "a.wav"), os.path.join(td, "b.wav")
@@ -292,6 +312,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--per-pair", type=int, default=6)
     ap.add_argument("--wer-max", type=int, default=60, help="clips per row scored by ASR (balanced subset)")
     ap.add_argument("--gl-iters", type=int, default=32)
+    ap.add_argument("--vocoder", default="", help="the neural vocoder's network (checkpoint or vocoder.onnx); default Griffin-Lim")
+    ap.add_argument("--name", default="", help="output file stem (default results_<targets>)")
     ap.add_argument("--targets", choices=["heldout", "builtin"], default="heldout")
     ap.add_argument("--builtin", default="rhvoice-bdl,rhvoice-slt,cathy,flite-kal16")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "eval"))
@@ -340,7 +362,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         gs, gt = info[s]["gender"], info[t]["gender"]
         return "same" if gs == gt else ("F->M" if gs == "female" else "M->F")
 
-    rows = ["source (no conversion)", "source via Griffin-Lim", "pitch-shift baseline", "ours (continuous)"]
+    vocode = make_vocoder(args.vocoder, args.gl_iters)
+    rows = ["source (no conversion)", "source via Griffin-Lim"] + (["source via the neural vocoder"] if args.vocoder else []) + [
+        "pitch-shift baseline", "ours (continuous)"]
     if vqm is not None:
         rows.append("ours (VQ)")
     rows.append("real target (oracle)")
@@ -356,11 +380,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         outs: dict[str, np.ndarray] = {}
         outs["source (no conversion)"] = src_audio
         outs["source via Griffin-Lim"] = griffin_lim(su.mel, args.gl_iters)
+        if args.vocoder:
+            outs["source via the neural vocoder"] = vocode(su.mel, su.lf0, su.vuv, f0st[s])
         cents = 1200 * (f0st[t][0] - f0st[s][0]) / math.log(2)
         outs["pitch-shift baseline"] = pitch_shift(src_audio, cents)
-        outs["ours (continuous)"] = griffin_lim(convert(model, su.mel, su.lf0, su.vuv, emb[t], f0st[t]), args.gl_iters)
+        outs["ours (continuous)"] = vocode(convert(model, su.mel, su.lf0, su.vuv, emb[t], f0st[t]), su.lf0, su.vuv, f0st[t])
         if vqm is not None:
-            outs["ours (VQ)"] = griffin_lim(convert(vqm, su.mel, su.lf0, su.vuv, emb[t], f0st[t], vq=True), args.gl_iters)
+            outs["ours (VQ)"] = vocode(convert(vqm, su.mel, su.lf0, su.vuv, emb[t], f0st[t], vq=True), su.lf0, su.vuv, f0st[t])
         outs["real target (oracle)"] = tgt_audio
         for r in rows:
             y = outs[r]
@@ -409,18 +435,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     res = {"targets": args.targets, "sources": sources, "targetVoices": targets, "candidates": voices,
            "chancePct": round(100 / len(voices), 1), "clips": len(clips), "perPair": args.per_pair,
            "griffinLimIters": args.gl_iters, "table": table, "anomaly": anomaly,
+           "vocoder": "neural source-filter (4 passes)" if args.vocoder else f"Griffin-Lim {args.gl_iters}",
            "speakerIdCandidates": voices, "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
            "seconds": round(time.time() - t_start)}
-    with open(out / f"results_{args.targets}.json", "w") as f:
+    with open(out / f"{args.name or 'results_' + args.targets}.json", "w") as f:
         json.dump(res, f, indent=1)
-    with open(out / f"clips_{args.targets}.json", "w") as f:
+    with open(out / f"{(args.name or 'results_' + args.targets).replace('results', 'clips')}.json", "w") as f:
         json.dump(per, f, indent=0, default=str)
     md = to_markdown(res)
-    (out / f"results_{args.targets}.md").write_text(md)
+    (out / f"{args.name or 'results_' + args.targets}.md").write_text(md)
     print(md, flush=True)
     # merge into manifest.evaluation
     man_path = Path(args.out).parent / "manifest.json"
-    if man_path.exists():
+    if man_path.exists() and not args.name:
         man = json.loads(man_path.read_text())
         ev = man.get("evaluation", {})
         if not isinstance(ev, dict) or "status" in ev:

@@ -38,12 +38,11 @@ import soundfile as sf
 import torch
 
 from .data import Utt, load_voice
-from .eval import ASR, SpeakerID, convert, map_f0, mcd, mfcc_stats, pitch_shift, word_errors
+from .eval import ASR, SpeakerID, convert, make_vocoder, mcd, mfcc_stats, pitch_shift, word_errors
 from .features import log_mel
 from .model import VCModel
 from .real import read_split
 from .train import load_model, load_vq_model
-from .vocoder import griffin_lim
 
 SR = 16000
 FPS = SR / 256
@@ -180,18 +179,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             if t:
                 by_text.setdefault(t, []).append((v, u))
 
-    if args.vocoder:
-        from .source_filter import synthesize
-        from .vocoder_net import load_aperiodicity
-        ap_fn = load_aperiodicity(args.vocoder)
-
-        def vocode(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
-            lf = map_f0(lf0, vuv, tgt)
-            a, d = ap_fn(mel, lf, vuv)
-            return synthesize(mel, lf, vuv, a, detail=d)
-    else:
-        def vocode(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
-            return griffin_lim(mel, args.gl_iters)
+    vocode = make_vocoder(args.vocoder, args.gl_iters)
 
     rng = np.random.default_rng(args.seed)
     trials = []
