@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CALL_NAMES } from '../src/api/types.js';
-import { HAVE_MODELS } from '../src/convert/test-support.js';
+import { HAVE_MODELS } from '../src/test-support/models.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, EXTERNAL_ORIGINS, isAppUrl, isExternalAllowed, isTrustedSender, lockDownContents, secureWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

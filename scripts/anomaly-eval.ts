@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AnalysisReport, AudioData } from '../src/api/types.js';
 import { decodeAudioFile } from '../src/audio/decode.js';
-import { Engine } from '../src/convert/engine.js';
-import { cathyPaths, REPO_ROOT } from '../src/convert/test-support.js';
+import { Engine } from '../src/engine/engine.js';
+import { cathyPaths, REPO_ROOT } from '../src/test-support/models.js';
 import { seededRandom } from '../src/dsp/random.js';
 
 const RATE = 16000;

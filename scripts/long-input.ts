@@ -17,7 +17,7 @@ import { decodeAudioFile } from '../src/audio/decode.js';
 import { encodeFlac } from '../src/audio/flac-encode.js';
 import { encodeWav } from '../src/audio/wav-encode.js';
 import { maxStep, stepsInAndOut } from '../src/audio/discontinuity.js';
-import { planChunks } from '../src/convert/pipeline.js';
+import { planChunks } from '../src/pipeline/pipeline.js';
 import { createVoiceService } from '../src/service.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -15,8 +15,8 @@ import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import type { VocoderQuality } from '../src/api/types.js';
 import { decodeAudioFile } from '../src/audio/decode.js';
-import { Engine } from '../src/convert/engine.js';
-import { cathyPaths } from '../src/test-fixtures.js';
+import { Engine } from '../src/engine/engine.js';
+import { cathyPaths } from '../src/test-support/fixtures.js';
 import { computeFigures, latencyReport, measureDelay } from '../src/stream/latency.js';
 import { STREAM_PRESETS, StreamingConverter } from '../src/stream/streaming-converter.js';
 

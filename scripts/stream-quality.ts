@@ -10,14 +10,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../src/convert/engine.js';
-import { f0Blocked, f0Stats } from '../src/convert/pitch.js';
-import { inputGain } from '../src/convert/frames.js';
-import { convertAudio } from '../src/convert/pipeline.js';
-import { cosine } from '../src/convert/similarity.js';
-import { verifierEmbeddingOf } from '../src/convert/speaker-meter.js';
+import { Engine } from '../src/engine/engine.js';
+import { f0Blocked, f0Stats } from '../src/pipeline/pitch.js';
+import { inputGain } from '../src/pipeline/frames.js';
+import { convertAudio } from '../src/pipeline/pipeline.js';
+import { cosine } from '../src/pipeline/similarity.js';
+import { verifierEmbeddingOf } from '../src/quality-gate/speaker-meter.js';
 import { LogMelExtractor } from '../src/dsp/mel.js';
-import { cathySeconds } from '../src/convert/test-support.js';
+import { cathySeconds } from '../src/test-support/models.js';
 import { plainSourceFilterVocoder, StreamingConverter, type StreamOptions } from '../src/stream/streaming-converter.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

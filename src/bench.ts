@@ -17,7 +17,7 @@ import { f0Yin, type F0Track } from './dsp/f0';
 import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim';
 import { logMel, type LogMel } from './dsp/mel';
 import { heldPitchHz, sourceFilter } from './dsp/source-filter';
-import { runEngineBench, type EngineBenchResult } from './convert/bench-engine';
+import { runEngineBench, type EngineBenchResult } from './engine/bench-engine';
 import { runStreamBench, type StreamBenchResult } from './stream/stream-bench';
 import { VOCODER_QUALITIES, type VocoderQuality } from './api/types';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, type CliIo } from './cli';
-import { cathyPaths, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from './convert/test-support';
+import { cathyPaths, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from './test-support/models';
 
 function io(cwd: string): CliIo & { out: string; err: string } {
   const r = { out: '', err: '', cwd, isTTY: false } as CliIo & { out: string; err: string };

@@ -33,13 +33,13 @@ import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, VOCODER_QUALITIES } from './api/ty
 import { LIMITS } from './api/validate.js';
 import { decodeAudioFile } from './audio/decode.js';
 import { writeFileAtomic } from './audio/write-atomic.js';
-import { buildBundleFiles, gateVerdict, modelIdentity, writeBundleDir } from './convert/bundle.js';
-import { VERDICT_WORDS } from './convert/meter.js';
+import { buildBundleFiles, gateVerdict, modelIdentity, writeBundleDir } from './engine/bundle.js';
+import { VERDICT_WORDS } from './quality-gate/meter.js';
 import { findVoice } from './find-voice.js';
 import { defaultUserDataDir } from './paths.js';
 import { createVoiceService, decodeFailure, type VoiceService } from './service.js';
 import { encodeWav } from './audio/wav-encode.js';
-import { toModelAudio } from './convert/model-audio.js';
+import { toModelAudio } from './pipeline/model-audio.js';
 import { streamFile } from './stream/stream-command.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

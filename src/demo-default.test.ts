@@ -8,11 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contrastingVoice, MIN_PITCH_GAP_SEMITONES, type SpeakerTraits } from '../app/lib/default-voice';
 import { decodeAudioFile } from './audio/decode';
-import type { Engine } from './convert/engine';
-import { HAVE_MODELS, NO_MODELS, REPO_ROOT, sharedEngine } from './convert/test-support';
-import { toModelAudio } from './convert/model-audio';
-import { cosine } from './convert/similarity';
-import { resolveVerifierTarget, verifierEmbeddingOf } from './convert/speaker-meter';
+import type { Engine } from './engine/engine';
+import { HAVE_MODELS, NO_MODELS, REPO_ROOT, sharedEngine } from './test-support/models';
+import { toModelAudio } from './pipeline/model-audio';
+import { cosine } from './pipeline/similarity';
+import { resolveVerifierTarget, verifierEmbeddingOf } from './quality-gate/speaker-meter';
 import { f0Yin } from './dsp/f0';
 
 const demo = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'assets', 'demo', 'demo.json'), 'utf8')) as { file: string; speaker: SpeakerTraits };

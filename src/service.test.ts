@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlerTable, type Envelope, type HandlerTable } from './api/handlers';
 import type { AudioData, JobStatus, VoiceInfo } from './api/types';
 import { decodeAudio } from './audio/decode';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from './convert/test-support';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from './test-support/models';
 import { createVoiceService, type VoiceService } from './service';
 
 const ctx = { transport: 'direct' as const };

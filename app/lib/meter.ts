@@ -1,5 +1,5 @@
 // The words of the "sounds like" meter in the renderer, shared by the result view and the history so
-// both say the same thing: the verdict the engine's verifier gave (src/convert/meter.ts decides it),
+// both say the same thing: the verdict the engine's verifier gave (src/quality-gate/meter.ts decides it),
 // the number and probability for a hover title, and "not shown" with the reason.
 import type { SpeakerMatch } from '../../src/api/types';
 

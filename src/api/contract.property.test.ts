@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../convert/test-support.js';
+import { HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../test-support/models.js';
 import { createVoiceService, type VoiceService } from '../service.js';
 import { createHandlerTable, type ApiImplementation, type Envelope } from './handlers.js';
 import { CALL_NAMES, type CallName } from './types.js';

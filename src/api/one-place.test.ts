@@ -1,7 +1,7 @@
 // Issue 15, "one concept, one place": the export-format table, the file-name sanitiser and the pitch
 // range are each defined once and every reader agrees with that definition.
 import { describe, expect, it } from 'vitest';
-import { encodeClip } from '../convert/export.js';
+import { encodeClip } from '../engine/export.js';
 import { isReservedFileName, safeFileStem } from './file-names.js';
 import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, PITCH_RANGE_SEMITONES } from './types.js';
 import { LIMITS, validators } from './validate.js';

@@ -30,7 +30,7 @@ export interface VersionInfo {
   };
 }
 
-/** The quality settings a conversion may ask for, best first (src/convert/quality.ts maps each to a vocoder). */
+/** The quality settings a conversion may ask for, best first (src/pipeline/quality.ts maps each to a vocoder). */
 export const VOCODER_QUALITIES = ['best', 'fast', 'classic'] as const;
 
 /**
@@ -135,7 +135,7 @@ export interface ConvertRequest {
   variant?: ContentVariantName;
 }
 
-/** The meter's verdict on "does the result sound like this speaker" (src/convert/meter.ts defines it). */
+/** The meter's verdict on "does the result sound like this speaker" (src/quality-gate/meter.ts defines it). */
 export type SimilarityVerdict = 'likely' | 'unclear' | 'unlikely';
 
 /** One "sounds like" reading, from the separately trained speaker verifier. */
@@ -209,7 +209,7 @@ export const EXPORT_SAMPLE_RATES = [16000, 22050, 44100, 48000] as const;
 /**
  * The export formats (plain data, so the renderer may read it too). Adding a format here is the whole
  * change on the API side: validate.ts, the CLI's --format/--rate/--bits, the encoder's file name and
- * the UI's Export panel all read this table; the encoder in src/convert/export.ts adds its codec.
+ * the UI's Export panel all read this table; the encoder in src/engine/export.ts adds its codec.
  */
 export const EXPORT_FORMATS = {
   wav: { extension: 'wav', label: 'WAV', mime: 'audio/wav', bitDepths: [16, 24, 32], sampleRates: EXPORT_SAMPLE_RATES },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CATHY_DIR, cathyFiles } from '../dsp/test-helpers';
+import { CATHY_DIR, cathyFiles } from '../test-support/dsp';
 import { AudioDecodeError, decodeAudio, decodeAudioFile, decodeWav, detectFormat, type AudioDecodeErrorCode } from './decode';
 import { encodeWav } from './wav-encode';
 

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cathySpeech } from '../dsp/test-helpers';
+import { cathySpeech } from '../test-support/dsp';
 import { decodeAudio, decodeWav } from './decode';
 import { encodeFlac } from './flac-encode';
 import { seededRandom } from '../dsp/random';

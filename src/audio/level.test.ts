@@ -1,6 +1,6 @@
 // Peak/RMS/clipping and BS.1770 loudness (-3.01 LUFS reference sine, gating), normalization without clipping.
 import { describe, expect, it } from 'vitest';
-import { cathySpeech, tone } from '../dsp/test-helpers';
+import { cathySpeech, tone } from '../test-support/dsp';
 import { CLIP, clippingRatio, integratedLoudness, normalizeLoudness, peak, rms, toDb } from './level';
 
 describe('level', () => {

@@ -1,7 +1,7 @@
 // Level measurements, the one definition (issue 15): peak, RMS, the clipping rule and an ITU-R
 // BS.1770-style integrated loudness (K-weighting, 400 ms blocks with 75 % overlap, absolute -70 LUFS
 // and relative -10 LU gates), plus loudness normalization that never clips. The quality gate
-// (src/convert/analyze.ts measureLevels) and the pipeline's loudness matching read these; nothing
+// (src/quality-gate/analyze.ts measureLevels) and the pipeline's loudness matching read these; nothing
 // else computes levels.
 
 import type { PcmAudio } from './wav-encode';

@@ -1,6 +1,6 @@
 // Resampler quality: >= 60 dB rejection above the new Nyquist, flat passband, no imaging; downmix.
 import { describe, expect, it } from 'vitest';
-import { tone } from '../dsp/test-helpers';
+import { tone } from '../test-support/dsp';
 import { downmix } from './downmix';
 import { resample, resampleAudio, Resampler } from './resample';
 

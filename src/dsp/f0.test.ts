@@ -1,7 +1,7 @@
 // YIN F0 on synthetic tones (within 1%), noise/silence (unvoiced) and real female speech (plausible median, smooth contour).
 import { describe, expect, it } from 'vitest';
 import { f0Yin, shiftLogF0 } from './f0';
-import { cathySpeech, tone } from './test-helpers';
+import { cathySpeech, tone } from '../test-support/dsp';
 
 describe('f0Yin', () => {
   for (const f of [70, 110, 196, 261.63, 440, 880]) {

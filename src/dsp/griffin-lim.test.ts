@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { griffinLim, griffinLimFromLogMel, melToLinear, spectralConvergence } from './griffin-lim';
 import { logMel, melFilterbank } from './mel';
 import { stftMagnitude } from './stft';
-import { cathySpeech } from './test-helpers';
+import { cathySpeech } from '../test-support/dsp';
 
 describe('griffin-lim', () => {
   it('mel inverse is non-negative and reproduces the mel spectrum closely', async () => {

@@ -1,7 +1,7 @@
 // STFT framing per DESIGN §3 (T = 1 + len/hop, numpy-style reflect padding) and the STFT -> iSTFT round trip (>= 60 dB SNR on real speech).
 import { describe, expect, it } from 'vitest';
 import { frameCount, istft, reflectPad, stft } from './stft';
-import { cathySpeech } from './test-helpers';
+import { cathySpeech } from '../test-support/dsp';
 
 function snrDb(ref: ArrayLike<number>, got: ArrayLike<number>): number {
   let s = 0;

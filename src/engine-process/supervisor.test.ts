@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlerTable, type CallContext, type Envelope, type HandlerTable } from '../api/handlers.js';
 import type { AudioData, ConvertRequest, ConvertResult, JobStatus, VoiceEvent, VoiceEvents } from '../api/types.js';
-import { cathyClip, cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../convert/test-support.js';
+import { cathyClip, cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../test-support/models.js';
 import { createVoiceService, type VoiceService } from '../service.js';
 import { nodeEngineLauncher } from './node-launcher.js';
 import { EngineSupervisor } from './supervisor.js';

@@ -5,8 +5,8 @@
 // throwaway converter, so the first real block does not pay onnxruntime's first-run cost (which would
 // count as a drop).
 import { ApiError } from '../api/errors.js';
-import type { Engine } from '../convert/engine.js';
-import type { TargetVoice } from '../convert/pipeline.js';
+import type { Engine } from '../engine/engine.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
 import { STREAM_PRESETS, StreamingConverter } from '../stream/streaming-converter.js';
 import type { LiveConverterFactory } from './session-manager.js';
 

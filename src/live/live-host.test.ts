@@ -4,7 +4,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { LiveServerMessage } from '../api/types.js';
-import { HAVE_MODELS, NO_MODELS, sharedEngine } from '../convert/test-support.js';
+import { HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
 import { LiveHost, type LiveHostOutbound, type LivePortLike } from './live-host.js';
 
 const until = async (cond: () => boolean, ms = 60_000): Promise<void> => {

@@ -6,7 +6,7 @@
 //     ({ session, message } both ways, { session, close: true } when the WebSocket went away);
 //   - Electron: one MessagePort per session, handed over by the main process
 //     ({ type: 'live-port' } with the port attached); the renderer talks to it directly.
-import type { Engine } from '../convert/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { LiveServerMessage } from '../api/types.js';
 import { engineConverterFactory } from './engine-converter.js';
 import { LiveSessionManager, type LiveManagerOptions } from './session-manager.js';

@@ -5,7 +5,7 @@
 // StreamingConverter on real speech through the engine's factory.
 import { describe, expect, it } from 'vitest';
 import type { LiveServerMessage } from '../api/types.js';
-import { cathySeconds, HAVE_MODELS, NO_MODELS, sharedEngine } from '../convert/test-support.js';
+import { cathySeconds, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
 import { ComputeHistogram } from '../stream/latency.js';
 import { decodeAudioFrame as decodeEngine, encodeAudioFrame as encodeEngine } from './frames.js';
 import { decodeAudioFrame as decodeApp, encodeAudioFrame as encodeApp } from '../../app/audio/live-frames.js';

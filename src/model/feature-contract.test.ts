@@ -1,10 +1,10 @@
 // The feature contract is defined once (feature-contract.ts), checked against manifest.features at
-// load, and the hard-coded defaults elsewhere (src/dsp, src/convert/frames.ts) agree with it.
+// load, and the hard-coded defaults elsewhere (src/dsp, src/pipeline/frames.ts) agree with it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODEL_RATE, HOP as FRAMES_HOP } from '../convert/frames';
-import { MODELS_DIR, tempDir } from '../convert/test-support';
+import { MODEL_RATE, HOP as FRAMES_HOP } from '../pipeline/frames';
+import { MODELS_DIR, tempDir } from '../test-support/models';
 import { logMel } from '../dsp/mel';
 import { HOP, N_FFT } from '../dsp/stft';
 import { FEATURE_CONTRACT, featureContractMismatches } from './feature-contract';

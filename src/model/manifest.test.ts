@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../convert/test-support';
+import { tempDir } from '../test-support/models';
 import { FEATURE_CONTRACT } from './feature-contract';
 import { loadBuiltinVoices, loadManifest } from './manifest';
 

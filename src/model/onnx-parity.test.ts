@@ -1,7 +1,7 @@
 // ONNX-vs-PyTorch parity of the shipped models: the training export writes models/testdata/onnx_vectors.json
 // (inputs and PyTorch outputs); onnxruntime-node must reproduce every float output within 1e-4.
 import { describe, expect, it } from 'vitest';
-import { MODELS_DIR } from '../convert/test-support';
+import { MODELS_DIR } from '../test-support/models';
 import { compareWithVectors } from './onnx-vectors';
 
 describe('ONNX parity with PyTorch', () => {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from '../convert/test-support';
+import { HAVE_MODELS, MODELS_DIR, NO_MODELS, tempDir } from '../test-support/models';
 import { VoiceModel } from './inference';
 import { REQUIRED_MODELS } from './manifest';
 import { SessionRegistry } from './session-registry';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../convert/test-support';
+import { REPO_ROOT } from '../test-support/models';
 import { logMel } from '../dsp/mel';
 import { VoiceModel } from './inference';
 import { compareWithVectors } from './onnx-vectors';

@@ -1,6 +1,6 @@
 // The neural vocoder's network (DESIGN §4 vocoder.onnx): per-mel-band aperiodicity and envelope detail
 // from a raw log-mel and the decoder's f0 input. The synthesis around it (pulse train, noise, band shaping, inverse STFT) is
-// src/dsp/source-filter.ts; the seam that picks it or Griffin-Lim is src/convert/vocoder.ts. Optional:
+// src/dsp/source-filter.ts; the seam that picks it or Griffin-Lim is src/pipeline/vocoder.ts. Optional:
 // an export without it still converts with Griffin-Lim, and `available` says so.
 import { ApiError } from '../api/errors.js';
 import type { SessionRegistry } from './session-registry.js';

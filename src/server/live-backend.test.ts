@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiErrorInfo, LiveServerMessage } from '../api/types.js';
-import { HAVE_MODELS, NO_MODELS, REPO_ROOT } from '../convert/test-support.js';
+import { HAVE_MODELS, NO_MODELS, REPO_ROOT } from '../test-support/models.js';
 import { nodeEngineLauncher } from '../engine-process/node-launcher.js';
 import type { LaunchedEngine } from '../engine-process/supervisor.js';
 import { processLiveBackend } from './live-backend.js';

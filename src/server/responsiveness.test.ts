@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../api/handlers.js';
 import type { ConvertResult, JobStatus, VoiceEvent, VoiceInfo } from '../api/types.js';
 import { decodeMessage, encodeMessage } from '../api/wire.js';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../convert/test-support.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../test-support/models.js';
 import { nodeEngineLauncher } from '../engine-process/node-launcher.js';
 import { EngineSupervisor } from '../engine-process/supervisor.js';
 import { startWebServer, TOKEN_HEADER, type WebServer } from './web-server.js';

@@ -9,7 +9,7 @@
 //   device buffers   a stated allowance: one 10 ms input and one 10 ms output hardware buffer;
 //   transport        a stated allowance for moving 64 ms of PCM between the audio thread and the engine
 //                    process and back (binary frames over IPC/loopback).
-import { MODEL_RATE } from '../convert/frames.js';
+import { MODEL_RATE } from '../pipeline/frames.js';
 import type { StreamConfig, StreamStats } from './streaming-converter.js';
 
 /** Device-buffer allowance, ms: 2 x 10 ms (input + output). */

@@ -2,7 +2,7 @@
 // with the default settings, as fast as possible (the converter still keeps its virtual real-time clock,
 // so deadline misses and drops are those a live stream would have had), and the latency parts with the
 // stream delay measured on the clip. src/bench.ts adds the result to its JSON as `stream`.
-import { Engine } from '../convert/engine.js';
+import { Engine } from '../engine/engine.js';
 import { streamFile, type StreamReport } from './stream-command.js';
 import type { StreamOptions } from './streaming-converter.js';
 

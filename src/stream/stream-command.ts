@@ -6,9 +6,9 @@
 // and drops to keep its simulated real-time schedule). The result is the converted audio, aligned with the
 // input (the stream delay removed), and a JSON-able report with the latency parts (the stream delay
 // MEASURED on this file by envelope cross-correlation), per-block compute, misses, drops and RTF.
-import type { Engine } from '../convert/engine.js';
-import { MODEL_RATE } from '../convert/frames.js';
-import type { TargetVoice } from '../convert/pipeline.js';
+import type { Engine } from '../engine/engine.js';
+import { MODEL_RATE } from '../pipeline/frames.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
 import type { VocoderQuality } from '../api/types.js';
 import { computeFigures, latencyReport, measureDelay, type ComputeFigures, type LatencyReport } from './latency.js';
 import { StreamingConverter, type StreamConfig, type StreamOptions } from './streaming-converter.js';

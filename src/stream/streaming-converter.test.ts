@@ -5,13 +5,13 @@
 // one drop (counted) without the delay growing. Figures: scripts/stream-bench.ts and `vc stream`.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stepsInAndOut } from '../audio/discontinuity.js';
-import type { Engine } from '../convert/engine.js';
-import type { TargetVoice } from '../convert/pipeline.js';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../convert/test-support.js';
+import type { Engine } from '../engine/engine.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
 import { burstTrain, ComputeHistogram, computeFigures, latencyReport, measureDelay } from './latency.js';
 import { streamFile } from './stream-command.js';
 import { STREAM_PRESETS, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
-import type { Vocoder } from '../convert/vocoder.js';
+import type { Vocoder } from '../pipeline/vocoder.js';
 
 const HOP = 256;
 

@@ -23,10 +23,10 @@ import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VocoderQuality } from '../api/types.js';
 import type { VoiceModel } from '../model/inference.js';
-import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../convert/frames.js';
-import type { TargetVoice } from '../convert/pipeline.js';
-import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../convert/pitch.js';
-import { vocoderFor, type Vocoder, type VocoderInput } from '../convert/vocoder.js';
+import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../pipeline/frames.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
+import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
+import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
 import { ComputeHistogram } from './latency.js';
 
 /** Per-block compute times kept as a list (the whole stream is in the histogram). */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import type { TargetVoice } from '../convert/pipeline.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
 import { measureDelay } from './latency.js';
 import { plainSourceFilterVocoder, StreamingConverter } from './streaming-converter.js';
 

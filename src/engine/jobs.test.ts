@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobRegistry } from './jobs';
-import { throwIfCancelled } from './frames';
+import { throwIfCancelled } from '../pipeline/frames';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LibraryPaths, type EnrolledVoiceRecord } from './library-files';
 import { repairLibrary, uniqueName } from './library-repair';
-import { tempDir } from './test-support';
+import { tempDir } from '../test-support/models';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -12,10 +12,10 @@ import type { AudioData } from '../api/types';
 import { decodeAudioFile } from '../audio/decode';
 import { f0Yin } from '../dsp/f0';
 import { Engine } from './engine';
-import type { TargetVoice } from './pipeline';
-import { cosine } from './similarity';
-import { resolveVerifierTarget, verifierEmbeddingOf } from './speaker-meter';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
+import type { TargetVoice } from '../pipeline/pipeline';
+import { cosine } from '../pipeline/similarity';
+import { resolveVerifierTarget, verifierEmbeddingOf } from '../quality-gate/speaker-meter';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from '../test-support/models';
 
 
 const ready = HAVE_MODELS && HAVE_CATHY;

@@ -14,7 +14,7 @@ import { encodeWav } from '../audio/wav-encode.js';
 import { writeFileAtomic } from '../audio/write-atomic.js';
 import { runCli, type CliIo } from '../cli.js';
 import { createVoiceService, type VoiceService } from '../service.js';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from './test-support.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../test-support/models.js';
 
 const disk = vi.hoisted(() => ({ fullUnder: null as string | null }));
 

@@ -12,7 +12,7 @@ import type { AnalysisReport, AudioData, ConvertRequest, JobStatus, VoiceInfo } 
 import { resample } from '../audio/resample.js';
 import { createVoiceService, type VoiceService } from '../service.js';
 import { JobRegistry } from './jobs.js';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from './test-support.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, tempDir } from '../test-support/models.js';
 
 const ctx = { transport: 'direct' as const };
 const ok = <T>(e: Envelope<T>): T => {

@@ -5,7 +5,7 @@
 import { invalid } from '../api/errors.js';
 import type { TargetVoice } from './pipeline.js';
 import { normalize } from './similarity.js';
-import { blendVerifierTargets } from './speaker-meter.js';
+import { blendVerifierTargets } from '../quality-gate/speaker-meter.js';
 
 /** One voice in a blend. */
 export interface BlendPart {

@@ -10,10 +10,10 @@ import { createHandlerTable, type Envelope, type HandlerTable } from '../api/han
 import type { AudioData, JobStatus } from '../api/types.js';
 import { createVoiceService, type VoiceService } from '../service.js';
 import { stepsInAndOut } from '../audio/discontinuity.js';
-import { buildReport, measureLevels } from './analyze.js';
+import { buildReport, measureLevels } from '../quality-gate/analyze.js';
 import type { Engine } from './engine.js';
-import { planChunks, type ConvertProgress, type TargetVoice } from './pipeline.js';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, sharedEngine, tempDir } from './test-support.js';
+import { planChunks, type ConvertProgress, type TargetVoice } from '../pipeline/pipeline.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, REPO_ROOT, sharedEngine, tempDir } from '../test-support/models.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuiltinVoiceEntry } from '../model/manifest';
-import { tempDir } from './test-support';
+import { tempDir } from '../test-support/models';
 import { VoiceLibrary } from './voice-library';
 import { createVoiceMap } from './voice-map';
 

@@ -8,12 +8,12 @@ import { ApiError } from '../api/errors.js';
 import { heldPitchHz, pulsePhaseAt } from '../dsp/source-filter.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import { frameErrors, loudnessLufs } from './analyze.js';
+import { frameErrors, loudnessLufs } from '../quality-gate/analyze.js';
 import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
 import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
 import { cosine, meanEmbedding } from './similarity.js';
-import type { VerifierTarget } from './speaker-meter.js';
+import type { VerifierTarget } from '../quality-gate/speaker-meter.js';
 import { DEFAULT_QUALITY } from './quality.js';
 import { vocoderFor, type Vocoder } from './vocoder.js';
 

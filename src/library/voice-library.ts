@@ -43,7 +43,7 @@ import {
   type EnrolledVoiceRecord,
 } from './library-files.js';
 import { repairLibrary } from './library-repair.js';
-import type { TargetVoice } from './pipeline.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
 import type { VoiceMap } from './voice-map.js';
 
 export { decodePcm16, encodePcm16, LIBRARY_FILE, LIBRARY_VERSION, type EnrolledVoiceRecord } from './library-files.js';

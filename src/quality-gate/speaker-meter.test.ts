@@ -9,10 +9,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AudioData, VoiceInfo } from '../api/types';
 import { readVersionInfo } from '../version';
-import { Engine } from './engine';
-import { cosine } from './similarity';
+import { Engine } from '../engine/engine';
+import { cosine } from '../pipeline/similarity';
 import { resolveVerifierTarget, verifierEmbeddingOf } from './speaker-meter';
-import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from './test-support';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from '../test-support/models';
 
 
 const ready = HAVE_MODELS && HAVE_CATHY;

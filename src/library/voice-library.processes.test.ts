@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuiltinVoiceEntry } from '../model/manifest';
-import { REPO_ROOT, tempDir } from './test-support';
+import { REPO_ROOT, tempDir } from '../test-support/models';
 import { VoiceLibrary } from './voice-library';
 import { createVoiceMap } from './voice-map';
 
 const ROUNDS = Number(process.env.VOICESHIFT_STRESS_ROUNDS ?? 4);
 const OPS = Number(process.env.VOICESHIFT_STRESS_OPS ?? 40);
-const CHILD = process.env.VOICESHIFT_STRESS_CHILD ?? path.join(REPO_ROOT, 'src', 'convert', 'voice-library.stress-child.ts');
+const CHILD = process.env.VOICESHIFT_STRESS_CHILD ?? path.join(REPO_ROOT, 'src', 'library', 'voice-library.stress-child.ts');
 const builtins: BuiltinVoiceEntry[] = [
   { id: 'stress-a', name: 'Stress A', licence: 'CC0', source: 't', gender: 'female', embedding: Float32Array.from([1, 0, 0, 0]), f0: { mean: Math.log(200), std: 0.2 } },
   { id: 'stress-b', name: 'Stress B', licence: 'CC0', source: 't', gender: 'male', embedding: Float32Array.from([0, 1, 0, 0]), f0: { mean: Math.log(100), std: 0.2 } },

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLockStale, withFileLock } from './file-lock';
-import { tempDir } from './test-support';
+import { tempDir } from '../test-support/models';
 
 const dirs: string[] = [];
 afterEach(() => {

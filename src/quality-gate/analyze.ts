@@ -9,7 +9,7 @@ import { integratedLoudness, sampleStats, toDb } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
+import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from '../pipeline/frames.js';
 
 /** Seconds per anomaly frame. */
 export const ANOMALY_HOP_SEC = HOP / MODEL_RATE;

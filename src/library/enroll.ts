@@ -10,11 +10,11 @@ import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
 import type { SpeakerVerifier } from '../model/verifier.js';
-import { analyzeAudio, GATE } from './analyze.js';
-import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
-import type { TargetVoice } from './pipeline.js';
-import { f0Stats } from './pitch.js';
-import { verifierEmbeddingOf } from './speaker-meter.js';
+import { analyzeAudio, GATE } from '../quality-gate/analyze.js';
+import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from '../pipeline/frames.js';
+import type { TargetVoice } from '../pipeline/pipeline.js';
+import { f0Stats } from '../pipeline/pitch.js';
+import { verifierEmbeddingOf } from '../quality-gate/speaker-meter.js';
 
 /** Limits of a reference clip. */
 export const ENROLL_LIMITS = {

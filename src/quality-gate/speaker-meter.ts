@@ -7,10 +7,10 @@ import type { F0Track } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { SpeakerVerifier } from '../model/verifier.js';
 import { GATE } from './analyze.js';
-import { HOP, inputGain, MODEL_RATE, scaled, yieldToEventLoop } from './frames.js';
+import { HOP, inputGain, MODEL_RATE, scaled, yieldToEventLoop } from '../pipeline/frames.js';
 import { notShown, reading, speechProblem } from './meter.js';
-import { f0Blocked, f0Stats } from './pitch.js';
-import { cosine, meanEmbedding, normalize } from './similarity.js';
+import { f0Blocked, f0Stats } from '../pipeline/pitch.js';
+import { cosine, meanEmbedding, normalize } from '../pipeline/similarity.js';
 
 /**
  * Where a target's verifier embedding comes from: known, computed on first use (an enrolled voice

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { METER, notShown, reading, sameSpeakerProbability, speechProblem, verdictOf } from './meter';
 import { blendVerifierTargets, resolveVerifierTarget } from './speaker-meter';
-import { cosine } from './similarity';
+import { cosine } from '../pipeline/similarity';
 
 const cal = { a: 18, b: -8 };
 

@@ -1,16 +1,17 @@
-// Test-only helpers for src/model, src/convert, the service and the CLI: where the real exported
-// models are (models/, or $VOICESHIFT_TEST_MODELS while developing against another export), real
-// speech from the in-repo CC0 Cathy clips (fixtures/cathy; src/test-fixtures.ts), and a shared engine.
+// Test-only helpers for src/model, the engine rooms (pipeline, quality-gate, library, engine), the
+// service and the CLI: where the real exported models are (models/, or $VOICESHIFT_TEST_MODELS while
+// developing against another export), real speech from the in-repo CC0 Cathy clips (fixtures/cathy;
+// src/test-support/fixtures.ts), and a shared engine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AudioData } from '../api/types.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { seededRandom } from '../dsp/random.js';
-import { CATHY_DIR as FIXTURE_CATHY_DIR, cathyCycle, cathyPaths, REPO_ROOT } from '../test-fixtures.js';
-import { Engine } from './engine.js';
+import { CATHY_DIR as FIXTURE_CATHY_DIR, cathyCycle, cathyPaths, REPO_ROOT } from './fixtures.js';
+import { Engine } from '../engine/engine.js';
 
-export { REPO_ROOT, cathyPaths } from '../test-fixtures.js';
+export { REPO_ROOT, cathyPaths } from './fixtures.js';
 /** The models under test. */
 export const MODELS_DIR = process.env.VOICESHIFT_TEST_MODELS ? path.resolve(process.env.VOICESHIFT_TEST_MODELS) : path.join(REPO_ROOT, 'models');
 /** Whether an export (manifest + voices) is present. */

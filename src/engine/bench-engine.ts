@@ -9,7 +9,7 @@ import { encodeFlac } from '../audio/flac-encode.js';
 import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav-encode.js';
 import { Engine } from './engine.js';
-import { MODEL_RATE } from './frames.js';
+import { MODEL_RATE } from '../pipeline/frames.js';
 
 /** Options of `runEngineBench`. */
 export interface EngineBenchOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { f0Yin } from '../dsp/f0';
 import { convertLogF0, f0Blocked, f0Stats } from './pitch';
-import { noise } from './test-support';
+import { noise } from '../test-support/models';
 
 describe('pitch conversion', () => {
   const lf0 = Float32Array.from([Math.log(100), 0, Math.log(120), Math.log(80), Math.log(100)]);

@@ -1,10 +1,10 @@
 // Test-only helpers for src/dsp and src/audio: real speech from the in-repo CC0 Cathy clips
-// (fixtures/cathy, 16 kHz mono FLAC; src/test-fixtures.ts), and tones.
+// (fixtures/cathy, 16 kHz mono FLAC; src/test-support/fixtures.ts), and tones.
 import { readFileSync } from 'node:fs';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
-import { cathyCycle } from '../test-fixtures';
+import { cathyCycle } from './fixtures';
 
-export { CATHY_DIR, cathyFiles } from '../test-fixtures';
+export { CATHY_DIR, cathyFiles } from './fixtures';
 
 /** Concatenate cathy clips (from index `first`, in name order, cycling) until `seconds` of 16 kHz audio. */
 export async function cathySpeech(seconds: number, first = 0): Promise<Float32Array> {

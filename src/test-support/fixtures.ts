@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Repository root. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Repository root (this file is src/test-support/fixtures.ts). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The in-repo fixtures folder. */
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures');
 /** The CC0 Cathy clips (16 kHz mono 16-bit FLAC). */

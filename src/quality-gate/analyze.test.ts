@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clippingRatio, integratedLoudness, peak, rms, toDb } from '../audio/level';
 import { buildReport, loudnessLufs, measureLevels } from './analyze';
-import { cathySeconds, noise } from './test-support';
+import { cathySeconds, noise } from '../test-support/models';
 
 const sine = (f: number, sec: number, amp: number, rate = 16000) =>
   Float32Array.from({ length: Math.round(sec * rate) }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));

@@ -11,17 +11,17 @@ import { VoiceModel, type ContentVariant } from '../model/inference.js';
 import { loadBuiltinVoices, loadManifest } from '../model/manifest.js';
 import { SessionRegistry } from '../model/session-registry.js';
 import { SpeakerVerifier } from '../model/verifier.js';
-import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from './analyze.js';
-import { blendVoices } from './blend.js';
-import { enrollReference, type EnrolledTarget, type ReferencePurpose } from './enroll.js';
-import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from './frames.js';
-import { toModelAudio } from './model-audio.js';
-import { convertAudio, type ConvertProgress, type TargetVoice } from './pipeline.js';
-import { DEFAULT_QUALITY } from './quality.js';
-import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from './speaker-meter.js';
-import { vocoderFor } from './vocoder.js';
-import { VoiceLibrary } from './voice-library.js';
-import { createVoiceMap } from './voice-map.js';
+import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from '../quality-gate/analyze.js';
+import { blendVoices } from '../pipeline/blend.js';
+import { enrollReference, type EnrolledTarget, type ReferencePurpose } from '../library/enroll.js';
+import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from '../pipeline/frames.js';
+import { toModelAudio } from '../pipeline/model-audio.js';
+import { convertAudio, type ConvertProgress, type TargetVoice } from '../pipeline/pipeline.js';
+import { DEFAULT_QUALITY } from '../pipeline/quality.js';
+import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from '../quality-gate/speaker-meter.js';
+import { vocoderFor } from '../pipeline/vocoder.js';
+import { VoiceLibrary } from '../library/voice-library.js';
+import { createVoiceMap } from '../library/voice-map.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
