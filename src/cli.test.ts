@@ -166,7 +166,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`vc with the exported models${NO_MO
     // command drives the streaming converter the way the live engine process does. Nothing else may.
     const src = all.replace(/async function cmdStream[\s\S]*?\n}\n/, '');
     expect(src).not.toBe(all);
-    expect(src).not.toMatch(/from '\.\/convert\/engine/);
+    expect(src).not.toMatch(/from '\.\/engine\/engine/);
     expect(src).not.toMatch(/\.engine\(\)/);
     expect(src).toMatch(/createHandlerTable\(/);
   });

@@ -1,4 +1,5 @@
 // Small display formatters shared by the panels: times, decibels, percentages.
+import { STAGE_LABELS, type JobStage } from '../../src/api/types';
 
 /** 0:07.3 style elapsed time. */
 export function formatClock(seconds: number): string {
@@ -23,8 +24,12 @@ export function formatPercent(fraction: number): string {
   return Number.isFinite(fraction) ? `${Math.round(fraction * 100)}%` : '—';
 }
 
-/** A stage id such as "content_encoder" as "Content encoder". */
+/**
+ * A job's stage as the UI shows it: the label from the one stage vocabulary (STAGE_LABELS,
+ * src/api/types.ts); any other id (a timing key such as "contentEncoder") spelled out as words.
+ */
 export function stageLabel(stage: string): string {
+  if (Object.prototype.hasOwnProperty.call(STAGE_LABELS, stage)) return STAGE_LABELS[stage as JobStage];
   const words = stage.replace(/[_-]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim().toLowerCase();
   return words ? words[0].toUpperCase() + words.slice(1) : 'Working';
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codedError, toPlainError } from './errors';
+import { JOB_STAGES, PIPELINE_STAGES, STAGE_LABELS } from '../../src/api/types';
 import { formatClock, rmsToMeter, stageLabel } from './format';
 import { shortcutFor } from './shortcuts';
 
@@ -44,11 +45,16 @@ describe('plain errors', () => {
 });
 
 describe('formatting', () => {
+  it('labels every stage of the one stage vocabulary from its table', () => {
+    for (const s of JOB_STAGES) expect(stageLabel(s)).toBe(STAGE_LABELS[s]);
+    expect(JOB_STAGES.filter((s) => (PIPELINE_STAGES as readonly string[]).includes(s))).toEqual([...PIPELINE_STAGES]);
+  });
   it('formats clock, stage names and meter levels', () => {
     expect(formatClock(7.34)).toBe('0:07.3');
     expect(formatClock(75)).toBe('1:15.0');
     expect(stageLabel('content_encoder')).toBe('Content encoder');
     expect(stageLabel('griffinLim')).toBe('Griffin lim');
+    expect(stageLabel('vocoder')).toBe('Vocoder');
     expect(rmsToMeter(1)).toBe(1);
     expect(rmsToMeter(0.001)).toBe(0);
     expect(rmsToMeter(0.1)).toBeCloseTo(2 / 3);

@@ -152,6 +152,32 @@ export interface SpeakerMatch {
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
+/**
+ * The one stage vocabulary. A conversion's pipeline reports these, in this order, per chunk
+ * (src/pipeline/pipeline.ts; `similarity` once at the end, src/engine/engine.ts), and a job's
+ * `stage` is one of them while it runs. Not the keys of `ConvertResult.timings`: those name the
+ * timed steps (mel, contentEncoder, f0, ...), several per stage.
+ */
+export const PIPELINE_STAGES = ['features', 'content', 'pitch', 'decoder', 'vocoder', 'similarity'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+/** Every value `JobStatus.stage` takes: the job's life around the pipeline's stages. */
+export const JOB_STAGES = ['queued', 'starting', ...PIPELINE_STAGES, 'done', 'failed', 'cancelled'] as const;
+export type JobStage = (typeof JOB_STAGES)[number];
+/** What the UI shows for each stage (app/lib/format.ts stageLabel). */
+export const STAGE_LABELS: Readonly<Record<JobStage, string>> = {
+  queued: 'Queued',
+  starting: 'Starting',
+  features: 'Features',
+  content: 'Content',
+  pitch: 'Pitch',
+  decoder: 'Decoder',
+  vocoder: 'Vocoder',
+  similarity: 'Similarity',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
 export interface ConvertResult {
   audio: AudioData;
   /** Stage name -> milliseconds. */
@@ -178,7 +204,7 @@ export interface JobStatus {
   state: JobState;
   /** 0..1 */
   progress: number;
-  stage: string;
+  stage: JobStage;
   error?: ApiErrorInfo;
   result?: ConvertResult;
 }

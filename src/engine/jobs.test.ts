@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobRegistry } from './jobs';
+import { JobRegistry, type JobContext } from './jobs';
 import { throwIfCancelled } from '../pipeline/frames';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -9,10 +9,10 @@ describe('JobRegistry', () => {
     const reg = new JobRegistry<number>();
     let running = 0;
     let maxRunning = 0;
-    const work = (v: number) => async (ctx: { progress: (s: string, p: number) => void }) => {
+    const work = (v: number) => async (ctx: JobContext) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
-      ctx.progress('working', 0.5);
+      ctx.progress('content', 0.5);
       await sleep(20);
       running--;
       return v;

@@ -5,12 +5,12 @@
 // renderer can fetch them, then evicted.
 import { randomBytes } from 'node:crypto';
 import { ApiError, toErrorInfo } from '../api/errors.js';
-import type { JobState, JobStatus } from '../api/types.js';
+import type { JobStage, JobState, JobStatus, PipelineStage } from '../api/types.js';
 
 /** What a job's work function gets: an abort signal and a progress reporter. */
 export interface JobContext {
   signal: AbortSignal;
-  progress(stage: string, progress: number): void;
+  progress(stage: PipelineStage, progress: number): void;
 }
 
 /** Options of the registry. */
@@ -33,7 +33,7 @@ interface Job<R> {
   id: string;
   state: JobState;
   progress: number;
-  stage: string;
+  stage: JobStage;
   controller: AbortController;
   /** The work; dropped once the job starts or is cancelled, so its closure (the source audio) is freed. */
   run: ((ctx: JobContext) => Promise<R>) | null;

@@ -5,6 +5,7 @@
 // so memory per step stays bounded and progress is reported per chunk; an AbortSignal is checked between
 // stages and chunks. The source's pitch track comes back with the result (the engine's verifier meter reuses it).
 import { ApiError } from '../api/errors.js';
+import type { PipelineStage } from '../api/types.js';
 import { heldPitchHz, pulsePhaseAt } from '../dsp/source-filter.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
@@ -34,8 +35,8 @@ export interface TargetVoice {
 
 /** Progress of a conversion. */
 export interface ConvertProgress {
-  /** Current stage name (e.g. 'content', 'vocoder'). */
-  stage: string;
+  /** Current stage (PIPELINE_STAGES, src/api/types.ts). */
+  stage: PipelineStage;
   /** 0..1 over the whole conversion. */
   progress: number;
   chunk: number;
@@ -177,7 +178,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   if (source.length < HOP) throw new ApiError('BAD_AUDIO', 'The source is too short to convert: record at least a second of speech.');
 
   const chunks = planChunks(source.length, chunkLen, overlap);
-  const report = (stage: string, k: number, frac: number): void =>
+  const report = (stage: PipelineStage, k: number, frac: number): void =>
     onProgress?.({ stage, progress: Math.min(1, (k + frac) / chunks.length), chunk: k, chunks: chunks.length });
 
   const mel = new LogMelExtractor();
