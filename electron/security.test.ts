@@ -147,7 +147,7 @@ describe('isTrustedSender', () => {
 });
 
 /** The src/ modules the renderer may import at run time: plain code without Node (types.ts holds only types and plain-data constants). */
-const RENDERER_SAFE = /^src[\\/]api[\\/](types|wire|file-names)(\.js|\.ts)?$/;
+const RENDERER_SAFE = /^src[\\/]api[\\/](types|wire|file-names|live-frames)(\.js|\.ts)?$/;
 
 describe('the renderer (app/) cannot reach Node by construction', () => {
   it('imports no Node or Electron module, and from src/ only the API types, the wire codec and the file-name sanitiser (type-only imports aside)', () => {
@@ -177,10 +177,10 @@ describe('the renderer (app/) cannot reach Node by construction', () => {
   });
 
   it('the src/api modules the renderer may load import nothing but each other', () => {
-    for (const name of ['types', 'wire', 'file-names']) {
+    for (const name of ['types', 'wire', 'file-names', 'live-frames']) {
       const src = fs.readFileSync(path.join(ROOT, 'src', 'api', `${name}.ts`), 'utf8');
       const specs = [...src.matchAll(/\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2]);
-      for (const spec of specs) expect(`${name}: ${spec}`).toMatch(/: \.\/(types|wire|file-names)\.js$/);
+      for (const spec of specs) expect(`${name}: ${spec}`).toMatch(/: \.\/(types|wire|file-names|live-frames)\.js$/);
     }
   });
 });

@@ -1,12 +1,12 @@
 // The renderer's end of a live session's connection, the same shape on both transports:
 //   - web mode: a WebSocket to /api/live (the HttpOnly cookie, Host and Origin checks of /api/events);
-//     control and statistics as JSON text frames, audio as binary frames (live-frames.ts);
+//     control and statistics as JSON text frames, audio as binary frames (src/api/live-frames.ts);
 //   - Electron: the preload's `voiceLive.connect`, a MessagePort to the live engine process.
 // `sendAudio` applies the sender's half of the back-pressure rule: a block is dropped (and the caller
 // counts it) when the WebSocket already holds more than `maxBufferedBlocks` unsent blocks.
 import type { LiveClientMessage, LiveServerMessage, VoiceLive } from '../../src/api/types';
 import { LIVE_FRAME_HEADER_BYTES, LIVE_PATH, LIVE_SAMPLE_RATE } from '../../src/api/types';
-import { decodeAudioFrame, encodeAudioFrame, FLAG_AFTER_DROP, STREAM_CONVERTED, STREAM_MIC } from './live-frames';
+import { decodeAudioFrame, encodeAudioFrame, FLAG_AFTER_DROP, STREAM_CONVERTED, STREAM_MIC } from '../../src/api/live-frames';
 
 declare global {
   interface Window {

@@ -380,7 +380,7 @@ export interface VoiceEvents {
 // One live session per connection (a WebSocket at LIVE_PATH in web mode, a MessagePort in Electron).
 // Control and statistics are plain objects (JSON text frames on the WebSocket); audio blocks are
 // 16 kHz mono float32 (binary frames on the WebSocket, LIVE_FRAME_HEADER_BYTES of header, see
-// app/audio/live-frames.ts and src/live/frames.ts; structured clones on a MessagePort).
+// src/api/live-frames.ts; structured clones on a MessagePort).
 
 /** The web-mode path of the live audio WebSocket. */
 export const LIVE_PATH = '/api/live';

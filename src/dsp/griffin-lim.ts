@@ -7,7 +7,7 @@
 
 import { getRealFFT } from './fft';
 import { melFilterbank, type MelFilterbank, type MelOptions } from './mel';
-import { frameCount, hannPeriodic, inverseWindowSum, reflectPad } from './stft';
+import { frameCount, hannPeriodic, inverseWindowSum, padEdges, reflectPad } from './stft';
 import { seededRandom } from './random';
 
 /** Griffin-Lim options (mel options apply to the mel inversion and framing). */
@@ -217,24 +217,6 @@ export function griffinLim(magnitude: Float64Array, frames: number, opts: Griffi
   }
   synth();
   return Float32Array.from(padded.subarray(pad, pad + length));
-}
-
-/** Reflect-pad in place: `y` holds `n` samples at [pad, pad + n); fill both edges like reflectPad. */
-function padEdges(y: Float64Array, n: number, pad: number): void {
-  if (n <= 1) {
-    const v = n === 1 ? y[pad] : 0;
-    y.fill(v, 0, pad);
-    y.fill(v, pad + n, pad + n + pad);
-    return;
-  }
-  const period = 2 * (n - 1);
-  for (let i = 0; i < pad; i++) {
-    let m = (i - pad) % period;
-    if (m < 0) m += period;
-    y[i] = y[pad + (m >= n ? period - m : m)];
-    const m2 = (n + i) % period;
-    y[pad + n + i] = y[pad + (m2 >= n ? period - m2 : m2)];
-  }
 }
 
 /**

@@ -13,7 +13,7 @@
 
 import { getRealFFT } from './fft';
 import { melFilterbank, type MelFilterbank } from './mel';
-import { frameCount, HOP, hannPeriodic, inverseWindowSum, N_FFT } from './stft';
+import { frameCount, HOP, hannPeriodic, inverseWindowSum, N_FFT, padEdges } from './stft';
 
 /** Highest harmonic synthesized, Hz. */
 export const HARMONIC_CEIL = 7600;
@@ -235,24 +235,6 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
     const half = Math.sin(phi / 2);
     const v = Math.abs(half) > 1e-6 ? Math.sin((k + 0.5) * phi) / (2 * half) - 0.5 : k;
     out[i] = v * Math.sqrt(2 / k);
-  }
-}
-
-/** Reflect-pad in place: `y` holds `n` samples at [pad, pad + n). */
-function padEdges(y: Float64Array, n: number, pad: number): void {
-  if (n <= 1) {
-    const v = n === 1 ? y[pad] : 0;
-    y.fill(v, 0, pad);
-    y.fill(v, pad + n, pad + n + pad);
-    return;
-  }
-  const period = 2 * (n - 1);
-  for (let i = 0; i < pad; i++) {
-    let m = (i - pad) % period;
-    if (m < 0) m += period;
-    y[i] = y[pad + (m >= n ? period - m : m)];
-    const m2 = (n + i) % period;
-    y[pad + n + i] = y[pad + (m2 >= n ? period - m2 : m2)];
   }
 }
 

@@ -164,3 +164,24 @@ export function istft(spec: Spectrogram, opts: IstftOptions = {}): Float32Array 
   for (let i = 0; i < avail; i++) out[i] = acc[pad + i] * inv[pad + i];
   return out;
 }
+
+/**
+ * Reflect-pad in place: `y` holds `n` samples at [pad, pad + n); fill both edges as reflectPad would
+ * (for iterative synthesis that re-analyses its own output without allocating).
+ */
+export function padEdges(y: Float64Array, n: number, pad: number): void {
+  if (n <= 1) {
+    const v = n === 1 ? y[pad] : 0;
+    y.fill(v, 0, pad);
+    y.fill(v, pad + n, pad + n + pad);
+    return;
+  }
+  const period = 2 * (n - 1);
+  for (let i = 0; i < pad; i++) {
+    let m = (i - pad) % period;
+    if (m < 0) m += period;
+    y[i] = y[pad + (m >= n ? period - m : m)];
+    const m2 = (n + i) % period;
+    y[pad + n + i] = y[pad + (m2 >= n ? period - m2 : m2)];
+  }
+}

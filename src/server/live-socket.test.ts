@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardingTable } from '../api/rpc.js';
 import { LIVE_PATH } from '../api/types.js';
 import { ComputeHistogram } from '../stream/latency.js';
-import { decodeAudioFrame, encodeAudioFrame, STREAM_CONVERTED, STREAM_MIC } from '../live/frames.js';
+import { decodeAudioFrame, encodeAudioFrame, STREAM_CONVERTED, STREAM_MIC } from '../api/live-frames.js';
 import type { LiveConverter } from '../live/session-manager.js';
 import { inProcessLiveBackend } from './live-backend.js';
 import { startWebServer, TOKEN_HEADER, type WebServer } from './web-server.js';

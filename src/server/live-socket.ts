@@ -1,12 +1,12 @@
 // Web mode's live channel: one WebSocket at /api/live per live session (authenticated by the web server
 // exactly like /api/events before it gets here). Text frames carry the JSON control and statistics
 // messages (LiveClientMessage / LiveServerMessage without audio); binary frames carry audio blocks
-// (src/live/frames.ts): microphone blocks in, converted blocks out. Back-pressure toward the browser:
+// (src/api/live-frames.ts): microphone blocks in, converted blocks out. Back-pressure toward the browser:
 // when more than `highWaterBytes` are queued on the socket, a converted block is dropped and counted
 // (`sendDrops` in the statistics), never queued behind the others.
 import type { LiveServerMessage } from '../api/types.js';
 import { LIVE_SAMPLE_RATE } from '../api/types.js';
-import { decodeAudioFrame, encodeAudioFrame, FLAG_AFTER_DROP, STREAM_CONVERTED, STREAM_MIC } from '../live/frames.js';
+import { decodeAudioFrame, encodeAudioFrame, FLAG_AFTER_DROP, STREAM_CONVERTED, STREAM_MIC } from '../api/live-frames.js';
 import type { LiveBackend } from './live-backend.js';
 import type { WebSocketConnection } from './websocket.js';
 

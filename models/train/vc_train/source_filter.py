@@ -29,7 +29,8 @@ from typing import Optional
 
 import numpy as np
 
-from .features import HOP, N_FFT, SAMPLE_RATE, hann_periodic, mel_filterbank, reflect_pad
+from .features import HOP, SAMPLE_RATE, mel_filterbank
+from .vocoder import istft, stft
 
 HARMONIC_CEIL = 7600.0  # Hz: highest harmonic synthesized (below Nyquist, above the last mel band's centre)
 DEFAULT_F0 = 120.0  # Hz: F0 held through a clip that has no voiced frame at all
@@ -131,33 +132,6 @@ def noise(n: int, seed: int = NOISE_SEED, start: int = 0) -> np.ndarray:
     x ^= x >> np.uint32(16)
     u = (x.astype(np.float64) + 0.5) / 4294967296.0
     return (u - 0.5) * math.sqrt(12.0)
-
-
-def stft(x: np.ndarray, frames: int) -> np.ndarray:
-    """Complex STFT [513, frames] per DESIGN §3 (first `frames` frames)."""
-    xp = reflect_pad(x, N_FFT // 2)
-    need = (frames - 1) * HOP + N_FFT
-    if len(xp) < need:
-        xp = np.pad(xp, (0, need - len(xp)))
-    idx = np.arange(N_FFT)[None, :] + HOP * np.arange(frames)[:, None]
-    return np.fft.rfft(xp[idx] * hann_periodic(N_FFT), axis=1).T
-
-
-def istft(spec: np.ndarray, length: int) -> np.ndarray:
-    """Weighted overlap-add inverse of `stft`, trimmed to `length` samples."""
-    t = spec.shape[1]
-    win = hann_periodic(N_FFT)
-    frames = np.fft.irfft(spec.T, n=N_FFT, axis=1) * win
-    n = N_FFT + HOP * (t - 1)
-    out = np.zeros(n)
-    wsum = np.zeros(n)
-    for i in range(t):
-        out[i * HOP:i * HOP + N_FFT] += frames[i]
-        wsum[i * HOP:i * HOP + N_FFT] += win ** 2
-    out /= np.maximum(wsum, 1e-8)
-    pad = N_FFT // 2
-    y = out[pad:pad + length]
-    return np.pad(y, (0, max(0, length - len(y))))
 
 
 def band_mean(mag: np.ndarray) -> np.ndarray:

@@ -15,15 +15,20 @@ def mel_pinv() -> np.ndarray:
     return _PINV["p"]
 
 
-def stft(x: np.ndarray) -> np.ndarray:
-    t = 1 + len(x) // HOP
+def stft(x: np.ndarray, frames: int | None = None) -> np.ndarray:
+    """Complex STFT [513, frames] per DESIGN §3 (default frames 1 + len // HOP; more are zero-padded)."""
+    t = 1 + len(x) // HOP if frames is None else frames
     xp = reflect_pad(x, N_FFT // 2)
+    need = (t - 1) * HOP + N_FFT
+    if len(xp) < need:
+        xp = np.pad(xp, (0, need - len(xp)))
     win = hann_periodic(N_FFT)
     idx = np.arange(N_FFT)[None, :] + HOP * np.arange(t)[:, None]
     return np.fft.rfft(xp[idx] * win, axis=1).T  # [513, T]
 
 
 def istft(spec: np.ndarray, length: int) -> np.ndarray:
+    """Weighted overlap-add inverse of `stft`, trimmed (or zero-padded) to `length` samples."""
     t = spec.shape[1]
     win = hann_periodic(N_FFT)
     frames = np.fft.irfft(spec.T, n=N_FFT, axis=1) * win
@@ -35,7 +40,8 @@ def istft(spec: np.ndarray, length: int) -> np.ndarray:
         wsum[i * HOP:i * HOP + N_FFT] += win ** 2
     out /= np.maximum(wsum, 1e-8)
     pad = N_FFT // 2
-    return out[pad:pad + length]
+    y = out[pad:pad + length]
+    return np.pad(y, (0, max(0, length - len(y))))
 
 
 def griffin_lim(log_mel: np.ndarray, n_iter: int = 32, momentum: float = 0.99, seed: int = 0) -> np.ndarray:

@@ -2,9 +2,9 @@
 // samples, 4-byte aligned so a Float32Array view needs no copy:
 //   u8 kind (1 = audio) | u8 stream (0 = microphone, 1 = converted) | u16 flags (bit 0: after a drop)
 //   | u32 sequence | u32 sample rate | f32 samples...
-// The engine side has the same codec in src/live/frames.ts (the renderer may not import src/ at run time);
-// src/live/frames.test.ts holds the two to the same bytes.
-import { LIVE_FRAME_HEADER_BYTES } from '../../src/api/types';
+// One definition for both ends: the engine side (src/server, src/live) and the renderer (app/audio/live-channel.ts),
+// which may import it at run time like wire.ts (pure, imports only types.ts; electron/security.test.ts checks).
+import { LIVE_FRAME_HEADER_BYTES } from './types.js';
 
 export const FRAME_KIND_AUDIO = 1;
 export const STREAM_MIC = 0;
