@@ -1,7 +1,8 @@
 // The quality setting (VoiceApi `quality`), in one place: what each name means for the vocoder, and the
 // Griffin-Lim fallback when an export has no neural vocoder. Measured on held-out real speech and in
-// `npm run bench` (models/MODEL_CARD.md, README): 'best' beats Griffin-Lim 32 on every resynthesis metric
-// at a fraction of its time; 'fast' is one consistency pass (previews, scripts); 'classic' is the old sound.
+// `npm run bench` (models/MODEL_CARD.md, README): 'best' beats Griffin-Lim 32 on resynthesis (MR-STFT, MCD,
+// F0 and voicing error, STOI/ESTOI; not on word error) and on speaker similarity of converted speech, in
+// about 40 % of its time; 'fast' is one consistency pass (previews, scripts); 'classic' is the old sound.
 import type { VocoderQuality } from '../api/types.js';
 
 /** The quality a conversion gets when the caller does not choose. */
