@@ -1,18 +1,17 @@
 // The renderer's only door to the engine: one typed function per VoiceApi call, each a single
-// ipcRenderer.invoke on its own channel, and voiceEvents.subscribe for what the engine pushes (one
+// ipcRenderer.invoke on its own channel resolving with the call's envelope (app/bridge.ts turns a failed
+// one into the ApiError; an Error thrown across contextBridge would keep its message only, not its code), and voiceEvents.subscribe for what the engine pushes (one
 // listener on the one event channel; the page gets the event payload only, never the IPC event or
 // ipcRenderer). No Node and no generic "send" is exposed.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { Envelope } from '../src/api/handlers.js';
-import type { LiveServerMessage, VoiceApi, VoiceEvent, VoiceEvents, VoiceLive } from '../src/api/types.js';
+import type { Envelope, EnvelopeApi } from '../src/api/handlers.js';
+import type { LiveServerMessage, VoiceEvent, VoiceEvents, VoiceLive } from '../src/api/types.js';
 
-async function call<T>(channel: string, args?: unknown): Promise<T> {
-  const envelope = (await ipcRenderer.invoke(channel, args)) as Envelope<T>;
-  if (envelope.ok) return envelope.result;
-  throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code });
+function call<T>(channel: string, args?: unknown): Promise<Envelope<T>> {
+  return ipcRenderer.invoke(channel, args) as Promise<Envelope<T>>;
 }
 
-const api: VoiceApi = {
+const api: EnvelopeApi = {
   version: () => call('voice:version'),
   listVoices: () => call('voice:listVoices'),
   previewVoice: (args) => call('voice:previewVoice', args),

@@ -146,11 +146,11 @@ describe('isTrustedSender', () => {
   });
 });
 
-/** The src/ modules the renderer may import at run time: plain code without Node (types.ts holds only types and plain-data constants). */
-const RENDERER_SAFE = /^src[\\/]api[\\/](types|wire|file-names|live-frames)(\.js|\.ts)?$/;
+/** The src/ modules the renderer may import at run time: plain code without Node (types.ts holds only types and plain-data constants; errors.ts the ApiError class and its wire helpers, with type-only imports). */
+const RENDERER_SAFE = /^src[\\/]api[\\/](types|wire|file-names|live-frames|errors)(\.js|\.ts)?$/;
 
 describe('the renderer (app/) cannot reach Node by construction', () => {
-  it('imports no Node or Electron module, and from src/ only the API types, the wire codec and the file-name sanitiser (type-only imports aside)', () => {
+  it('imports no Node or Electron module, and from src/ only the API types, the wire codec, the file-name sanitiser and the error type (type-only imports aside)', () => {
     const files: string[] = [];
     const walk = (d: string): void => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -174,6 +174,9 @@ describe('the renderer (app/) cannot reach Node by construction', () => {
       }
     }
     expect(bad).toEqual([]);
+    // The one error type is shared with the renderer: src/api/errors.ts brings no code of its own imports.
+    const errorsSrc = fs.readFileSync(path.join(ROOT, 'src', 'api', 'errors.ts'), 'utf8');
+    expect([...errorsSrc.matchAll(/^\s*import\s+(?!type\s)/gm)]).toEqual([]);
   });
 
   it('the src/api modules the renderer may load import nothing but each other', () => {
@@ -347,15 +350,15 @@ describe('preload bridge (electron mocked)', () => {
       const result = await api[name]({ probe: name });
       expect(fake.invoked).toHaveLength(1);
       expect(fake.invoked[0].channel).toBe(`voice:${name}`);
-      expect(result).toBe(`voice:${name}`);
+      expect(result).toEqual({ ok: true, result: `voice:${name}` });
     }
   });
 
-  it('turns an error envelope into an Error with the code, not a raw object', async () => {
+  it('hands an error envelope to the page whole (a thrown Error would lose its code crossing contextBridge)', async () => {
     const api = fake.exposed.voiceApi as Record<string, (a?: unknown) => Promise<unknown>>;
     const electron = await import('electron');
     const spy = vi.spyOn(electron.ipcRenderer, 'invoke').mockResolvedValueOnce({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } });
-    await expect(api.getJob({ jobId: 'x' })).rejects.toMatchObject({ message: 'gone', code: 'NOT_FOUND' });
+    await expect(api.getJob({ jobId: 'x' })).resolves.toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } });
     spy.mockRestore();
   });
 

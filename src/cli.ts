@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiError, toErrorInfo } from './api/errors.js';
+import { ApiError, fromErrorInfo, toErrorInfo, unwrap } from './api/errors.js';
 import { safeFileStem } from './api/file-names.js';
 import { createHandlerTable, type HandlerTable } from './api/handlers.js';
 import type {
@@ -283,7 +283,7 @@ async function convertJob(api: Api, req: ConvertRequest, io: CliIo, bar: ReturnT
     const status = await api.call('getJob', { jobId });
     if (status.state === 'done' && status.result) return { result: status.result, warnings };
     if (status.state === 'cancelled') throw new ApiError('CANCELLED', 'Cancelled.');
-    throw new ApiError(status.error?.code ?? 'INTERNAL', status.error?.message ?? 'The conversion failed.');
+    throw status.error ? fromErrorInfo(status.error) : new ApiError('INTERNAL', 'The conversion failed.');
   } finally {
     unsubscribe();
     io.signal?.removeEventListener('abort', cancel);
@@ -481,8 +481,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         transport: 'direct',
         signal: io.signal,
       });
-      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
-      return envelope.result as never;
+      return unwrap(envelope) as never;
     },
     events: { subscribe: (listener) => service.get().subscribe(listener) },
   };
@@ -519,7 +518,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return 0;
   } catch (err) {
-    const info = io.signal?.aborted ? { code: 'CANCELLED' as const, message: 'Cancelled; no output was written.' } : toErrorInfo(err);
+    const info = toErrorInfo(io.signal?.aborted ? new ApiError('CANCELLED', 'Cancelled; no output was written.') : err);
     if (info.code === 'INTERNAL' && process.env.VC_DEBUG) io.stderr(String((err as Error)?.stack) + '\n');
     io.stderr(`vc: ${info.message}\n`);
     if (parsed?.flags.has('json')) io.stdout(JSON.stringify({ ok: false, error: info }) + '\n');

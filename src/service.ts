@@ -4,7 +4,7 @@
 // lazily on the first call that needs it and is shared; conversions run as queued, cancellable jobs
 // whose changes (queued, running, progress, end) are pushed to subscribers as VoiceEvents.
 import type { ApiImplementation } from './api/handlers.js';
-import { ApiError } from './api/errors.js';
+import { ApiError, engineShutDown } from './api/errors.js';
 import { EventHub, eventClock } from './api/event-hub.js';
 import type { AudioData, ConvertResult, ExportResult, VoiceEvents } from './api/types.js';
 import { AudioDecodeError, decodeAudioFile } from './audio/decode.js';
@@ -66,7 +66,7 @@ export function createVoiceService(options: ServiceOptions): VoiceService {
   let loading: Promise<Engine> | null = null;
   let disposed = false;
   const engine = (): Promise<Engine> => {
-    if (disposed) return Promise.reject(new ApiError('MODEL_ERROR', 'The engine was shut down. Restart the app.'));
+    if (disposed) return Promise.reject(engineShutDown());
     if (!loading) {
       loading = Engine.load({
         root: options.root,

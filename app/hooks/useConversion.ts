@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConvertRequest, ConvertResult, JobStatus, VoiceApi, VoiceEvent, VoiceEvents } from '../../src/api/types';
 import { events as bridgeEvents } from '../bridge';
-import { codedError } from '../lib/errors';
+import { ApiError, fromErrorInfo } from '../../src/api/errors';
 
 export type ConversionPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -71,7 +71,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
         rejectEnd = reject;
       });
       const onStatus = (s: Status): void => {
-        if (!alive.current) return rejectEnd(codedError('CANCELLED', 'The window closed.'));
+        if (!alive.current) return rejectEnd(new ApiError('CANCELLED', 'The window closed.'));
         setStage(s.stage);
         setProgress((p) => Math.max(p, s.progress));
         if (TERMINAL.has(s.state)) resolveEnd(s);
@@ -92,7 +92,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
       });
       stopFollowing.current = () => {
         unsubscribe();
-        rejectEnd(codedError('CANCELLED', 'The window closed.'));
+        rejectEnd(new ApiError('CANCELLED', 'The window closed.'));
       };
       try {
         const started = await api.startConversion(req);
@@ -108,7 +108,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
         if (status.state === 'done') {
           // Events carry no audio: fetch the result once.
           const result = status.result ?? (await api.getJob({ jobId: id })).result;
-          if (!result) throw codedError('INTERNAL', 'The conversion finished but its result is gone. Convert again.');
+          if (!result) throw new ApiError('INTERNAL', 'The conversion finished but its result is gone. Convert again.');
           if (!alive.current) return null;
           setPhase('done');
           setProgress(1);
@@ -118,9 +118,7 @@ export function useConversion(api: VoiceApi, events: VoiceEvents = bridgeEvents)
           setPhase('cancelled');
           return null;
         }
-        const err = status.error
-          ? codedError(status.error.code, status.error.message)
-          : codedError('INTERNAL', 'The conversion stopped without a result.');
+        const err = status.error ? fromErrorInfo(status.error) : new ApiError('INTERNAL', 'The conversion stopped without a result.');
         setError(err);
         setPhase('failed');
         return null;

@@ -12,6 +12,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AudioData, LiveConfigInfo, LiveServerMessage, LiveStats, MixEntry } from '../../src/api/types';
 import { LIVE_SAMPLE_RATE } from '../../src/api/types';
+import { fromErrorInfo } from '../../src/api/errors';
 import { openLiveChannel, type LiveChannel } from '../audio/live-channel';
 import workletUrl from '../audio/live-processor.ts?worker&url';
 
@@ -254,7 +255,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
               return run.stopped?.(m);
             case 'error':
               setError(m.error.message);
-              reject(new Error(m.error.message));
+              reject(fromErrorInfo(m.error));
               run.stopped?.(null);
           }
         };

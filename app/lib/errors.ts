@@ -1,6 +1,9 @@
 // Turns any failure (an engine error with its code, a browser exception) into plain words, each thing
 // said once: the specific message, and what the user can do next only where it adds something. Panels
-// never show a stack trace or a bare code.
+// never show a stack trace or a bare code. Engine failures arrive as the ApiError of src/api/errors.ts
+// from every transport (app/bridge.ts); DECODE and MIC are the renderer's own codes for failures that
+// happen in the page (browser decoding, the microphone) and never travel on a wire.
+import { API_ERROR_CODES } from '../../src/api/errors';
 
 export interface PlainError {
   /** A heading, only where the failure's own message is not plain words (browser exceptions, local failures). */
@@ -12,7 +15,7 @@ export interface PlainError {
 }
 
 /** Codes the engine sends with a specific, plain message of its own. */
-const ENGINE_CODES = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'BAD_AUDIO', 'MODEL_ERROR', 'CANCELLED', 'IO_ERROR', 'BUSY', 'ENGINE_RESTARTED', 'INTERNAL']);
+const ENGINE_CODES: ReadonlySet<string> = new Set(API_ERROR_CODES);
 
 /** What to do next, for codes whose messages do not say it. */
 const NEXT: Record<string, string> = {
@@ -60,7 +63,7 @@ export function toPlainError(err: unknown, fallbackCode?: string): PlainError {
   return { title: TITLE[code] ?? TITLE.INTERNAL, detail: message, next: next || NEXT.INTERNAL };
 }
 
-/** An Error that carries one of the local codes above. */
+/** An Error that carries one of the renderer's local codes above (DECODE, MIC); engine codes use ApiError. */
 export function codedError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }

@@ -21,6 +21,15 @@ export type ApiImplementation = {
 /** The envelope every transport returns: never throws across the boundary. */
 export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
 
+/**
+ * Electron's preload surface: one function per call that resolves with the envelope itself. A plain
+ * object crosses contextBridge whole, whereas a thrown Error arrives with its message only (its `code`
+ * would be lost); the renderer's bridge rebuilds the ApiError with `unwrap`.
+ */
+export type EnvelopeApi = {
+  [K in CallName]: (args?: VoiceApiCalls[K]['args']) => Promise<Envelope<VoiceApiCalls[K]['result']>>;
+};
+
 export type HandlerTable = {
   [K in CallName]: (rawArgs: unknown, ctx: CallContext) => Promise<Envelope<VoiceApiCalls[K]['result']>>;
 };

@@ -8,6 +8,9 @@
 // Messages (host -> engine): call, shutdown. (engine -> host): ready, reply, event.
 // Binary streams (live audio, next) get their own message kind on a dedicated port so they never
 // queue behind a large reply; see the README's architecture section.
+// Errors cross as the envelope's ApiErrorInfo (src/api/errors.ts); the host rebuilds ApiErrors with
+// `unwrap` where it throws (the CLI), and otherwise passes the envelope on unchanged.
+import { ApiError, toErrorInfo } from './errors.js';
 import { isCallName, type CallContext, type Envelope, type HandlerTable } from './handlers.js';
 import type { ApiErrorInfo, CallName, VoiceEvent, VoiceEvents } from './types.js';
 import { CALL_NAMES } from './types.js';
@@ -40,11 +43,23 @@ export function serveRpc(channel: RpcChannel, handlers: HandlerTable, events?: V
     if (msg.t !== 'call' || typeof msg.id !== 'number') return;
     const { id, name, args, ctx } = msg as Extract<RpcMessage, { t: 'call' }>;
     if (!isCallName(name)) {
-      channel.send({ t: 'reply', id, envelope: { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'No such call.' } } });
+      channel.send({ t: 'reply', id, envelope: { ok: false, error: new ApiError('INVALID_ARGUMENT', 'No such call.').toJSON() } });
       return;
     }
     // The handler table never throws: it returns an envelope for every outcome.
-    void handlers[name](args, ctx ?? { transport: 'direct' }).then((envelope) => channel.send({ t: 'reply', id, envelope }));
+    void handlers[name](args, ctx ?? { transport: 'direct' }).then((envelope) => {
+      try {
+        channel.send({ t: 'reply', id, envelope });
+      } catch (err) {
+        // A result the channel cannot clone: answer with an error rather than leave the caller waiting
+        // (a channel already closed has no caller left to answer).
+        try {
+          channel.send({ t: 'reply', id, envelope: { ok: false, error: toErrorInfo(err) } });
+        } catch {
+          // gone
+        }
+      }
+    });
   });
   channel.send({ t: 'ready' });
   return () => {
@@ -87,7 +102,7 @@ export class RpcClient {
       } catch {
         // An argument the channel cannot clone, or a channel already closed.
         this.pending.delete(id);
-        resolve({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The request could not be passed to the engine.' } });
+        resolve({ ok: false, error: new ApiError('INVALID_ARGUMENT', 'The request could not be passed to the engine.').toJSON() });
       }
     });
   }

@@ -14,7 +14,13 @@ export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg-vorbis' | 'ogg-opus';
 /** Why decoding failed. */
 export type AudioDecodeErrorCode = 'EMPTY' | 'TRUNCATED' | 'UNSUPPORTED_FORMAT' | 'CORRUPT' | 'TOO_LARGE' | 'NO_AUDIO';
 
-/** A decoding failure with a machine-readable `code` and a message in plain words. */
+/**
+ * A decoding failure with a machine-readable `code` and a message in plain words. Not an ApiError on
+ * purpose: its codes are finer than the API's (tests and the fuzzers branch on them), and the caller
+ * alone knows what the bytes were ("The reference recording"). It never crosses the API boundary:
+ * `decodeFailure` in src/service.ts (used by the service and the CLI) is its one translation, to
+ * BAD_AUDIO with the message "<what> could not be read: <this message>".
+ */
 export class AudioDecodeError extends Error {
   override readonly name = 'AudioDecodeError';
   /** What went wrong, for programs. */

@@ -7,6 +7,7 @@
 import type { CallContext, Envelope, HandlerTable } from '../api/handlers.js';
 import { EventHub, eventClock } from '../api/event-hub.js';
 import { forwardingTable, RpcClient, type RpcChannel } from '../api/rpc.js';
+import { ApiError, engineShutDown } from '../api/errors.js';
 import type { ApiErrorInfo, CallName, JobStatus, Unsubscribe, VoiceEvent, VoiceEvents } from '../api/types.js';
 
 /** One running engine process, as a launcher hands it over. */
@@ -33,15 +34,15 @@ export interface SupervisorOptions {
 }
 
 /** What calls and jobs in flight get when the engine process stops under them. */
-export const ENGINE_RESTARTED: ApiErrorInfo = {
-  code: 'ENGINE_RESTARTED',
-  message: 'The engine stopped and was restarted; try again.',
-};
+// Built as ApiErrors and kept in their wire form: they go straight into envelopes and job statuses.
+export const ENGINE_RESTARTED: ApiErrorInfo = new ApiError('ENGINE_RESTARTED', 'The engine stopped and was restarted; try again.').toJSON();
 
-const LOST_JOB: ApiErrorInfo = {
-  code: 'ENGINE_RESTARTED',
-  message: 'The engine stopped and was restarted, and this conversion was lost with it; convert again.',
-};
+const LOST_JOB: ApiErrorInfo = new ApiError(
+  'ENGINE_RESTARTED',
+  'The engine stopped and was restarted, and this conversion was lost with it; convert again.',
+).toJSON();
+
+const SHUT_DOWN: ApiErrorInfo = engineShutDown().toJSON();
 
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
 const MAX_REMEMBERED_JOBS = 256;
@@ -146,7 +147,7 @@ export class EngineSupervisor implements VoiceEvents {
     try {
       await this.ready();
     } catch {
-      return { ok: false, error: { code: 'MODEL_ERROR', message: 'The engine was shut down. Restart the app.' } };
+      return { ok: false, error: SHUT_DOWN };
     }
     const envelope = await this.current!.client.call(name, args, ctx);
     if (name === 'startConversion' && envelope.ok) this.track((envelope.result as { jobId: string }).jobId);
@@ -171,7 +172,7 @@ export class EngineSupervisor implements VoiceEvents {
   }
 
   private onExit(client: RpcClient, how: string): void {
-    client.failAll(this.disposed ? { code: 'MODEL_ERROR', message: 'The engine was shut down. Restart the app.' } : ENGINE_RESTARTED);
+    client.failAll(this.disposed ? SHUT_DOWN : ENGINE_RESTARTED);
     client.dispose();
     if (this.current?.client === client) this.current = null;
     if (this.disposed) return;

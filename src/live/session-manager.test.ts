@@ -4,6 +4,7 @@
 // disposing mid-block releases the converter and sends nothing more. The last test runs the real
 // StreamingConverter on real speech through the engine's factory.
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
 import type { LiveServerMessage } from '../api/types.js';
 import { cathySeconds, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
 import { ComputeHistogram } from '../stream/latency.js';
@@ -132,7 +133,7 @@ describe('LiveSessionManager', () => {
 
   it('refuses a bad start, a second start and a malformed block with readable errors; a factory failure is the error', async () => {
     const { manager, of, until } = harness(async (req) => {
-      if (req.mix[0].voiceId === 'gone') throw Object.assign(new Error('There is no voice "gone".'), { apiCode: 'NOT_FOUND' });
+      if (req.mix[0].voiceId === 'gone') throw new ApiError('NOT_FOUND', 'There is no voice "gone".');
       return fakeConverter();
     });
     manager.handle('x', { type: 'start', target: { mix: [] } });

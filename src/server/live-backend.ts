@@ -2,6 +2,7 @@
 // mode 'live', a Node child like the main engine) on the first Go live and multiplexes every open live
 // WebSocket over its IPC channel; if it dies, each session gets an ENGINE_RESTARTED error and the next
 // Go live starts a fresh one. `inProcessLiveBackend` runs the sessions in this process (tests).
+import { ApiError } from '../api/errors.js';
 import type { ApiErrorInfo, LiveClientMessage, LiveServerMessage } from '../api/types.js';
 import type { RpcMessage } from '../api/rpc.js';
 import type { LiveHostInbound, LiveHostOutbound } from '../live/live-host.js';
@@ -22,7 +23,7 @@ export interface LiveBackend {
   dispose(): Promise<void>;
 }
 
-const LIVE_LOST: ApiErrorInfo = { code: 'ENGINE_RESTARTED', message: 'The live engine stopped; press Go live again.' };
+const LIVE_LOST: ApiErrorInfo = new ApiError('ENGINE_RESTARTED', 'The live engine stopped; press Go live again.').toJSON();
 
 let nextSession = 1;
 

@@ -85,8 +85,13 @@ export class FrameReader {
   }
 }
 
-/** A protocol breach, with the close code to answer it. */
-export class FrameError extends Error {
+/**
+ * A protocol breach, with the close code to answer it. Module-private on purpose: it is not an API
+ * failure (no ApiErrorCode fits a WebSocket close code) and it never reaches a caller of the API: the
+ * connection below catches it and answers with the close frame. Outside this file (the test client's
+ * own FrameReader) it is only ever a plain Error.
+ */
+class FrameError extends Error {
   constructor(readonly closeCode: number, message: string) {
     super(message);
   }
