@@ -16,7 +16,7 @@ import { encodeWav } from './audio/wav-encode';
 import { f0Yin, type F0Track } from './dsp/f0';
 import { griffinLim, melToLinear, spectralConvergence } from './dsp/griffin-lim';
 import { logMel, type LogMel } from './dsp/mel';
-import { heldPitchHz, sourceFilter } from './dsp/source-filter';
+import { defaultAperiodicity, heldPitchHz, sourceFilter } from './dsp/source-filter';
 import { runEngineBench, type EngineBenchResult } from './engine/bench-engine';
 import { runStreamBench, type StreamBenchResult } from './stream/stream-bench';
 import { VOCODER_QUALITIES, type VocoderQuality } from './api/types';
@@ -140,8 +140,7 @@ export async function runDspBench(opts: DspBenchOptions = {}): Promise<DspBenchR
   const target = await timeStage(stages, 'melInverse', () => melToLinear(mel.data, mel.frames), repeats, cpu);
   const vocoded = await timeStage(stages, `griffinLim${iters}`, () => griffinLim(target, mel.frames, { iterations: iters, length: audio16k.length }), repeats, cpu);
   // The neural vocoder's signal path alone (a fixed aperiodicity profile in place of the network's output).
-  const ap = new Float32Array(80 * mel.frames);
-  for (let b = 0; b < 80; b++) ap.fill(0.01 + 0.6 * (b / 79) ** 2, b * mel.frames, (b + 1) * mel.frames);
+  const ap = defaultAperiodicity(mel.frames);
   const hz = heldPitchHz(f0.logF0, f0.voiced);
   await timeStage(stages, 'sourceFilter4', () => sourceFilter(mel.data, mel.frames, hz, f0.voiced, ap, { length: audio16k.length }), repeats, cpu);
   await timeStage(stages, 'encodeWav', () => encodeWav({ sampleRate: 16000, channels: [vocoded] }), repeats, cpu);

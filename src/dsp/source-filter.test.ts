@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { f0Yin } from './f0';
 import { logMel } from './mel';
-import { heldPitchHz, positionNoise, pulsePhaseAt, sourceFilter } from './source-filter';
+import { defaultAperiodicity, heldPitchHz, positionNoise, pulsePhaseAt, sourceFilter } from './source-filter';
 import { HOP } from './stft';
 
 const dir = fileURLToPath(new URL('./testdata/', import.meta.url));
@@ -17,13 +17,6 @@ const index = JSON.parse(readFileSync(dir + 'index.json', 'utf8')) as {
 function f32(name: string): Float32Array {
   const b = readFileSync(dir + name);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** models/train/vc_train/source_filter.default_aperiodicity. */
-function defaultAperiodicity(frames: number): Float32Array {
-  const out = new Float32Array(80 * frames);
-  for (let b = 0; b < 80; b++) out.fill(0.01 + 0.6 * (b / 79) ** 2, b * frames, (b + 1) * frames);
-  return out;
 }
 
 function rms(x: ArrayLike<number>): number {

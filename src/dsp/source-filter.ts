@@ -191,17 +191,29 @@ export function heldPitchHz(logF0: ArrayLike<number>, voiced: ArrayLike<number>)
 }
 
 /**
- * Pulse phase accumulated over samples [0, frame * HOP) for per-frame F0 `f0Hz` (linear between frame
- * centres): the `phase0` of a chunk that starts at that frame. Reduced mod 2 pi.
+ * The pulse phase one frame adds, in Hz x samples (multiply by 2 pi / 16000 for radians): the sum over its HOP
+ * samples of the F0, linear from `a` (this frame's centre) to `b` (the next one's).
  */
-export function pulsePhaseAt(f0Hz: ArrayLike<number>, frame: number): number {
+export function framePhaseSum(a: number, b: number): number {
+  return HOP * a + ((b - a) * (HOP - 1)) / 2;
+}
+
+/**
+ * Pulse phase accumulated over samples [0, frame * HOP) for per-frame F0 `f0Hz` (linear between frame
+ * centres): the `phase0` of a chunk that starts at that frame. Reduced mod 2 pi. `from` continues an earlier
+ * result (its frame and phase), so successive chunks of a long input cost only their own frames.
+ */
+export function pulsePhaseAt(f0Hz: ArrayLike<number>, frame: number, from: { frame: number; phase: number } = { frame: 0, phase: 0 }): number {
   let s = 0;
-  for (let t = 0; t < frame; t++) {
-    const a = f0Hz[t];
-    const b = t + 1 < f0Hz.length ? f0Hz[t + 1] : a;
-    s += HOP * a + ((b - a) * (HOP - 1)) / 2;
-  }
-  return ((2 * Math.PI * s) / SR) % (2 * Math.PI);
+  for (let t = from.frame; t < frame; t++) s += framePhaseSum(f0Hz[t], t + 1 < f0Hz.length ? f0Hz[t + 1] : f0Hz[t]);
+  return (from.phase + (2 * Math.PI * s) / SR) % (2 * Math.PI);
+}
+
+/** The Python twin's default_aperiodicity: band-major [80][frames], 0.01 at the lowest band rising to 0.61 at 8 kHz. */
+export function defaultAperiodicity(frames: number): Float32Array {
+  const out = new Float32Array(80 * frames);
+  for (let b = 0; b < 80; b++) out.fill(0.01 + 0.6 * (b / 79) ** 2, b * frames, (b + 1) * frames);
+  return out;
 }
 
 /** Unit-variance white noise keyed by the absolute sample index (lowbias32 hash; the Python twin's). */

@@ -202,6 +202,8 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   // for the pulse train: computed once, so every chunk sees the same track and phase.
   let convLogF0: Float32Array | null = null;
   let pitchHz: Float64Array | null = null;
+  // pulse phase at the start of the last chunk, carried forward so each chunk sums only its own frames
+  let phaseFrom = { frame: 0, phase: 0 };
 
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
@@ -241,9 +243,10 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     const outMel = await outMelP;
     await yieldToEventLoop();
     report('vocoder', k, 0.45);
+    phaseFrom = { frame: f0Frame, phase: pulsePhaseAt(pitchHz!, f0Frame, phaseFrom) };
     const audio = await time('vocoder', () => vocoder.vocode({
       logMel: outMel, frames, length: piece.length, logF0: outLf0, voiced: vuv,
-      pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: pulsePhaseAt(pitchHz!, f0Frame), startSample: start,
+      pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: phaseFrom.phase, startSample: start,
     }));
     await yieldToEventLoop();
     if (wantSimilarity) {

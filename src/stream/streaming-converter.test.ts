@@ -8,6 +8,7 @@ import { stepsInAndOut } from '../audio/discontinuity.js';
 import type { Engine } from '../engine/engine.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
+import { streamThrough } from '../test-support/stream.js';
 import { burstTrain, ComputeHistogram, computeFigures, latencyReport, measureDelay } from './latency.js';
 import { streamFile } from './stream-command.js';
 import { STREAM_PRESETS, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
@@ -78,15 +79,7 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`streaming conversion with the real
   /** The raw output stream (inputLength + delay samples) of a converter fed `blockLen`-sample pieces. */
   async function run(x: Float32Array, options: StreamOptions, blockLen = 1024): Promise<{ stream: Float32Array; conv: StreamingConverter }> {
     const conv = new StreamingConverter(engine.converter, target, options);
-    const parts: Float32Array[] = [];
-    for (let i = 0; i < x.length; i += blockLen) parts.push(await conv.push(x.subarray(i, i + blockLen)));
-    parts.push(await conv.flush());
-    const stream = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      stream.set(p, o);
-      o += p.length;
-    }
+    const stream = await streamThrough(conv, x, blockLen);
     conv.dispose();
     return { stream, conv };
   }

@@ -18,7 +18,7 @@
 // (blocks arrive every block duration; each takes its measured compute): when a block has to wait behind
 // earlier ones so long that it would miss the allowance, it is DROPPED: its models are skipped, the previous
 // tail fades out, the block after fades in, the drop is counted; latency never grows.
-import { DEFAULT_F0, pulsePhaseAt, sourceFilter } from '../dsp/source-filter.js';
+import { DEFAULT_F0, framePhaseSum, sourceFilter } from '../dsp/source-filter.js';
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VocoderQuality } from '../api/types.js';
@@ -27,6 +27,7 @@ import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../pipel
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
 import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
+import { QUALITY } from '../pipeline/quality.js';
 import { ComputeHistogram } from './latency.js';
 
 /** Per-block compute times kept as a list (the whole stream is in the histogram). */
@@ -176,7 +177,7 @@ export function plainSourceFilterVocoder(passes = 1): Vocoder {
 export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { vocoder: Vocoder; kind: string } {
   const v = vocoderFor(quality, model);
   if (v.coherent) return { vocoder: v, kind: `neural-${quality}` };
-  const passes = quality === 'best' ? 4 : 1;
+  const passes = Math.max(1, QUALITY[quality].passes);
   return { vocoder: plainSourceFilterVocoder(passes), kind: `source-filter-plain-${passes}pass` };
 }
 
@@ -459,9 +460,7 @@ export class StreamingConverter {
     if (f < this.phaseFrame) throw new Error(`pulse phase asked for frame ${f} behind ${this.phaseFrame}`);
     while (this.phaseFrame < f) {
       const t = this.phaseFrame;
-      const pa = fr.hz[fr.idx(t)];
-      const pb = fr.hz[fr.idx(t + 1)];
-      this.phaseSum = (this.phaseSum + HOP * pa + ((pb - pa) * (HOP - 1)) / 2) % MODEL_RATE;
+      this.phaseSum = (this.phaseSum + framePhaseSum(fr.hz[fr.idx(t)], fr.hz[fr.idx(t + 1)])) % MODEL_RATE;
       this.phaseFrame++;
     }
     return (2 * Math.PI * this.phaseSum) / MODEL_RATE;

@@ -9,6 +9,7 @@ import type { VoiceModel } from '../model/inference.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { measureDelay } from './latency.js';
 import { plainSourceFilterVocoder, StreamingConverter } from './streaming-converter.js';
+import { streamThrough } from '../test-support/stream.js';
 
 const HOP = 256;
 
@@ -61,15 +62,7 @@ describe('streaming signal path (stub model)', () => {
     const seen: { mel: Float32Array; frames: number }[] = [];
     const conv = new StreamingConverter(stubModel(seen), target, { inputGain: 1, vocoder: plainSourceFilterVocoder(1), dropWhenBehind: false });
     const { blockSamples: B, windowSamples: W, lookaheadFrames: L } = conv.config;
-    const parts: Float32Array[] = [];
-    for (let i = 0; i < x.length; i += B) parts.push(await conv.push(x.subarray(i, i + B)));
-    parts.push(await conv.flush());
-    const stream = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      stream.set(p, o);
-      o += p.length;
-    }
+    const stream = await streamThrough(conv, x, B);
     expect(stream.length).toBe(x.length + conv.config.delaySamples);
     expect(stream.every(Number.isFinite)).toBe(true);
 
