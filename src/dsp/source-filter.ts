@@ -250,6 +250,134 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
   }
 }
 
+/** The sparse mel rows in Float64 (the same values as the filterbank's float32 weights): band b covers bins melStart[b].. with weights melW[melOff[b] .. melOff[b + 1]). */
+interface MelRows {
+  melStart: Int32Array;
+  melOff: Int32Array;
+  melW: Float64Array;
+}
+
+let melRowsCache: MelRows | null = null;
+
+/** The filterbank rows without their zero ends, converted once (a float32 -> float64 load per weight adds up in the band loop). */
+function melRows(fb: MelFilterbank): MelRows {
+  if (melRowsCache) return melRowsCache;
+  const { nMels, bins, weights, start, end } = fb;
+  const melStart = new Int32Array(nMels);
+  const melOff = new Int32Array(nMels + 1);
+  const w: number[] = [];
+  for (let b = 0; b < nMels; b++) {
+    let a = start[b];
+    let e = end[b];
+    // zero weights add nothing to the band sum (0 * |X| = 0), so the ends are trimmed
+    while (a < e && weights[b * bins + a] === 0) a++;
+    while (e > a && weights[b * bins + e - 1] === 0) e--;
+    melStart[b] = a;
+    melOff[b] = w.length;
+    for (let k = a; k < e; k++) w.push(weights[b * bins + k]);
+  }
+  melOff[nMels] = w.length;
+  melRowsCache = { melStart, melOff, melW: Float64Array.from(w) };
+  return melRowsCache;
+}
+
+/**
+ * Working state of one synthesis: the tables and the per-frame buffers. The per-frame steps are
+ * module-level functions taking this object (closures capturing a dozen arrays made every access a
+ * context load, and they dominated the profile).
+ */
+interface Synth {
+  frames: number;
+  nMels: number;
+  bins: number;
+  kernels: Kernels;
+  rows: MelRows;
+  lo: Int32Array;
+  wLo: Float64Array;
+  hi: Int32Array;
+  wHi: Float64Array;
+  logMel: Float32Array;
+  /** ln of the smoothed target envelope, band-major [nMels][frames]. */
+  logTs: Float64Array;
+  /** The detail blend, band-major [nMels][frames]. */
+  det: Float64Array;
+  /** The frame's spectrum. */
+  re: Float64Array;
+  im: Float64Array;
+  mag: Float64Array;
+  band: Float64Array;
+  sBand: Float64Array;
+  gain: Float64Array;
+  /** Per-bin output of a step, float32-rounded (the spectra were held in Float32Arrays between steps). */
+  outRe: Float64Array;
+  outIm: Float64Array;
+}
+
+/** Band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (s.re, s.im) into s.band. */
+function bandMean(s: Synth): void {
+  const { re, im, mag, band, nMels, bins } = s;
+  const { melStart, melOff, melW } = s.rows;
+  for (let k = 0; k < bins; k++) {
+    const r = re[k];
+    const i = im[k];
+    mag[k] = Math.sqrt(r * r + i * i);
+  }
+  for (let b = 0; b < nMels; b++) {
+    let acc = 0;
+    const d = melStart[b] - melOff[b];
+    for (let j = melOff[b], e = melOff[b + 1]; j < e; j++) acc += melW[j] * mag[d + j];
+    band[b] = acc;
+  }
+}
+
+/** Divides frame t's spectrum (s.re, s.im) by its smoothed envelope into (s.outRe, s.outIm): a flat excitation. */
+function flatten(s: Synth, t: number): void {
+  const { re, im, band, sBand, outRe, outIm, nMels, bins, lo, wLo, hi, wHi } = s;
+  bandMean(s);
+  smoothBands(s.kernels, t, band, sBand);
+  for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
+  for (let k = 0; k < bins; k++) {
+    const env = wLo[k] * sBand[lo[k]] + wHi[k] * sBand[hi[k]];
+    outRe[k] = Math.fround(re[k] / env);
+    outIm[k] = Math.fround(im[k] / env);
+  }
+}
+
+/**
+ * Mixes the flat harmonic (hRe, hIm) and noise (s.outRe, s.outIm) excitations of frame t into (s.re, s.im):
+ * sqrt(1 - a) and sqrt(a) with the aperiodicity a interpolated to each bin (1 in unvoiced frames).
+ */
+function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodicity: Float32Array, isVoiced: boolean, apBand: Float64Array): void {
+  const { re, im, outRe, outIm, nMels, bins, frames, lo, wLo, hi, wHi } = s;
+  for (let b = 0; b < nMels; b++) apBand[b] = aperiodicity[b * frames + t];
+  for (let k = 0; k < bins; k++) {
+    const a = isVoiced ? Math.min(1, Math.max(0, wLo[k] * apBand[lo[k]] + wHi[k] * apBand[hi[k]])) : 1;
+    const gh = Math.sqrt(1 - a);
+    const gn = Math.sqrt(a);
+    re[k] = Math.fround(gh * hRe[k] + gn * outRe[k]);
+    im[k] = Math.fround(gh * hIm[k] + gn * outIm[k]);
+  }
+}
+
+/** Shapes frame t, held in (s.re, s.im), to the target envelope, into (s.outRe, s.outIm). */
+function shape(s: Synth, t: number): void {
+  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, lo, wLo, hi, wHi, logTs, det, logMel } = s;
+  bandMean(s);
+  for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
+  smoothBands(s.kernels, t, band, sBand);
+  for (let b = 0; b < nMels; b++) {
+    // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
+    const i = b * frames + t;
+    const d = det[i];
+    gain[b] = Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
+  }
+  for (let k = 0; k < bins; k++) {
+    const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
+    outRe[k] = Math.fround(re[k] * g);
+    outIm[k] = Math.fround(im[k] * g);
+  }
+}
+
 /**
  * Synthesizes audio from a log-mel, a pitch track and an aperiodicity.
  * @param logMel band-major [80][frames] natural-log mel (DESIGN §3)
@@ -261,87 +389,24 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
 export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLike<number>, voiced: ArrayLike<number>,
   aperiodicity: Float32Array, opts: SourceFilterOptions = {}): Float32Array {
   const { fb, lo, wLo, hi, wHi } = bandPlan();
-  const { nMels, bins, weights, start, end, centresHz } = fb;
+  const { nMels, bins, centresHz } = fb;
   if (logMel.length !== nMels * frames || aperiodicity.length !== nMels * frames) throw new RangeError('log-mel or aperiodicity size does not match frames');
   if (f0Hz.length !== frames || voiced.length !== frames) throw new RangeError('pitch track length does not match frames');
   const length = opts.length ?? (frames - 1) * HOP;
   if (frameCount(length, HOP) !== frames) throw new RangeError(`length ${length} does not give ${frames} frames`);
   const passes = opts.passes ?? DEFAULT_PASSES;
+  const detail = opts.detail;
+  if (detail && detail.length !== nMels * frames) throw new RangeError('detail size does not match frames');
   const fft = getRealFFT(N_FFT);
   const win = hannPeriodic(N_FFT);
   const pad = N_FFT / 2;
-  const n = frames * bins;
-  const padded = new Float64Array(length + N_FFT);
-  const re = new Float64Array(bins);
-  const im = new Float64Array(bins);
-  const band = new Float64Array(nMels);
-  const sBand = new Float64Array(nMels);
-  const target = new Float64Array(nMels);
-  const sTarget = new Float64Array(nMels);
-  const gain = new Float64Array(nMels);
   const kernels = envelopeKernels(f0Hz, frames, centresHz);
-  const detail = opts.detail;
-  if (detail && detail.length !== nMels * frames) throw new RangeError('detail size does not match frames');
-  const xRe = new Float32Array(n);
-  const xIm = new Float32Array(n);
-  const zRe = new Float32Array(n);
-  const zIm = new Float32Array(n);
-
-  const mag = new Float64Array(bins);
-  // band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (re, im); every
-  // frame goes through these Float64 buffers so the hot loops see one array type
-  const bandMean = (): void => {
-    for (let k = 0; k < bins; k++) {
-      const r = re[k];
-      const i = im[k];
-      mag[k] = Math.sqrt(r * r + i * i);
-    }
-    for (let b = 0; b < nMels; b++) {
-      let s = 0;
-      const row = b * bins;
-      for (let k = start[b], e = end[b]; k < e; k++) s += weights[row + k] * mag[k];
-      band[b] = s;
-    }
-  };
-  // an excitation: analysis of padded[pad, pad+length) into (dRe, dIm), each frame divided by its smoothed envelope
-  const excitation = (dRe: Float32Array, dIm: Float32Array): void => {
-    padEdges(padded, length, pad);
-    for (let t = 0; t < frames; t++) {
-      fft.forwardWindowed(padded, t * HOP, win, re, im);
-      bandMean();
-      smoothBands(kernels, t, band, sBand);
-      for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
-      const o = t * bins;
-      for (let k = 0; k < bins; k++) {
-        const env = wLo[k] * sBand[lo[k]] + wHi[k] * sBand[hi[k]];
-        dRe[o + k] = re[k] / env;
-        dIm[o + k] = im[k] / env;
-      }
-    }
-  };
-
-  // excitations: harmonic into x, noise into z (both flat), then the mix into x
-  const body = padded.subarray(pad, pad + length);
-  const f0Frames = Float64Array.from(f0Hz);
-  pulseTrain(f0Frames, opts.phase0 ?? 0, body);
-  excitation(xRe, xIm);
-  positionNoise(opts.startSample ?? 0, body, opts.seed ?? NOISE_SEED);
-  excitation(zRe, zIm);
-  for (let t = 0; t < frames; t++) {
-    const o = t * bins;
-    const isVoiced = voiced[t] > 0.5;
-    for (let k = 0; k < bins; k++) {
-      const a = isVoiced ? Math.min(1, Math.max(0, wLo[k] * aperiodicity[lo[k] * frames + t] + wHi[k] * aperiodicity[hi[k] * frames + t])) : 1;
-      const gh = Math.sqrt(1 - a);
-      const gn = Math.sqrt(a);
-      xRe[o + k] = gh * xRe[o + k] + gn * zRe[o + k];
-      xIm[o + k] = gh * xIm[o + k] + gn * zIm[o + k];
-    }
-  }
 
   // per frame and band, fixed across passes: ln of the smoothed target envelope and the detail blend
   const logTs = new Float64Array(nMels * frames);
   const det = new Float64Array(nMels * frames);
+  const target = new Float64Array(nMels);
+  const sTarget = new Float64Array(nMels);
   for (let t = 0; t < frames; t++) {
     for (let b = 0; b < nMels; b++) target[b] = Math.exp(logMel[b * frames + t]);
     smoothBands(kernels, t, target, sTarget);
@@ -350,46 +415,48 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       det[b * frames + t] = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
     }
   }
-  // shape frame t, held in (re, im), to the target envelope, writing into (xRe, xIm)
-  const shape = (t: number): void => {
-    bandMean();
-    for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
-    smoothBands(kernels, t, band, sBand);
-    for (let b = 0; b < nMels; b++) {
-      // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
-      const i = b * frames + t;
-      const d = det[i];
-      gain[b] = Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
-    }
-    const o = t * bins;
-    for (let k = 0; k < bins; k++) {
-      const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
-      xRe[o + k] = re[k] * g;
-      xIm[o + k] = im[k] * g;
-    }
+  const s: Synth = {
+    frames, nMels, bins, kernels, rows: melRows(fb), lo, wLo, hi, wHi, logMel, logTs, det,
+    re: new Float64Array(bins), im: new Float64Array(bins), mag: new Float64Array(bins),
+    band: new Float64Array(nMels), sBand: new Float64Array(nMels), gain: new Float64Array(nMels),
+    outRe: new Float64Array(bins), outIm: new Float64Array(bins),
   };
 
+  // excitations: the harmonic one in `padded` (later the output), the noise one in `noise`
+  const padded = new Float64Array(length + N_FFT);
+  const noise = new Float64Array(length + N_FFT);
+  const body = padded.subarray(pad, pad + length);
+  pulseTrain(Float64Array.from(f0Hz), opts.phase0 ?? 0, body);
+  positionNoise(opts.startSample ?? 0, noise.subarray(pad, pad + length), opts.seed ?? NOISE_SEED);
+  padEdges(padded, length, pad);
+  padEdges(noise, length, pad);
+  const hRe = new Float64Array(bins);
+  const hIm = new Float64Array(bins);
+  const apBand = new Float64Array(nMels);
+
+  // Each pass analyses `padded` frame by frame, shapes the frame and overlap-adds its inverse into `acc`
+  // at once (frames are independent until the overlap-add, which runs in frame order as before), so no
+  // spectrogram is held; `padded` takes the result only after the pass.
   const inv = inverseWindowSum(frames, N_FFT, HOP);
   const acc = new Float64Array(inv.length);
   for (let pass = 0; pass <= passes; pass++) {
-    if (pass === 0) {
-      for (let t = 0; t < frames; t++) {
-        const o = t * bins;
-        for (let k = 0; k < bins; k++) {
-          re[k] = xRe[o + k];
-          im[k] = xIm[o + k];
-        }
-        shape(t);
-      }
-    } else {
-      padEdges(padded, length, pad);
-      for (let t = 0; t < frames; t++) {
-        fft.forwardWindowed(padded, t * HOP, win, re, im);
-        shape(t);
-      }
-    }
+    if (pass > 0) padEdges(padded, length, pad);
     acc.fill(0);
-    for (let t = 0; t < frames; t++) fft.inverseOverlapAdd(xRe, xIm, t * bins, acc, t * HOP, win);
+    for (let t = 0; t < frames; t++) {
+      if (pass === 0) {
+        fft.forwardWindowed(padded, t * HOP, win, s.re, s.im);
+        flatten(s, t);
+        hRe.set(s.outRe);
+        hIm.set(s.outIm);
+        fft.forwardWindowed(noise, t * HOP, win, s.re, s.im);
+        flatten(s, t);
+        mix(s, t, hRe, hIm, aperiodicity, voiced[t] > 0.5, apBand);
+      } else {
+        fft.forwardWindowed(padded, t * HOP, win, s.re, s.im);
+      }
+      shape(s, t);
+      fft.inverseOverlapAdd(s.outRe, s.outIm, 0, acc, t * HOP, win);
+    }
     for (let i = pad; i < pad + length; i++) padded[i] = acc[i] * inv[i];
   }
   return Float32Array.from(body);
