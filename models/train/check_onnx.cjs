@@ -23,7 +23,8 @@ async function main() {
     const feeds = {};
     for (const inp of m.inputs) {
       let key = inp;
-      if (inp === 'content' && name.endsWith('_vq')) key = 'content_vq';
+      // a variant's decoder (decoder_vq, decoder_stream) reads its own encoder's content (content_vq, ...)
+      if (inp === 'content' && name.startsWith('decoder_')) key = 'content_' + name.slice('decoder_'.length);
       feeds[inp] = tensor(vec.inputs[key]);
     }
     const res = await sess.run(feeds);

@@ -8,6 +8,9 @@ import type { SessionRegistry } from './session-registry.js';
 /** Which content path the model uses: the continuous bottleneck or the discrete (VQ) one, when exported. */
 export type ContentVariant = 'continuous' | 'vq';
 
+/** The streaming (live-mode) pair: causal convolutions with a few frames of lookahead, running normalization. */
+export const STREAMING_GRAPHS = { encoder: 'content_encoder_stream', decoder: 'decoder_stream' } as const;
+
 /** The autoencoder's three calls. */
 export class VoiceModel {
   readonly registry: SessionRegistry;
@@ -22,14 +25,29 @@ export class VoiceModel {
    * @param variant content path. Default 'continuous'. 'vq' uses content_encoder_vq / decoder_vq (the
    *   speaker encoder is shared); it fails with MODEL_ERROR at first use when the export lacks them.
    */
-  constructor(registry: SessionRegistry, variant: ContentVariant = 'continuous') {
+  constructor(registry: SessionRegistry, variant: ContentVariant = 'continuous', graphs?: { encoder: string; decoder: string }) {
     this.registry = registry;
     this.manifest = registry.manifest;
     this.embeddingDim = registry.manifest.embeddingDim;
     this.contentChannels = registry.manifest.contentChannels;
     this.variant = variant;
-    this.encoderName = variant === 'vq' ? 'content_encoder_vq' : 'content_encoder';
-    this.decoderName = variant === 'vq' ? 'decoder_vq' : 'decoder';
+    this.encoderName = graphs?.encoder ?? (variant === 'vq' ? 'content_encoder_vq' : 'content_encoder');
+    this.decoderName = graphs?.decoder ?? (variant === 'vq' ? 'decoder_vq' : 'decoder');
+  }
+
+  /**
+   * The same model over the streaming graphs (STREAMING_GRAPHS) when the export ships them, else null. They
+   * share the speaker encoder and its embeddings; their outputs depend only on the past and `lookaheadFrames`
+   * frames of future, so a live stream's frames are final after that many frames.
+   */
+  streaming(): { model: VoiceModel; lookaheadFrames: number } | null {
+    const { encoder, decoder } = STREAMING_GRAPHS;
+    if (!this.registry.has(encoder) || !this.registry.has(decoder)) return null;
+    const m = this.manifest.models;
+    return {
+      model: new VoiceModel(this.registry, 'continuous', STREAMING_GRAPHS),
+      lookaheadFrames: (m[encoder].lookaheadFrames ?? 0) + (m[decoder].lookaheadFrames ?? 0),
+    };
   }
 
   /**

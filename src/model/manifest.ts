@@ -14,6 +14,8 @@ export interface ModelFileEntry {
   bytes: number;
   inputs: string[];
   outputs: string[];
+  /** Frames of future input the graph reads: set for the streaming graphs; absent for offline ones (whole utterance). */
+  lookaheadFrames?: number;
 }
 
 /** The anomaly calibration: quantiles of per-frame (and per-utterance mean) reconstruction error on clean speech. */
@@ -81,6 +83,8 @@ export const EXPECTED_IO: Record<string, { inputs: string[]; outputs: string[] }
   decoder_vq: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
   verifier: { inputs: ['mel'], outputs: ['embedding'] },
   vocoder: { inputs: ['mel', 'f0'], outputs: ['aperiodicity', 'detail'] },
+  content_encoder_stream: { inputs: ['mel'], outputs: ['content'] },
+  decoder_stream: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
 };
 
 function modelError(message: string): ApiError {
@@ -132,6 +136,7 @@ export function loadManifest(modelsDir: string): Manifest {
       bytes: num(m.bytes, `${name}.bytes`),
       inputs: strList(m.inputs, `${name}.inputs`),
       outputs: strList(m.outputs, `${name}.outputs`),
+      ...(m.lookaheadFrames === undefined ? {} : { lookaheadFrames: num(m.lookaheadFrames, `${name}.lookaheadFrames`) }),
     };
   }
   for (const req of REQUIRED_MODELS) {

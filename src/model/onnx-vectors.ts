@@ -19,6 +19,14 @@ export interface VectorCheck {
   maxAbsDiff: number;
 }
 
+/**
+ * The recorded input a graph is fed: a variant's decoder (decoder_vq, decoder_stream) reads the content its own
+ * encoder produced (content_vq, content_stream); everything else reads the input of its name.
+ */
+function contentKey(graph: string, input: string): string {
+  return input === 'content' && graph.startsWith('decoder_') ? `content_${graph.slice('decoder_'.length)}` : input;
+}
+
 /** Path of the vectors file of an export. */
 export function vectorsPath(modelsDir: string): string {
   return path.join(modelsDir, 'testdata', 'onnx_vectors.json');
@@ -41,7 +49,7 @@ export async function compareWithVectors(modelsDir: string): Promise<VectorCheck
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const input of m.inputs) {
-        const key = input === 'content' && name.endsWith('_vq') ? 'content_vq' : input;
+        const key = contentKey(name, input);
         const v = vec.inputs[key];
         feeds[input] = new ort.Tensor('float32', Float32Array.from(v.data), v.dims);
       }

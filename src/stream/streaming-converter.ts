@@ -1,13 +1,14 @@
-// Live mode's engine half (DESIGN §9, issue 16): block-wise conversion of a 16 kHz mono stream with the
-// EXISTING offline graphs (no streaming graphs are trained yet). Per block of `blockMs`:
+// Live mode's engine half (DESIGN §9, issue 16): block-wise conversion of a 16 kHz mono stream. Per block of
+// `blockMs`:
 //   1. the block joins a bounded history; YIN runs on the frames whose 1024-sample analysis window is now
 //      complete (exactly the offline frames), and their pitch is converted once with the RUNNING source
 //      statistics (convertLogF0), then frozen;
 //   2. mel + content encoder + decoder re-run on a window [left context + block + lookahead] ending at the
-//      newest sample. The graphs use instance normalization over time, so normalizing over a fixed-length
-//      window (~1 s by default) APPROXIMATES the running normalization a streaming graph would have; the
-//      frames at the window's right edge are provisional (reflect padding, no right context), so only frames
-//      `lookaheadFrames` behind the edge are treated as final;
+//      newest sample. With the STREAMING graphs of the export (content_encoder_stream, decoder_stream: causal
+//      convolutions, a few frames of lookahead, running normalization over the last ~0.5 s) a frame is final
+//      once its lookahead has arrived, and the left context only has to cover the graphs' reach. Exports
+//      without them fall back to the offline graphs, whose whole-utterance instance normalization the window
+//      only approximates (frames at its right edge are provisional);
 //   3. the vocoder synthesizes the whole window with absolute positions (pulse phase accumulated over the
 //      frozen pitch, position-keyed noise), so consecutive windows synthesize the same signal where they
 //      agree; the output is taken at a fixed delay D = lookahead * hop + (n_fft/2 - hop) behind the newest
@@ -85,7 +86,15 @@ export interface StreamOptions {
   computeAllowanceMs?: number;
   /** Match the output level to the input's running level (slow, per block, ramped). Default true. */
   matchLevel?: boolean;
+  /**
+   * Which graphs convert: 'streaming' (the export's causal pair, when it ships them) or 'offline' (the
+   * file-conversion graphs over the window). Default 'streaming', falling back to 'offline' when absent.
+   */
+  graphs?: StreamGraphs;
 }
+
+/** The graph pair a stream runs (see StreamOptions.graphs). */
+export type StreamGraphs = 'streaming' | 'offline';
 
 /**
  * Named settings for the live panel. Measured on the shared 2-core machine (scripts/stream-bench.ts,
@@ -106,6 +115,8 @@ export interface StreamConfig {
   crossfadeSamples: number;
   quality: VocoderQuality;
   vocoderKind: string;
+  /** The graph pair in use; 'offline' also when streaming ones were asked for but the export lacks them. */
+  graphs: StreamGraphs;
   /** D: samples between the newest input sample and the newest emitted output position. */
   delaySamples: number;
   /** Of D: the lookahead (lookaheadFrames * hop). */
@@ -182,7 +193,7 @@ export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { voc
 }
 
 /** Resolves options into the block/lookahead/delay figures (no model needed). */
-export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown'): StreamConfig {
+export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown', graphs: StreamGraphs = 'offline'): StreamConfig {
   const blockFrames = Math.max(1, Math.round(((options.blockMs ?? 64) * MODEL_RATE) / 1000 / HOP));
   const blockSamples = blockFrames * HOP;
   const lookaheadFrames = Math.max(2, Math.round(options.lookaheadFrames ?? 3));
@@ -198,6 +209,7 @@ export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown
     crossfadeSamples,
     quality: options.quality ?? 'fast',
     vocoderKind,
+    graphs,
     delaySamples,
     lookaheadSamples,
     synthesisOverlapSamples,
@@ -276,9 +288,10 @@ export class StreamingConverter {
 
   constructor(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}) {
     const chosen = options.vocoder ? { vocoder: options.vocoder, kind: options.vocoder.kind } : streamVocoder(model, options.quality ?? 'fast');
-    this.config = streamConfig(options, chosen.kind);
+    const streaming = options.graphs === 'offline' ? null : model.streaming();
+    this.config = streamConfig(options, chosen.kind, streaming ? 'streaming' : 'offline');
     this.vocoder = chosen.vocoder;
-    this.model = model;
+    this.model = streaming?.model ?? model;
     this.target = target;
     this.opts = options;
     this.hist = new Float32Array(this.config.windowSamples + 8 * HOP);

@@ -42,6 +42,9 @@ function stubModel(seen: { mel: Float32Array; frames: number }[]): VoiceModel {
     async decode(content: Float32Array) {
       return content;
     },
+    streaming() {
+      return null; // the identity stub is its own causal pair: exercise the window path as is
+    },
     f0Input(logF0: ArrayLike<number>, voiced: ArrayLike<number>) {
       const n = logF0.length;
       const out = new Float32Array(2 * n);

@@ -31,6 +31,44 @@ class ModelTest(unittest.TestCase):
                 f0 = f0_input(torch.full((1, t), 5.0), torch.ones(1, t))
                 self.assertEqual(tuple(m.decoder(c, e, f0).shape), (1, 80, t))
 
+    def test_streaming_graphs_read_only_lookahead_and_window(self) -> None:
+        """The streaming variant's output at frame t changes with input up to t + lookahead, never later; and with
+        running norm a long-past input stops mattering once it is outside every layer's reach."""
+        torch.manual_seed(0)
+        cfg = ModelConfig(channels=32, norm_window=8, enc_lookahead=2, dec_lookahead=1)
+        m = VCModel(cfg, 3).eval()
+        t, cut = 200, 170  # the layers reach at most ~151 frames back (convs + norm windows)
+        mel = torch.randn(1, 80, t) - 5
+        e = m.speaker(mel)
+        f0 = f0_input(torch.full((1, t), 5.0), torch.ones(1, t))
+        later = mel.clone()
+        later[:, :, cut:] += 2.0
+        with torch.no_grad():
+            y = m.decoder(m.content(mel), e, f0)
+            y2 = m.decoder(m.content(later), e, f0)
+        changed = (y - y2).abs().amax(dim=(0, 1)) > 1e-6
+        self.assertEqual(cfg.lookahead, 3)
+        self.assertEqual(int(changed.nonzero()[0]), cut - cfg.lookahead)
+        earlier = mel.clone()
+        earlier[:, :, :5] += 2.0
+        with torch.no_grad():
+            y3 = m.decoder(m.content(earlier), e, f0)
+        # centred offline graphs would change everywhere (instance norm over the whole utterance)
+        self.assertLess(float((y - y3)[:, :, -40:].abs().max()), 1e-6)
+        self.assertGreater(float((y - y3)[:, :, :5].abs().max()), 1e-3)
+
+    def test_block_wise_streaming_matches_one_pass_given_the_reach(self) -> None:
+        from vc_train.eval import convert, convert_streaming
+        torch.manual_seed(0)
+        m = VCModel(ModelConfig(channels=32, norm_window=8), 3).eval()
+        rng = np.random.default_rng(0)
+        mel = (rng.standard_normal((80, 300)) - 5).astype(np.float32)
+        lf0, vuv = np.full(300, 5.0, np.float32), np.ones(300, np.float32)
+        e = m.speaker(torch.from_numpy(mel).unsqueeze(0))
+        whole = convert(m, mel, lf0, vuv, e, (5.2, 0.1))
+        self.assertLess(float(np.abs(convert_streaming(m, mel, lf0, vuv, e, (5.2, 0.1), context=200) - whole).max()), 1e-3)
+        self.assertGreater(float(np.abs(convert_streaming(m, mel, lf0, vuv, e, (5.2, 0.1), context=20) - whole).max()), 1e-2)
+
     def test_f0_input_unvoiced_zero(self) -> None:
         f = f0_input(torch.tensor([[5.3, 0.0]]), torch.tensor([[1.0, 0.0]]))
         self.assertEqual(float(f[0, 0, 1]), 0.0)

@@ -38,7 +38,7 @@ import soundfile as sf
 import torch
 
 from .data import Utt, load_voice
-from .eval import ASR, SpeakerID, convert, make_vocoder, mcd, mfcc_stats, pitch_shift, word_errors
+from .eval import ASR, SpeakerID, convert, convert_streaming, make_vocoder, mcd, mfcc_stats, pitch_shift, word_errors
 from .features import log_mel
 from .model import VCModel
 from .real import read_split
@@ -123,6 +123,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", default="ckpt/real/last.pt")
     ap.add_argument("--vq-ckpt", default="")
+    ap.add_argument("--stream-ckpt", default="", help="live mode's streaming graphs: adds their block-wise conversion "
+                    "(windows as the app streams them) beside the offline model, same references and vocoder")
+    ap.add_argument("--stream-context", type=int, default=62, help="left context of each streaming window, frames")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=24)
     ap.add_argument("--ref-seconds", default="1,3,10,30")
@@ -145,6 +148,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     model, ck = load_model(args.ckpt)
     vqm = load_vq_model(args.vq_ckpt, model)[0] if args.vq_ckpt else None
+    stm = load_vq_model(args.stream_ckpt, model)[0] if args.stream_ckpt else None  # shares the speaker encoder
     base = None
     if args.baseline_onnx:
         from .onnx_import import load_onnx_model
@@ -199,6 +203,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     rows = ["source (no conversion)", "pitch-shift baseline", f"ours (continuous, {main_L:g} s ref)"]
     if vqm is not None:
         rows.append(f"ours (VQ, {main_L:g} s ref)")
+    if stm is not None:
+        rows.append(f"ours (streaming graphs, {main_L:g} s ref)")
     if base is not None:
         rows.append(f"previous shipped model ({main_L:g} s ref)")
         base_refs = {v: one_shot(base, reference(enrol[v], main_L)) for v in voices}
@@ -230,6 +236,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             e, f0s = refs[(t, main_L)]
             outs[f"ours (VQ, {main_L:g} s ref)"] = vocode(convert(vqm, su.mel, su.lf0, su.vuv, e, f0s, vq=True),
                                                           su.lf0, su.vuv, f0s)
+        if stm is not None:
+            e, f0s = refs[(t, main_L)]
+            outs[f"ours (streaming graphs, {main_L:g} s ref)"] = vocode(
+                convert_streaming(stm, su.mel, su.lf0, su.vuv, e, f0s, context=args.stream_context), su.lf0, su.vuv, f0s)
         if base is not None:
             e, f0s = base_refs[t]
             outs[f"previous shipped model ({main_L:g} s ref)"] = vocode(convert(base, su.mel, su.lf0, su.vuv, e, f0s),

@@ -92,6 +92,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", default="ckpt/cont/last.pt")
     ap.add_argument("--vq-ckpt", default="")
+    ap.add_argument("--stream-ckpt", default="", help="streaming (live-mode) checkpoint: causal graphs, running norm")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[2]))
     ap.add_argument("--assets", default=str(Path(__file__).resolve().parents[3] / "assets" / "voices"))
@@ -116,6 +117,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     vck: dict = {}
     if args.vq_ckpt:
         vqm, vck = load_vq_model(args.vq_ckpt, model)
+    stm: Optional[VCModel] = None
+    sck: dict = {}
+    if args.stream_ckpt:
+        stm, sck = load_vq_model(args.stream_ckpt, model)  # same sharing: one speaker encoder for every decoder
+        assert stm.cfg.streaming, f"{args.stream_ckpt} is not a streaming checkpoint"
 
     # ---- graphs ----
     T = 40
@@ -164,6 +170,18 @@ def main(argv: Optional[list[str]] = None) -> int:
              "codes": f"sum over codebooks g of index_g * {vcfg.vq_codes}^g"})
         add("decoder_vq", DecoderExport(vqm.decoder), (vcontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
             {"contentChannels": vqm.content.out_dim})
+    if stm is not None:
+        scfg = stm.cfg
+        with torch.no_grad():
+            scontent = stm.content(mel)
+        vectors["inputs"]["content_stream"] = {"dims": [1, scfg.content_dim, T], "data": tensor_list(scontent)}
+        live = {"lookaheadFrames": scfg.lookahead, "normWindowFrames": scfg.norm_window}
+        add("content_encoder_stream", ContentEncoderExport(stm.content), (mel,), ["mel"], ["content"],
+            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead,
+             "normWindowFrames": scfg.norm_window})
+        add("decoder_stream", DecoderExport(stm.decoder), (scontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
+            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.dec_lookahead,
+             "normWindowFrames": scfg.norm_window})
     tdir = out / "testdata"
     tdir.mkdir(exist_ok=True)
     with open(tdir / "onnx_vectors.json", "w") as f:
@@ -285,6 +303,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         training["vq"] = {"steps": int(vck["step"]), "wallMinutes": round(vck["elapsed"] / 60, 1),
                           "params": {**vck["params"], "total": int(sum(vck["params"].values()))}, "config": vck["cfg"],
                           "note": args.vq_note}
+    if sck:
+        training["streaming"] = {"steps": int(sck["step"]), "wallMinutes": round(sck["elapsed"] / 60, 1),
+                                 "initFrom": sck["args"].get("init_full"), "config": sck["cfg"],
+                                 "lookaheadFrames": live["lookaheadFrames"], "normWindowFrames": live["normWindowFrames"]}
     if args.note:
         training["note"] = args.note
     manifest = {

@@ -32,6 +32,22 @@ class ModelConfig:
     vq_groups: int = 4
     vq_codes: int = 64
     vq_dim: int = 8  # per group, so the VQ content is vq_groups * vq_dim channels
+    # streaming variant (live mode, issue 16): 0 = offline graphs (centred convolutions, instance norm over the
+    # whole utterance). > 0 = causal graphs: every normalization runs over the last `norm_window` frames only
+    # and every convolution looks back, except the first convolution of the content encoder and of the
+    # decoder, which look `enc_lookahead` / `dec_lookahead` frames ahead (total lookahead = their sum).
+    norm_window: int = 0
+    enc_lookahead: int = 2
+    dec_lookahead: int = 1
+
+    @property
+    def streaming(self) -> bool:
+        return self.norm_window > 0
+
+    @property
+    def lookahead(self) -> int:
+        """Frames of future input the graphs read (0 for the offline graphs, which read the whole utterance)."""
+        return self.enc_lookahead + self.dec_lookahead if self.streaming else 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,12 +70,55 @@ class MelNorm(nn.Module):
         return x * self.std + self.mean
 
 
-class ResBlock(nn.Module):
-    def __init__(self, ch: int, k: int, inorm: bool) -> None:
+class PadConv1d(nn.Conv1d):
+    """A Conv1d with `right` frames of lookahead and k-1-right of history (zero padded): the streaming graphs'
+    convolution. Same parameters (and state_dict keys) as the centred Conv1d it replaces."""
+
+    def __init__(self, cin: int, cout: int, k: int, right: int) -> None:
+        super().__init__(cin, cout, k, padding=0)
+        self.left, self.right = k - 1 - right, right
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(F.pad(x, (self.left, self.right)))
+
+
+class WindowNorm(nn.Module):
+    """Running normalization: each frame is normalized by the mean and variance of the last `window` frames
+    (fewer at the start), so a frame never depends on the future or on input more than `window` frames old at
+    this layer. Replaces InstanceNorm1d (whole-utterance statistics) in the streaming graphs."""
+
+    def __init__(self, window: int, eps: float = 1e-5) -> None:
         super().__init__()
-        self.conv1 = nn.Conv1d(ch, ch, k, padding=k // 2)
-        self.conv2 = nn.Conv1d(ch, ch, k, padding=k // 2)
-        self.norm = nn.InstanceNorm1d(ch, affine=False) if inorm else nn.Identity()
+        self.window, self.eps = window, eps
+
+    def _mean(self, x: torch.Tensor) -> torch.Tensor:
+        # a left-padded box filter; the padded zeros are divided out by the true count below
+        return F.avg_pool1d(F.pad(x, (self.window - 1, 0)), self.window, stride=1) * self.window
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        count = self._mean(torch.ones_like(x[:, :1]))
+        mu = self._mean(x) / count
+        var = torch.clamp(self._mean(x * x) / count - mu * mu, min=0.0)
+        return (x - mu) / torch.sqrt(var + self.eps)
+
+
+def make_conv(cfg: "ModelConfig", cin: int, cout: int, k: int, right: int = 0) -> nn.Conv1d:
+    """A centred convolution for the offline graphs, a look-back one (`right` frames ahead) for streaming."""
+    return PadConv1d(cin, cout, k, right) if cfg.streaming else nn.Conv1d(cin, cout, k, padding=k // 2)
+
+
+def make_norm(cfg: "ModelConfig", ch: int) -> nn.Module:
+    """Whole-utterance instance norm offline, running window norm for streaming."""
+    return WindowNorm(cfg.norm_window) if cfg.streaming else nn.InstanceNorm1d(ch, affine=False)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ch: int, k: int, inorm: bool, cfg: Optional["ModelConfig"] = None) -> None:
+        super().__init__()
+        cfg = cfg or ModelConfig()
+        self.conv1 = make_conv(cfg, ch, ch, k)
+        self.conv2 = make_conv(cfg, ch, ch, k)
+        self.norm = make_norm(cfg, ch) if inorm else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.gelu(self.conv1(x))
@@ -75,15 +134,14 @@ class ContentEncoder(nn.Module):
         self.cfg = cfg
         ch, k = cfg.channels, cfg.kernel
         self.mel = MelNorm()
-        self.inp = nn.Conv1d(N_MELS, ch, k, padding=k // 2)
-        self.blocks = nn.ModuleList([ResBlock(ch, k, inorm=True) for _ in range(cfg.enc_blocks)])
+        self.inp = make_conv(cfg, N_MELS, ch, k, cfg.enc_lookahead)
+        self.blocks = nn.ModuleList([ResBlock(ch, k, inorm=True, cfg=cfg) for _ in range(cfg.enc_blocks)])
         if cfg.vq:
             self.out = nn.Conv1d(ch, cfg.vq_groups * cfg.vq_dim, 1)
             self.codebook = nn.Parameter(torch.randn(cfg.vq_groups, cfg.vq_codes, cfg.vq_dim) * 0.5)
         else:
             self.out = nn.Conv1d(ch, cfg.content_dim, 1)
-        self.bottleneck_norm = nn.InstanceNorm1d(cfg.vq_groups * cfg.vq_dim if cfg.vq else cfg.content_dim,
-                                                 affine=False)
+        self.bottleneck_norm = make_norm(cfg, cfg.vq_groups * cfg.vq_dim if cfg.vq else cfg.content_dim)
 
     @property
     def out_dim(self) -> int:
@@ -156,11 +214,12 @@ class SpeakerEncoder(nn.Module):
 
 
 class AdaINBlock(nn.Module):
-    def __init__(self, ch: int, k: int, emb: int) -> None:
+    def __init__(self, ch: int, k: int, emb: int, cfg: Optional["ModelConfig"] = None) -> None:
         super().__init__()
-        self.conv1 = nn.Conv1d(ch, ch, k, padding=k // 2)
-        self.conv2 = nn.Conv1d(ch, ch, k, padding=k // 2)
-        self.norm = nn.InstanceNorm1d(ch, affine=False)
+        cfg = cfg or ModelConfig()
+        self.conv1 = make_conv(cfg, ch, ch, k)
+        self.conv2 = make_conv(cfg, ch, ch, k)
+        self.norm = make_norm(cfg, ch)
         self.affine = nn.Linear(emb, 2 * ch)
 
     def forward(self, x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
@@ -177,9 +236,9 @@ class Decoder(nn.Module):
         ch, k = cfg.channels, cfg.kernel
         cdim = content_dim if content_dim is not None else cfg.content_dim
         self.mel = MelNorm()
-        self.inp = nn.Conv1d(cdim + 2, ch, k, padding=k // 2)
-        self.blocks = nn.ModuleList([AdaINBlock(ch, k, cfg.emb_dim) for _ in range(cfg.dec_blocks)])
-        self.out = nn.Conv1d(ch, N_MELS, k, padding=k // 2)
+        self.inp = make_conv(cfg, cdim + 2, ch, k, cfg.dec_lookahead)
+        self.blocks = nn.ModuleList([AdaINBlock(ch, k, cfg.emb_dim, cfg) for _ in range(cfg.dec_blocks)])
+        self.out = make_conv(cfg, ch, N_MELS, k)
 
     def forward(self, content: torch.Tensor, embedding: torch.Tensor, f0: torch.Tensor,
                 normalized_out: bool = False) -> torch.Tensor:

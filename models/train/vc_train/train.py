@@ -109,6 +109,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--init-full", default="", help="fine-tune: start from all weights of this checkpoint")
     ap.add_argument("--freeze-speaker", action="store_true",
                     help="fine-tune: keep the speaker encoder fixed (embeddings of built-in voices and the VQ decoder stay valid)")
+    ap.add_argument("--norm-window", type=int, default=0,
+                    help="streaming variant (live mode): running-norm window in frames (0: offline graphs)")
+    ap.add_argument("--enc-lookahead", type=int, default=2, help="streaming: content-encoder lookahead, frames")
+    ap.add_argument("--dec-lookahead", type=int, default=1, help="streaming: decoder lookahead, frames")
     ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
     args = ap.parse_args(argv)
 
@@ -129,7 +133,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"voices: {len(train_voices)}, utterances: {sum(len(u) for u in utts.values())}, frames: "
           f"{sum(x.mel.shape[1] for u in utts.values() for x in u)}", flush=True)
 
-    cfg = ModelConfig(channels=args.channels, content_dim=args.content_dim, vq=args.variant == "vq")
+    cfg = ModelConfig(channels=args.channels, content_dim=args.content_dim, vq=args.variant == "vq",
+                      norm_window=args.norm_window, enc_lookahead=args.enc_lookahead, dec_lookahead=args.dec_lookahead)
     model = VCModel(cfg, len(train_voices))
     model.set_mel_stats(torch.from_numpy(mean), torch.from_numpy(std))
     step = 0
