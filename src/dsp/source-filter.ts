@@ -55,40 +55,66 @@ interface Kernels {
   w: Float64Array;
 }
 
-/** The Gaussian smoothing over band centres of each frame (std SMOOTH_F0 * F0, at least 1 Hz), rows normalized. */
+/**
+ * The Gaussian smoothing over band centres of each frame (std SMOOTH_F0 * F0, at least 1 Hz), rows normalized.
+ * Building it costs more than applying it (one exp per weight), so: a frame with the same F0 as the one
+ * before (held pitch through unvoiced stretches) shares that frame's rows, and each weight pair (i, j),
+ * (j, i) takes one exp (the kernel is symmetric before the row normalization: c_i - c_j = -(c_j - c_i) exactly).
+ */
 function envelopeKernels(f0Hz: ArrayLike<number>, frames: number, centres: Float64Array): Kernels {
   const n = centres.length;
   const lo = new Int32Array(frames * n);
   const len = new Int32Array(frames * n);
   const off = new Int32Array(frames * n);
+  const ends = new Int32Array(n);
+  const pair = new Float64Array(n * n); // unnormalized weights of the frame, pair[i * n + j]
   let w = new Float64Array(frames * n * 8);
   let used = 0;
+  let prevSig = NaN;
   for (let t = 0; t < frames; t++) {
     const sig = Math.max(SMOOTH_F0 * f0Hz[t], 1);
+    const r0 = t * n;
+    if (sig === prevSig) {
+      lo.copyWithin(r0, r0 - n, r0);
+      len.copyWithin(r0, r0 - n, r0);
+      off.copyWithin(r0, r0 - n, r0);
+      continue;
+    }
+    prevSig = sig;
     const reach = KERNEL_REACH * sig;
+    // row i spans the bands within `reach` of centre i: both ends only move up with i (centres ascend)
+    let a = 0;
+    let b = 1;
     for (let i = 0; i < n; i++) {
-      let a = i;
-      while (a > 0 && centres[i] - centres[a - 1] <= reach) a--;
-      let b = i + 1;
-      while (b < n && centres[b] - centres[i] <= reach) b++;
-      if (used + (b - a) > w.length) {
+      const ci = centres[i];
+      while (ci - centres[a] > reach) a++;
+      if (b < i + 1) b = i + 1;
+      while (b < n && centres[b] - ci <= reach) b++;
+      lo[r0 + i] = a;
+      ends[i] = b;
+      pair[i * n + i] = 1;
+      for (let j = i + 1; j < b; j++) {
+        const d = (ci - centres[j]) / sig;
+        const v = Math.exp(-0.5 * d * d);
+        pair[i * n + j] = v;
+        pair[j * n + i] = v;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const a0 = lo[r0 + i];
+      const m = ends[i] - a0;
+      if (used + m > w.length) {
         const grown = new Float64Array(w.length * 2);
         grown.set(w);
         w = grown;
       }
       let s = 0;
-      for (let j = a; j < b; j++) {
-        const d = (centres[i] - centres[j]) / sig;
-        const v = Math.exp(-0.5 * d * d);
-        w[used + j - a] = v;
-        s += v;
-      }
-      for (let j = 0; j < b - a; j++) w[used + j] /= s;
-      const r = t * n + i;
-      lo[r] = a;
-      len[r] = b - a;
-      off[r] = used;
-      used += b - a;
+      const p = i * n + a0;
+      for (let j = 0; j < m; j++) s += pair[p + j];
+      for (let j = 0; j < m; j++) w[used + j] = pair[p + j] / s;
+      len[r0 + i] = m;
+      off[r0 + i] = used;
+      used += m;
     }
   }
   return { lo, len, off, w };
@@ -114,6 +140,10 @@ interface BandPlan {
   wLo: Float64Array;
   hi: Int32Array;
   wHi: Float64Array;
+  /** Runs of bins with the same (lo, hi): run r covers bins runStart[r]..runStart[r + 1] - 1. */
+  runStart: Int32Array;
+  runLo: Int32Array;
+  runHi: Int32Array;
 }
 
 let plan: BandPlan | null = null;
@@ -161,7 +191,12 @@ function bandPlan(): BandPlan {
     wHi[k] /= s;
     if (hi[k] < 0) hi[k] = lo[k];
   }
-  plan = { fb, lo, wLo, hi, wHi };
+  const starts: number[] = [];
+  for (let k = 0; k < bins; k++) if (k === 0 || lo[k] !== lo[k - 1] || hi[k] !== hi[k - 1]) starts.push(k);
+  const runStart = Int32Array.from([...starts, bins]);
+  const runLo = Int32Array.from(starts, (k) => lo[k]);
+  const runHi = Int32Array.from(starts, (k) => hi[k]);
+  plan = { fb, lo, wLo, hi, wHi, runStart, runLo, runHi };
   return plan;
 }
 
@@ -292,10 +327,7 @@ interface Synth {
   bins: number;
   kernels: Kernels;
   rows: MelRows;
-  lo: Int32Array;
-  wLo: Float64Array;
-  hi: Int32Array;
-  wHi: Float64Array;
+  plan: BandPlan;
   logMel: Float32Array;
   /** ln of the smoothed target envelope, band-major [nMels][frames]. */
   logTs: Float64Array;
@@ -311,6 +343,18 @@ interface Synth {
   /** Per-bin output of a step, float32-rounded (the spectra were held in Float32Arrays between steps). */
   outRe: Float64Array;
   outIm: Float64Array;
+  /** A per-bin value (envelope, aperiodicity, gain) interpolated from the bands. */
+  perBin: Float64Array;
+}
+
+/** Per-bin interpolation of per-band values: out[k] = wLo[k] v[lo[k]] + wHi[k] v[hi[k]], run by run (the two band values loaded once per run). */
+function bandsToBins(p: BandPlan, v: Float64Array, out: Float64Array): void {
+  const { runStart, runLo, runHi, wLo, wHi } = p;
+  for (let r = 0, nr = runLo.length; r < nr; r++) {
+    const vl = v[runLo[r]];
+    const vh = v[runHi[r]];
+    for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) out[k] = wLo[k] * vl + wHi[k] * vh;
+  }
 }
 
 /** Band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (s.re, s.im) into s.band. */
@@ -332,12 +376,13 @@ function bandMean(s: Synth): void {
 
 /** Divides frame t's spectrum (s.re, s.im) by its smoothed envelope into (s.outRe, s.outIm): a flat excitation. */
 function flatten(s: Synth, t: number): void {
-  const { re, im, band, sBand, outRe, outIm, nMels, bins, lo, wLo, hi, wHi } = s;
+  const { re, im, band, sBand, outRe, outIm, nMels, bins, perBin } = s;
   bandMean(s);
   smoothBands(s.kernels, t, band, sBand);
   for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
+  bandsToBins(s.plan, sBand, perBin);
   for (let k = 0; k < bins; k++) {
-    const env = wLo[k] * sBand[lo[k]] + wHi[k] * sBand[hi[k]];
+    const env = perBin[k];
     outRe[k] = Math.fround(re[k] / env);
     outIm[k] = Math.fround(im[k] / env);
   }
@@ -348,10 +393,13 @@ function flatten(s: Synth, t: number): void {
  * sqrt(1 - a) and sqrt(a) with the aperiodicity a interpolated to each bin (1 in unvoiced frames).
  */
 function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodicity: Float32Array, isVoiced: boolean, apBand: Float64Array): void {
-  const { re, im, outRe, outIm, nMels, bins, frames, lo, wLo, hi, wHi } = s;
-  for (let b = 0; b < nMels; b++) apBand[b] = aperiodicity[b * frames + t];
+  const { re, im, outRe, outIm, nMels, bins, frames, perBin } = s;
+  if (isVoiced) {
+    for (let b = 0; b < nMels; b++) apBand[b] = aperiodicity[b * frames + t];
+    bandsToBins(s.plan, apBand, perBin);
+  }
   for (let k = 0; k < bins; k++) {
-    const a = isVoiced ? Math.min(1, Math.max(0, wLo[k] * apBand[lo[k]] + wHi[k] * apBand[hi[k]])) : 1;
+    const a = isVoiced ? Math.min(1, Math.max(0, perBin[k])) : 1;
     const gh = Math.sqrt(1 - a);
     const gn = Math.sqrt(a);
     re[k] = Math.fround(gh * hRe[k] + gn * outRe[k]);
@@ -361,7 +409,7 @@ function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodi
 
 /** Shapes frame t, held in (s.re, s.im), to the target envelope, into (s.outRe, s.outIm). */
 function shape(s: Synth, t: number): void {
-  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, lo, wLo, hi, wHi, logTs, det, logMel } = s;
+  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, perBin, logTs, det, logMel } = s;
   bandMean(s);
   for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
   smoothBands(s.kernels, t, band, sBand);
@@ -371,8 +419,9 @@ function shape(s: Synth, t: number): void {
     const d = det[i];
     gain[b] = Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
   }
+  bandsToBins(s.plan, gain, perBin);
   for (let k = 0; k < bins; k++) {
-    const g = wLo[k] * gain[lo[k]] + wHi[k] * gain[hi[k]];
+    const g = perBin[k];
     outRe[k] = Math.fround(re[k] * g);
     outIm[k] = Math.fround(im[k] * g);
   }
@@ -388,7 +437,8 @@ function shape(s: Synth, t: number): void {
  */
 export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLike<number>, voiced: ArrayLike<number>,
   aperiodicity: Float32Array, opts: SourceFilterOptions = {}): Float32Array {
-  const { fb, lo, wLo, hi, wHi } = bandPlan();
+  const bp = bandPlan();
+  const { fb } = bp;
   const { nMels, bins, centresHz } = fb;
   if (logMel.length !== nMels * frames || aperiodicity.length !== nMels * frames) throw new RangeError('log-mel or aperiodicity size does not match frames');
   if (f0Hz.length !== frames || voiced.length !== frames) throw new RangeError('pitch track length does not match frames');
@@ -416,10 +466,10 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     }
   }
   const s: Synth = {
-    frames, nMels, bins, kernels, rows: melRows(fb), lo, wLo, hi, wHi, logMel, logTs, det,
+    frames, nMels, bins, kernels, rows: melRows(fb), plan: bp, logMel, logTs, det,
     re: new Float64Array(bins), im: new Float64Array(bins), mag: new Float64Array(bins),
     band: new Float64Array(nMels), sBand: new Float64Array(nMels), gain: new Float64Array(nMels),
-    outRe: new Float64Array(bins), outIm: new Float64Array(bins),
+    outRe: new Float64Array(bins), outIm: new Float64Array(bins), perBin: new Float64Array(bins),
   };
 
   // excitations: the harmonic one in `padded` (later the output), the noise one in `noise`
