@@ -333,6 +333,8 @@ interface Synth {
   logTs: Float64Array;
   /** The detail blend, band-major [nMels][frames]. */
   det: Float64Array;
+  /** exp((logTs + logMel) / 2) where the detail is 1/2 (else 0), band-major [nMels][frames]. */
+  halfGain: Float64Array;
   /** The frame's spectrum. */
   re: Float64Array;
   im: Float64Array;
@@ -382,9 +384,9 @@ function flatten(s: Synth, t: number): void {
   for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
   bandsToBins(s.plan, sBand, perBin);
   for (let k = 0; k < bins; k++) {
-    const env = perBin[k];
-    outRe[k] = Math.fround(re[k] / env);
-    outIm[k] = Math.fround(im[k] / env);
+    const inv = 1 / perBin[k]; // one division per bin, not two
+    outRe[k] = Math.fround(re[k] * inv);
+    outIm[k] = Math.fround(im[k] * inv);
   }
 }
 
@@ -409,7 +411,7 @@ function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodi
 
 /** Shapes frame t, held in (s.re, s.im), to the target envelope, into (s.outRe, s.outIm). */
 function shape(s: Synth, t: number): void {
-  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, perBin, logTs, det, logMel } = s;
+  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, perBin, logTs, det, halfGain, logMel } = s;
   bandMean(s);
   for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
   smoothBands(s.kernels, t, band, sBand);
@@ -417,7 +419,10 @@ function shape(s: Synth, t: number): void {
     // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
     const i = b * frames + t;
     const d = det[i];
-    gain[b] = Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
+    // at d = 1/2 (the default) this is exp((logTs + logMel) / 2) / sqrt(sBand band): one sqrt, not two logs and an exp
+    gain[b] = d === 0.5
+      ? halfGain[i] / Math.sqrt(Math.max(sBand[b], EPS) * band[b])
+      : Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
   }
   bandsToBins(s.plan, gain, perBin);
   for (let k = 0; k < bins; k++) {
@@ -455,18 +460,21 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   // per frame and band, fixed across passes: ln of the smoothed target envelope and the detail blend
   const logTs = new Float64Array(nMels * frames);
   const det = new Float64Array(nMels * frames);
+  const halfGain = new Float64Array(nMels * frames);
   const target = new Float64Array(nMels);
   const sTarget = new Float64Array(nMels);
   for (let t = 0; t < frames; t++) {
     for (let b = 0; b < nMels; b++) target[b] = Math.exp(logMel[b * frames + t]);
     smoothBands(kernels, t, target, sTarget);
     for (let b = 0; b < nMels; b++) {
-      logTs[b * frames + t] = Math.log(sTarget[b]);
-      det[b * frames + t] = detail ? Math.min(1, Math.max(0, detail[b * frames + t])) : DEFAULT_DETAIL;
+      const i = b * frames + t;
+      logTs[i] = Math.log(sTarget[b]);
+      det[i] = detail ? Math.min(1, Math.max(0, detail[i])) : DEFAULT_DETAIL;
+      if (det[i] === 0.5) halfGain[i] = Math.exp(0.5 * (logTs[i] + logMel[i]));
     }
   }
   const s: Synth = {
-    frames, nMels, bins, kernels, rows: melRows(fb), plan: bp, logMel, logTs, det,
+    frames, nMels, bins, kernels, rows: melRows(fb), plan: bp, logMel, logTs, det, halfGain,
     re: new Float64Array(bins), im: new Float64Array(bins), mag: new Float64Array(bins),
     band: new Float64Array(nMels), sBand: new Float64Array(nMels), gain: new Float64Array(nMels),
     outRe: new Float64Array(bins), outIm: new Float64Array(bins), perBin: new Float64Array(bins),
