@@ -34,8 +34,12 @@ class ModelTest(unittest.TestCase):
     def test_streaming_graphs_read_only_lookahead_and_window(self) -> None:
         """The streaming variant's output at frame t changes with input up to t + lookahead, never later; and with
         running norm a long-past input stops mattering once it is outside every layer's reach."""
+        for norm in ("channel", "window"):
+            with self.subTest(norm=norm):
+                self._check_reach(ModelConfig(channels=32, stream=norm, norm_window=8, enc_lookahead=2, dec_lookahead=1))
+
+    def _check_reach(self, cfg: ModelConfig) -> None:
         torch.manual_seed(0)
-        cfg = ModelConfig(channels=32, norm_window=8, enc_lookahead=2, dec_lookahead=1)
         m = VCModel(cfg, 3).eval()
         t, cut = 200, 170  # the layers reach at most ~151 frames back (convs + norm windows)
         mel = torch.randn(1, 80, t) - 5
@@ -60,7 +64,7 @@ class ModelTest(unittest.TestCase):
     def test_block_wise_streaming_matches_one_pass_given_the_reach(self) -> None:
         from vc_train.eval import convert, convert_streaming
         torch.manual_seed(0)
-        m = VCModel(ModelConfig(channels=32, norm_window=8), 3).eval()
+        m = VCModel(ModelConfig(channels=32, stream="window", norm_window=8), 3).eval()
         rng = np.random.default_rng(0)
         mel = (rng.standard_normal((80, 300)) - 5).astype(np.float32)
         lf0, vuv = np.full(300, 5.0, np.float32), np.ones(300, np.float32)

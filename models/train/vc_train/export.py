@@ -175,13 +175,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         with torch.no_grad():
             scontent = stm.content(mel)
         vectors["inputs"]["content_stream"] = {"dims": [1, scfg.content_dim, T], "data": tensor_list(scontent)}
-        live = {"lookaheadFrames": scfg.lookahead, "normWindowFrames": scfg.norm_window}
+        live = {"lookaheadFrames": scfg.lookahead, "norm": scfg.stream}
         add("content_encoder_stream", ContentEncoderExport(stm.content), (mel,), ["mel"], ["content"],
-            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead,
-             "normWindowFrames": scfg.norm_window})
+            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead})
         add("decoder_stream", DecoderExport(stm.decoder), (scontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
-            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.dec_lookahead,
-             "normWindowFrames": scfg.norm_window})
+            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.dec_lookahead})
     tdir = out / "testdata"
     tdir.mkdir(exist_ok=True)
     with open(tdir / "onnx_vectors.json", "w") as f:
@@ -306,7 +304,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if sck:
         training["streaming"] = {"steps": int(sck["step"]), "wallMinutes": round(sck["elapsed"] / 60, 1),
                                  "initFrom": sck["args"].get("init_full"), "config": sck["cfg"],
-                                 "lookaheadFrames": live["lookaheadFrames"], "normWindowFrames": live["normWindowFrames"]}
+                                 "lookaheadFrames": live["lookaheadFrames"], "norm": live["norm"]}
     if args.note:
         training["note"] = args.note
     manifest = {

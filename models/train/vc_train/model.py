@@ -32,17 +32,19 @@ class ModelConfig:
     vq_groups: int = 4
     vq_codes: int = 64
     vq_dim: int = 8  # per group, so the VQ content is vq_groups * vq_dim channels
-    # streaming variant (live mode, issue 16): 0 = offline graphs (centred convolutions, instance norm over the
-    # whole utterance). > 0 = causal graphs: every normalization runs over the last `norm_window` frames only
-    # and every convolution looks back, except the first convolution of the content encoder and of the
-    # decoder, which look `enc_lookahead` / `dec_lookahead` frames ahead (total lookahead = their sum).
-    norm_window: int = 0
+    # streaming variant (live mode, issue 16): '' = offline graphs (centred convolutions, instance norm over the whole
+    # utterance). 'channel' = causal graphs normalizing each frame over its channels (no statistics over time, so
+    # no context is needed for them); 'window' = causal graphs normalizing over the last `norm_window` frames.
+    # Every convolution looks back, except the first of the content encoder and of the decoder, which look
+    # `enc_lookahead` / `dec_lookahead` frames ahead (total lookahead = their sum).
+    stream: str = ""
+    norm_window: int = 32
     enc_lookahead: int = 2
     dec_lookahead: int = 1
 
     @property
     def streaming(self) -> bool:
-        return self.norm_window > 0
+        return self.stream != ""
 
     @property
     def lookahead(self) -> int:
@@ -102,14 +104,50 @@ class WindowNorm(nn.Module):
         return (x - mu) / torch.sqrt(var + self.eps)
 
 
+@torch.no_grad()
+def fold_to_causal(model: nn.Module) -> int:
+    """Re-aligns centred kernels (copied from an offline model) for the streaming graphs' look-back convolutions:
+    each tap beyond a layer's lookahead is folded onto its latest allowed frame (x[t+2] ~ x[t]), so every layer
+    keeps its features in time instead of delaying them by two frames per convolution. Returns the layers folded."""
+    n = 0
+    for m in model.modules():
+        if isinstance(m, PadConv1d):
+            k = m.kernel_size[0]
+            w = m.weight.data.clone()
+            m.weight.data.zero_()
+            for j in range(k):
+                m.weight.data[:, :, min(j - k // 2, m.right) + m.left] += w[:, :, j]
+            n += 1
+    return n
+
+
 def make_conv(cfg: "ModelConfig", cin: int, cout: int, k: int, right: int = 0) -> nn.Conv1d:
     """A centred convolution for the offline graphs, a look-back one (`right` frames ahead) for streaming."""
     return PadConv1d(cin, cout, k, right) if cfg.streaming else nn.Conv1d(cin, cout, k, padding=k // 2)
 
 
+class ChannelNorm(nn.Module):
+    """Per-frame normalization over channels (no statistics over time): the streaming graphs' default norm."""
+
+    def __init__(self, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mu = x.mean(dim=1, keepdim=True)
+        var = ((x - mu) ** 2).mean(dim=1, keepdim=True)
+        return (x - mu) / torch.sqrt(var + self.eps)
+
+
 def make_norm(cfg: "ModelConfig", ch: int) -> nn.Module:
-    """Whole-utterance instance norm offline, running window norm for streaming."""
-    return WindowNorm(cfg.norm_window) if cfg.streaming else nn.InstanceNorm1d(ch, affine=False)
+    """Whole-utterance instance norm offline; per-frame channel norm or a running window norm for streaming."""
+    if cfg.stream == "channel":
+        return ChannelNorm()
+    if cfg.stream == "window":
+        return WindowNorm(cfg.norm_window)
+    if cfg.stream:
+        raise ValueError(f"unknown streaming norm {cfg.stream!r}")
+    return nn.InstanceNorm1d(ch, affine=False)
 
 
 class ResBlock(nn.Module):

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from .augment import LOG_FLOOR, add_noise, perturb_content_input, random_eq, warp
 from .data import Sampler, load_stats, load_voice, voice_info
-from .model import ModelConfig, VCModel, count_params, f0_input
+from .model import ModelConfig, VCModel, count_params, f0_input, fold_to_causal
 
 
 def seed_all(seed: int) -> None:
@@ -107,10 +107,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="weight of an auxiliary loss that regresses the pseudo-speaker warp factor from the embedding "
                          "(keeps the speaker encoder sensitive to formant scale)")
     ap.add_argument("--init-full", default="", help="fine-tune: start from all weights of this checkpoint")
+    ap.add_argument("--init-speaker", default="",
+                    help="train content encoder + decoder from scratch against this checkpoint's speaker encoder (frozen)")
     ap.add_argument("--freeze-speaker", action="store_true",
                     help="fine-tune: keep the speaker encoder fixed (embeddings of built-in voices and the VQ decoder stay valid)")
-    ap.add_argument("--norm-window", type=int, default=0,
-                    help="streaming variant (live mode): running-norm window in frames (0: offline graphs)")
+    ap.add_argument("--stream", choices=["", "channel", "window"], default="",
+                    help="streaming variant (live mode): causal graphs with per-frame channel norm or a running window norm")
+    ap.add_argument("--norm-window", type=int, default=32, help="streaming 'window' norm: frames")
     ap.add_argument("--enc-lookahead", type=int, default=2, help="streaming: content-encoder lookahead, frames")
     ap.add_argument("--dec-lookahead", type=int, default=1, help="streaming: decoder lookahead, frames")
     ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
@@ -134,7 +137,7 @@ def main(argv: Optional[list[str]] = None) -> int:
           f"{sum(x.mel.shape[1] for u in utts.values() for x in u)}", flush=True)
 
     cfg = ModelConfig(channels=args.channels, content_dim=args.content_dim, vq=args.variant == "vq",
-                      norm_window=args.norm_window, enc_lookahead=args.enc_lookahead, dec_lookahead=args.dec_lookahead)
+                      stream=args.stream, norm_window=args.norm_window, enc_lookahead=args.enc_lookahead, dec_lookahead=args.dec_lookahead)
     model = VCModel(cfg, len(train_voices))
     model.set_mel_stats(torch.from_numpy(mean), torch.from_numpy(std))
     step = 0
@@ -157,8 +160,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"vq: initialised {len(copied)}/{len(own)} tensors from {args.init}; speaker encoder frozen", flush=True)
 
     if args.init_full:
-        model.load_state_dict(torch.load(args.init_full, map_location="cpu")["model"])
+        init = torch.load(args.init_full, map_location="cpu")
+        model.load_state_dict(init["model"])
         print(f"fine-tuning from {args.init_full}", flush=True)
+        if cfg.streaming and not ModelConfig(**init["cfg"]).streaming:
+            print(f"streaming: {fold_to_causal(model)} convolutions folded to look back", flush=True)
+    if args.init_speaker:
+        sd = torch.load(args.init_speaker, map_location="cpu")["model"]
+        model.load_state_dict({k: v for k, v in sd.items() if k.startswith("speaker.") or k == "spk_w"}, strict=False)
+        freeze_speaker(model)
+        print(f"speaker encoder from {args.init_speaker} (frozen); content encoder and decoder from scratch", flush=True)
     if args.init_vq:
         vsd = {k: v for k, v in torch.load(args.init_vq, map_location="cpu")["model"].items()
                if not k.startswith("speaker.") and k != "spk_w"}
