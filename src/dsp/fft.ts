@@ -24,6 +24,8 @@ export class RealFFT {
   private readonly wIm: Float64Array; // -sin(2 pi k / size)
   private readonly zr: Float64Array;
   private readonly zi: Float64Array;
+  private sw = new Float64Array(0);
+  private swFor: Float64Array | null = null;
 
   /** @param n transform size, a power of two >= 4 */
   constructor(n: number) {
@@ -242,12 +244,23 @@ export class RealFFT {
     const m = this.half;
     const zr = this.zr;
     const zi = this.zi;
-    const scale = 1 / m;
+    // zr * (window / m) is zr / m * window exactly: m is a power of two, so both scalings are exact
+    const sw = this.scaledWindow(window);
     for (let k = 0; k < m; k++) {
       const j = 2 * k;
-      acc[accOffset + j] += zr[k] * scale * window[j];
-      acc[accOffset + j + 1] += zi[k] * scale * window[j + 1];
+      acc[accOffset + j] += zr[k] * sw[j];
+      acc[accOffset + j + 1] += zi[k] * sw[j + 1];
     }
+  }
+
+  /** `window` / half, cached for the last window seen (callers pass one cached window per size). */
+  private scaledWindow(window: Float64Array): Float64Array {
+    if (this.swFor !== window) {
+      const scale = 1 / this.half;
+      this.sw = Float64Array.from(window, (v) => v * scale);
+      this.swFor = window;
+    }
+    return this.sw;
   }
 
   private inverseCore(re: Float64Array | Float32Array, im: Float64Array | Float32Array, base: number): void {

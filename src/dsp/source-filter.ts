@@ -470,7 +470,7 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       const i = b * frames + t;
       logTs[i] = Math.log(sTarget[b]);
       det[i] = detail ? Math.min(1, Math.max(0, detail[i])) : DEFAULT_DETAIL;
-      if (det[i] === 0.5) halfGain[i] = Math.exp(0.5 * (logTs[i] + logMel[i]));
+      if (det[i] === 0.5) halfGain[i] = Math.sqrt(sTarget[b] * target[b]); // exp((logTs + logMel) / 2)
     }
   }
   const s: Synth = {
@@ -499,7 +499,6 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const acc = new Float64Array(inv.length);
   for (let pass = 0; pass <= passes; pass++) {
     if (pass > 0) padEdges(padded, length, pad);
-    acc.fill(0);
     for (let t = 0; t < frames; t++) {
       if (pass === 0) {
         fft.forwardWindowed(padded, t * HOP, win, s.re, s.im);
@@ -515,7 +514,13 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
       shape(s, t);
       fft.inverseOverlapAdd(s.outRe, s.outIm, 0, acc, t * HOP, win);
     }
-    for (let i = pad; i < pad + length; i++) padded[i] = acc[i] * inv[i];
+    // the pass's result, and `acc` cleared for the next one in the same sweep
+    for (let i = 0; i < pad; i++) acc[i] = 0;
+    for (let i = pad; i < pad + length; i++) {
+      padded[i] = acc[i] * inv[i];
+      acc[i] = 0;
+    }
+    acc.fill(0, pad + length);
   }
   return Float32Array.from(body);
 }
