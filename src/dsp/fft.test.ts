@@ -43,6 +43,22 @@ describe('RealFFT', () => {
       for (let i = 0; i < n; i++) expect(Math.abs(back[i] - x[i])).toBeLessThan(1e-12);
     });
   }
+  it('overlap-adds the windowed inverse, for each window it is given in turn', () => {
+    const n = 64;
+    const fft = new RealFFT(n);
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.7) + 0.25 * Math.cos(i * 2.1));
+    const re = new Float64Array(n / 2 + 1);
+    const im = new Float64Array(n / 2 + 1);
+    fft.forward(x, re, im);
+    // two windows in turn: the cached window / n must follow the one passed
+    for (const win of [Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n)), Float64Array.from({ length: n }, (_, i) => i / n)]) {
+      const acc = new Float64Array(n + 3).fill(1);
+      fft.inverseOverlapAdd(re, im, 0, acc, 3, win);
+      for (let j = 0; j < n; j++) expect(acc[3 + j]).toBeCloseTo(1 + x[j] * win[j], 12);
+      expect(acc[0]).toBe(1);
+    }
+  });
+
   it('rejects sizes that are not powers of two', () => {
     expect(() => new RealFFT(1000)).toThrow(RangeError);
     expect(() => new RealFFT(2)).toThrow(RangeError);

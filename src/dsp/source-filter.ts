@@ -123,12 +123,11 @@ function envelopeKernels(f0Hz: ArrayLike<number>, frames: number, centres: Float
 /** out[i] = sum_j K[t](i, j) src[j]. */
 function smoothBands(k: Kernels, t: number, src: Float64Array, out: Float64Array): void {
   const n = src.length;
-  for (let i = 0; i < n; i++) {
-    const r = t * n + i;
-    const a = k.lo[r];
-    const o = k.off[r];
+  const { lo, len, off, w } = k;
+  for (let i = 0, r = t * n; i < n; i++, r++) {
+    const d = lo[r] - off[r];
     let s = 0;
-    for (let j = 0, e = k.len[r]; j < e; j++) s += k.w[o + j] * src[a + j];
+    for (let j = off[r], e = j + len[r]; j < e; j++) s += w[j] * src[d + j];
     out[i] = s;
   }
 }
