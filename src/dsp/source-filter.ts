@@ -358,6 +358,24 @@ function bandsToBins(p: BandPlan, v: Float64Array, out: Float64Array): void {
   }
 }
 
+/**
+ * out = fround(spectrum * g) per bin, g interpolated from the per-band `v` as in `bandsToBins` (or its
+ * reciprocal with `divide`), in one sweep over the runs.
+ */
+function scaleBins(p: BandPlan, v: Float64Array, divide: boolean, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+  const { runStart, runLo, runHi, wLo, wHi } = p;
+  for (let r = 0, nr = runLo.length; r < nr; r++) {
+    const vl = v[runLo[r]];
+    const vh = v[runHi[r]];
+    for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) {
+      const x = wLo[k] * vl + wHi[k] * vh;
+      const g = divide ? 1 / x : x;
+      outRe[k] = Math.fround(re[k] * g);
+      outIm[k] = Math.fround(im[k] * g);
+    }
+  }
+}
+
 /** Band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (s.re, s.im) into s.band. */
 function bandMean(s: Synth): void {
   const { re, im, mag, band, nMels, bins } = s;
@@ -377,16 +395,11 @@ function bandMean(s: Synth): void {
 
 /** Divides frame t's spectrum (s.re, s.im) by its smoothed envelope into (s.outRe, s.outIm): a flat excitation. */
 function flatten(s: Synth, t: number): void {
-  const { re, im, band, sBand, outRe, outIm, nMels, bins, perBin } = s;
+  const { re, im, band, sBand, outRe, outIm, nMels } = s;
   bandMean(s);
   smoothBands(s.kernels, t, band, sBand);
   for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
-  bandsToBins(s.plan, sBand, perBin);
-  for (let k = 0; k < bins; k++) {
-    const inv = 1 / perBin[k]; // one division per bin, not two
-    outRe[k] = Math.fround(re[k] * inv);
-    outIm[k] = Math.fround(im[k] * inv);
-  }
+  scaleBins(s.plan, sBand, true, re, im, outRe, outIm); // one division per bin, not two
 }
 
 /**
@@ -410,7 +423,7 @@ function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodi
 
 /** Shapes frame t, held in (s.re, s.im), to the target envelope, into (s.outRe, s.outIm). */
 function shape(s: Synth, t: number): void {
-  const { re, im, band, sBand, gain, outRe, outIm, nMels, bins, frames, perBin, logTs, det, halfGain, logMel } = s;
+  const { re, im, band, sBand, gain, outRe, outIm, nMels, frames, logTs, det, halfGain, logMel } = s;
   bandMean(s);
   for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
   smoothBands(s.kernels, t, band, sBand);
@@ -423,12 +436,7 @@ function shape(s: Synth, t: number): void {
       ? halfGain[i] / Math.sqrt(Math.max(sBand[b], EPS) * band[b])
       : Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
   }
-  bandsToBins(s.plan, gain, perBin);
-  for (let k = 0; k < bins; k++) {
-    const g = perBin[k];
-    outRe[k] = Math.fround(re[k] * g);
-    outIm[k] = Math.fround(im[k] * g);
-  }
+  scaleBins(s.plan, gain, false, re, im, outRe, outIm);
 }
 
 /**
