@@ -284,35 +284,55 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
   }
 }
 
-/** The sparse mel rows in Float64 (the same values as the filterbank's float32 weights): band b covers bins melStart[b].. with weights melW[melOff[b] .. melOff[b + 1]). */
-interface MelRows {
-  melStart: Int32Array;
-  melOff: Int32Array;
-  melW: Float64Array;
+/**
+ * The mel filterbank by bin, in Float64 (the same values as its float32 weights): every bin lies in at
+ * most two bands, A (the lower) and B; runs of bins with the same (A, B) (-1: none) cover binRun[r] ..
+ * binRun[r + 1] - 1 with weights wA[k], wB[k].
+ */
+interface MelBins {
+  binRun: Int32Array;
+  runA: Int32Array;
+  runB: Int32Array;
+  wA: Float64Array;
+  wB: Float64Array;
 }
 
-let melRowsCache: MelRows | null = null;
+let melBinsCache: MelBins | null = null;
 
-/** The filterbank rows without their zero ends, converted once (a float32 -> float64 load per weight adds up in the band loop). */
-function melRows(fb: MelFilterbank): MelRows {
-  if (melRowsCache) return melRowsCache;
-  const { nMels, bins, weights, start, end } = fb;
-  const melStart = new Int32Array(nMels);
-  const melOff = new Int32Array(nMels + 1);
-  const w: number[] = [];
-  for (let b = 0; b < nMels; b++) {
-    let a = start[b];
-    let e = end[b];
-    // zero weights add nothing to the band sum (0 * |X| = 0), so the ends are trimmed
-    while (a < e && weights[b * bins + a] === 0) a++;
-    while (e > a && weights[b * bins + e - 1] === 0) e--;
-    melStart[b] = a;
-    melOff[b] = w.length;
-    for (let k = a; k < e; k++) w.push(weights[b * bins + k]);
+/** The bin-major plan of the filterbank (built once). */
+function melBins(fb: MelFilterbank): MelBins {
+  if (melBinsCache) return melBinsCache;
+  const { nMels, bins, weights } = fb;
+  const wA = new Float64Array(bins);
+  const wB = new Float64Array(bins);
+  const bandA = new Int32Array(bins).fill(-1);
+  const bandB = new Int32Array(bins).fill(-1);
+  for (let k = 0; k < bins; k++) {
+    for (let b = 0; b < nMels; b++) {
+      const w = weights[b * bins + k];
+      // zero weights add nothing to a band sum (0 * |X| = 0)
+      if (w === 0) continue;
+      if (bandA[k] < 0) {
+        bandA[k] = b;
+        wA[k] = w;
+      } else if (bandB[k] < 0) {
+        bandB[k] = b;
+        wB[k] = w;
+      } else {
+        throw new Error('a bin in more than two mel bands');
+      }
+    }
   }
-  melOff[nMels] = w.length;
-  melRowsCache = { melStart, melOff, melW: Float64Array.from(w) };
-  return melRowsCache;
+  const starts: number[] = [];
+  for (let k = 0; k < bins; k++) if (k === 0 || bandA[k] !== bandA[k - 1] || bandB[k] !== bandB[k - 1]) starts.push(k);
+  melBinsCache = {
+    binRun: Int32Array.from([...starts, bins]),
+    runA: Int32Array.from(starts, (k) => bandA[k]),
+    runB: Int32Array.from(starts, (k) => bandB[k]),
+    wA,
+    wB,
+  };
+  return melBinsCache;
 }
 
 /**
@@ -325,7 +345,7 @@ interface Synth {
   nMels: number;
   bins: number;
   kernels: Kernels;
-  rows: MelRows;
+  mel: MelBins;
   plan: BandPlan;
   logMel: Float32Array;
   /** ln of the smoothed target envelope, band-major [nMels][frames]. */
@@ -337,7 +357,6 @@ interface Synth {
   /** The frame's spectrum. */
   re: Float64Array;
   im: Float64Array;
-  mag: Float64Array;
   band: Float64Array;
   sBand: Float64Array;
   gain: Float64Array;
@@ -376,20 +395,40 @@ function scaleBins(p: BandPlan, v: Float64Array, divide: boolean, re: Float64Arr
   }
 }
 
-/** Band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (s.re, s.im) into s.band. */
+/**
+ * Band mean of |spectrum| (the mel matrix applied to the magnitude) of the frame in (s.re, s.im) into
+ * s.band, bin by bin: each band still sums its bins in ascending order (as the row-by-row product did),
+ * with the two open bands' sums held in locals through a run.
+ */
 function bandMean(s: Synth): void {
-  const { re, im, mag, band, nMels, bins } = s;
-  const { melStart, melOff, melW } = s.rows;
-  for (let k = 0; k < bins; k++) {
-    const r = re[k];
-    const i = im[k];
-    mag[k] = Math.sqrt(r * r + i * i);
-  }
-  for (let b = 0; b < nMels; b++) {
-    let acc = 0;
-    const d = melStart[b] - melOff[b];
-    for (let j = melOff[b], e = melOff[b + 1]; j < e; j++) acc += melW[j] * mag[d + j];
-    band[b] = acc;
+  const { re, im, band } = s;
+  const { binRun, runA, runB, wA, wB } = s.mel;
+  band.fill(0);
+  for (let r = 0, nr = runA.length; r < nr; r++) {
+    const a = runA[r];
+    const b = runB[r];
+    const e = binRun[r + 1];
+    if (b >= 0) {
+      let sa = band[a];
+      let sb = band[b];
+      for (let k = binRun[r]; k < e; k++) {
+        const x = re[k];
+        const y = im[k];
+        const m = Math.sqrt(x * x + y * y);
+        sa += wA[k] * m;
+        sb += wB[k] * m;
+      }
+      band[a] = sa;
+      band[b] = sb;
+    } else if (a >= 0) {
+      let sa = band[a];
+      for (let k = binRun[r]; k < e; k++) {
+        const x = re[k];
+        const y = im[k];
+        sa += wA[k] * Math.sqrt(x * x + y * y);
+      }
+      band[a] = sa;
+    }
   }
 }
 
@@ -481,8 +520,8 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     }
   }
   const s: Synth = {
-    frames, nMels, bins, kernels, rows: melRows(fb), plan: bp, logMel, logTs, det, halfGain,
-    re: new Float64Array(bins), im: new Float64Array(bins), mag: new Float64Array(bins),
+    frames, nMels, bins, kernels, mel: melBins(fb), plan: bp, logMel, logTs, det, halfGain,
+    re: new Float64Array(bins), im: new Float64Array(bins),
     band: new Float64Array(nMels), sBand: new Float64Array(nMels), gain: new Float64Array(nMels),
     outRe: new Float64Array(bins), outIm: new Float64Array(bins), perBin: new Float64Array(bins),
   };
