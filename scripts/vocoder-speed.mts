@@ -4,8 +4,8 @@
 // times much more than this one function. Prints JSON lines {passes, ms} (CPU ms, median of `runs` runs).
 //   npx tsx scripts/vocoder-speed.mts [runs]
 // With VOCODER_AB=<path to another source-filter.ts> it alternates that implementation (A) with this
-// checkout's (B) run by run, so load from other processes hits both alike, and reports the ratio and the
-// max abs sample difference.
+// checkout's (B) run by run, so load from other processes hits both alike, and reports `ratio` (A's median over B's) and
+// the max abs sample difference `maxDiff`.
 import { decodeAudioFile } from '../src/audio/decode';
 import { f0Yin } from '../src/dsp/f0';
 import { logMel } from '../src/dsp/mel';
@@ -60,10 +60,12 @@ for (const passes of [1, 4]) {
   const b: number[] = [];
   let maxDiff = 0;
   for (let r = 0; r < runs; r++) {
+    // alternate which one goes first, so neither always runs on a cache the other warmed or cooled
+    const ra0 = other && r % 2 === 1 ? run(other) : null;
     const rb = run(current.sourceFilter);
     b.push(rb.ms);
     if (other) {
-      const ra = run(other);
+      const ra = ra0 ?? run(other);
       a.push(ra.ms);
       for (let i = 0; i < ra.y.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ra.y[i] - rb.y[i]));
     }
