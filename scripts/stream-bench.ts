@@ -6,8 +6,8 @@
 // memory (RSS and JS heap + array buffers, after a full collection) at the start, each minute and the end,
 // and the machine's load average.
 //
-//   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--preset default|lowLatency] [--block-ms 64]
-//     [--lookahead 3] [--context 1] [--quality fast|best] [--voice ID] [--allowance-ms N]
+//   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--block-ms N]
+//     [--lookahead N] [--context S] [--quality fast|best] [--voice ID] [--allowance-ms N] [--models DIR] [--graphs streaming|offline]
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -18,7 +18,7 @@ import { decodeAudioFile } from '../src/audio/decode.js';
 import { Engine } from '../src/engine/engine.js';
 import { cathyPaths } from '../src/test-support/fixtures.js';
 import { computeFigures, latencyReport, measureDelay } from '../src/stream/latency.js';
-import { STREAM_PRESETS, StreamingConverter } from '../src/stream/streaming-converter.js';
+import { StreamingConverter, type StreamGraphs } from '../src/stream/streaming-converter.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -41,20 +41,21 @@ function memory(): { rssMB: number; liveMB: number } {
 }
 
 const userDataDir = path.join(os.tmpdir(), `vs-stream-bench-${process.pid}`);
-const engine = await Engine.load({ root, userDataDir });
+const engine = await Engine.load({ root, userDataDir, modelsDir: flag('models', path.join(root, 'models')) });
 const voices = engine.library.list();
 const voiceId = flag('voice', voices[0].id);
 const target = engine.resolveTarget([{ voiceId, weight: 1 }]);
 const clips: Float32Array[] = [];
 for (const p of cathyPaths()) clips.push((await decodeAudioFile(p)).channels[0]);
 
-const preset = STREAM_PRESETS[flag('preset', 'default') as keyof typeof STREAM_PRESETS] ?? STREAM_PRESETS.default;
+const numberFlag = (name: string): number | undefined => (args.includes(`--${name}`) ? Number(flag(name, '')) : undefined);
 const conv = new StreamingConverter(engine.converter, target, {
-  blockMs: Number(flag('block-ms', String(preset.blockMs))),
-  lookaheadFrames: Number(flag('lookahead', String(preset.lookaheadFrames))),
-  contextSeconds: Number(flag('context', String(preset.contextSeconds))),
+  blockMs: numberFlag('block-ms'),
+  lookaheadFrames: numberFlag('lookahead'),
+  contextSeconds: numberFlag('context'),
   quality,
-  computeAllowanceMs: args.includes('--allowance-ms') ? Number(flag('allowance-ms', '64')) : undefined,
+  graphs: flag('graphs', 'streaming') as StreamGraphs,
+  computeAllowanceMs: numberFlag('allowance-ms'),
 });
 const B = conv.config.blockSamples;
 const blockMs = (B * 1000) / 16000;

@@ -389,14 +389,14 @@ export const LIVE_SAMPLE_RATE = 16000;
 /** Bytes of the binary audio frame header: u8 kind (1) | u8 stream (0 mic, 1 converted) | u16 flags | u32 sequence | u32 sample rate. */
 export const LIVE_FRAME_HEADER_BYTES = 12;
 /** Block lengths a live session accepts, ms (rounded to whole 16 ms hops by the engine). */
-export const LIVE_BLOCK_MS = { min: 16, max: 256, default: 64 } as const;
+export const LIVE_BLOCK_MS = { min: 16, max: 256 } as const;
 
 /** Starts the session's converter toward a voice or blend. */
 export interface LiveStartMessage {
   type: 'start';
   target: { mix: MixEntry[] };
   pitchSemitones?: number;
-  /** Block length, ms. Default LIVE_BLOCK_MS.default. */
+  /** Block length, ms. Default: the engine's for the model's graphs (32 with the streaming graphs, else 64). */
   blockMs?: number;
 }
 

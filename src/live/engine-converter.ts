@@ -1,13 +1,13 @@
 // The converter factory of the live engine process: the engine's conversion model and a target
 // resolved from the session's voice/blend (the library is re-read once when a voice is unknown: it may
-// have been enrolled through the main engine process after this one loaded), in the default streaming
-// preset with the session's block length and pitch. The first session also warms the graphs up on a
+// have been enrolled through the main engine process after this one loaded), with the defaults of the
+// export's graphs (STREAM_DEFAULTS: the streaming pair when shipped) and the session's pitch and block length. The first session also warms the graphs up on a
 // throwaway converter, so the first real block does not pay onnxruntime's first-run cost (which would
 // count as a drop).
 import { ApiError } from '../api/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
-import { STREAM_PRESETS, StreamingConverter } from '../stream/streaming-converter.js';
+import { StreamingConverter, type StreamOptions } from '../stream/streaming-converter.js';
 import type { LiveConverterFactory } from './session-manager.js';
 
 /** A factory over a (lazily loaded) engine. */
@@ -23,7 +23,7 @@ export function engineConverterFactory(engine: () => Promise<Engine>): LiveConve
       await eng.library.reload();
       target = eng.resolveTarget(mix);
     }
-    const options = { ...STREAM_PRESETS.default, blockMs, pitchSemitones };
+    const options: StreamOptions = { pitchSemitones, ...(blockMs === undefined ? {} : { blockMs }) };
     if (!warmed) {
       const warm = new StreamingConverter(eng.converter, target, options);
       try {

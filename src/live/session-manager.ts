@@ -35,7 +35,8 @@ export interface LiveConverter {
 export interface LiveStartRequest {
   mix: MixEntry[];
   pitchSemitones: number;
-  blockMs: number;
+  /** Block length, ms; absent: the converter's default for the export's graphs. */
+  blockMs?: number;
 }
 
 /** Builds the converter of a session (may load the engine; fails with an ApiError for an unknown voice). */
@@ -88,11 +89,11 @@ export function parseStart(msg: Record<string, unknown>): LiveStartRequest {
   });
   const pitch = msg.pitchSemitones ?? 0;
   if (typeof pitch !== 'number' || !Number.isFinite(pitch) || Math.abs(pitch) > PITCH_RANGE_SEMITONES) bad(`The pitch must be a number of semitones within ±${PITCH_RANGE_SEMITONES}.`);
-  const blockMs = msg.blockMs ?? LIVE_BLOCK_MS.default;
-  if (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < LIVE_BLOCK_MS.min || blockMs > LIVE_BLOCK_MS.max) {
+  const blockMs = msg.blockMs;
+  if (blockMs !== undefined && (typeof blockMs !== 'number' || !Number.isFinite(blockMs) || blockMs < LIVE_BLOCK_MS.min || blockMs > LIVE_BLOCK_MS.max)) {
     bad(`The block length must be ${LIVE_BLOCK_MS.min}-${LIVE_BLOCK_MS.max} ms.`);
   }
-  return { mix: entries, pitchSemitones: pitch as number, blockMs: blockMs as number };
+  return { mix: entries, pitchSemitones: pitch as number, ...(blockMs === undefined ? {} : { blockMs: blockMs as number }) };
 }
 
 /** The converter's figures as the renderer sees them. */

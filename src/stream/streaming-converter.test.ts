@@ -11,14 +11,18 @@ import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '
 import { streamThrough } from '../test-support/stream.js';
 import { burstTrain, ComputeHistogram, computeFigures, latencyReport, measureDelay } from './latency.js';
 import { streamFile } from './stream-command.js';
-import { STREAM_PRESETS, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
+import { plainSourceFilterVocoder, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
 import type { Vocoder } from '../pipeline/vocoder.js';
+import { inputGain } from '../pipeline/frames.js';
+import { f0Blocked, f0Stats } from '../pipeline/pitch.js';
+import { convertAudio } from '../pipeline/pipeline.js';
+import { activeLogMelL1 } from './fidelity.js';
 
 const HOP = 256;
 
 describe('stream configuration and the delay measurement (no models)', () => {
-  it('defaults: 64 ms blocks, 3 frames of lookahead, 1 s of context; delay = lookahead + synthesis overlap', () => {
-    const c = streamConfig();
+  it('offline graphs: 64 ms blocks, 3 frames of lookahead, 1 s of context; delay = lookahead + synthesis overlap', () => {
+    const c = streamConfig({}, 'x', 'offline');
     expect(c.blockSamples).toBe(1024);
     expect(c.lookaheadFrames).toBe(3);
     expect(c.contextFrames).toBe(63);
@@ -28,11 +32,14 @@ describe('stream configuration and the delay measurement (no models)', () => {
     expect(streamConfig({ blockMs: 30 }).blockSamples).toBe(512); // whole hops
   });
 
-  it('the low-latency preset: 32 ms blocks, 2 frames of lookahead, 80 ms algorithmic', () => {
-    const c = streamConfig(STREAM_PRESETS.lowLatency);
+  it('streaming graphs: 32 ms blocks, 2 frames of lookahead, 0.25 s of context, 80 ms algorithmic', () => {
+    const c = streamConfig({}, 'x', 'streaming');
+    expect(c.graphs).toBe('streaming');
     expect(c.blockSamples).toBe(512);
+    expect(c.contextFrames).toBe(16);
     expect(c.delaySamples).toBe(2 * HOP + 256);
     expect(c.algorithmicSamples).toBe(1280);
+    expect(streamConfig({ blockMs: 64, contextSeconds: 1 }, 'x', 'streaming').windowSamples).toBe((63 + 4 + 2) * HOP);
   });
 
   it('finds a known delay of a burst train within a quarter frame', () => {
@@ -113,6 +120,27 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`streaming conversion with the real
       expect(m.correlation).toBeGreaterThan(0.5);
       expect(Math.abs(m.delaySamples - conv.config.delaySamples)).toBeLessThanOrEqual(HOP);
     }
+  }, 180_000);
+
+  it('runs the streaming graphs of the export, and streamed they stay with their whole-clip conversion', async () => {
+    const pair = engine.converter.streaming();
+    expect(pair, 'the export ships content_encoder_stream / decoder_stream').not.toBeNull();
+    expect(pair!.lookaheadFrames).toBe(3);
+    // the same synthesis, gain and source pitch statistics on both sides: only the block-wise running differs
+    const vocoder = plainSourceFilterVocoder(1);
+    const gain = inputGain(speech);
+    const track = f0Blocked(speech, undefined, gain);
+    const sourceF0 = f0Stats(track.logF0, track.voiced);
+    const whole = await convertAudio(pair!.model, speech, target, { vocoder, similarity: false, matchLoudness: false, inputGain: gain });
+    const { stream, conv } = await run(speech, { vocoder, inputGain: gain, sourceF0, matchLevel: false, dropWhenBehind: false }, 512);
+    expect(conv.config.graphs).toBe('streaming');
+    const streamed = activeLogMelL1(whole.audio, stream.subarray(conv.config.delaySamples));
+    // the offline graphs over a 1 s window, against their own whole-clip conversion: what the pair improves on
+    const offline = await convertAudio(engine.converter, speech, target, { vocoder, similarity: false, matchLoudness: false, inputGain: gain });
+    const windowed = await run(speech, { graphs: 'offline', vocoder, inputGain: gain, sourceF0, matchLevel: false, dropWhenBehind: false });
+    const approx = activeLogMelL1(offline.audio, windowed.stream.subarray(windowed.conv.config.delaySamples));
+    expect(streamed).toBeLessThan(0.15);
+    expect(streamed).toBeLessThan(approx / 2);
   }, 180_000);
 
   it('block joins add no sample step larger than the signal has elsewhere', async () => {

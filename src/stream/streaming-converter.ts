@@ -38,15 +38,15 @@ const HALF_WIN = 512;
 
 /** Options of a StreamingConverter. Every field has a default. */
 export interface StreamOptions {
-  /** Block length in ms, rounded to whole hops (16 ms). Default 64 (4 frames, 1024 samples). */
+  /** Block length in ms, rounded to whole hops (16 ms). Default: STREAM_DEFAULTS of the graphs (32 or 64). */
   blockMs?: number;
   /**
    * Frames behind the newest one that are treated as final (the right context the graphs and the analysis
    * window get). At least 2 (the 1024-sample analysis window of a frame needs 2 hops past its centre).
-   * Default 3.
+   * Default: STREAM_DEFAULTS of the graphs (2 or 3).
    */
   lookaheadFrames?: number;
-  /** Left context given to the graphs, seconds (rounded to whole hops). Default 1. */
+  /** Left context given to the graphs, seconds (rounded to whole hops). Default: STREAM_DEFAULTS (0.25 or 1). */
   contextSeconds?: number;
   /** Vocoder quality when the export has the neural vocoder: 'fast' (1 consistency pass) or 'best' (4). Default 'fast'. */
   quality?: VocoderQuality;
@@ -97,15 +97,19 @@ export interface StreamOptions {
 export type StreamGraphs = 'streaming' | 'offline';
 
 /**
- * Named settings for the live panel. Measured on the shared 2-core machine (scripts/stream-bench.ts,
- * scripts/stream-quality.ts): 'default' ~213 ms end to end (one-block compute allowance), streamed output
- * close to offline (log-mel L1 0.48, verifier cosine to the offline output 0.97); 'lowLatency' ~132 ms, at
- * a cost in fidelity to offline (0.5 s of context: log-mel L1 0.78, cosine 0.91) and twice the block rate.
+ * The default block, lookahead and context of each graph pair (scripts/stream-quality.ts measures how close
+ * the streamed output stays to the same pair converting the whole clip; scripts/stream-bench.ts the latency):
+ * - streaming: the causal pair needs no more context than its convolutions reach and reads 3 frames ahead,
+ *   of which the last ones may still be provisional without a measurable change (log-mel L1 0.055 to the
+ *   whole-clip output at lookahead 2 and 0.25 s of context, as at lookahead 5 and 1 s); 32 ms blocks;
+ * - offline: the file-conversion graphs need about 1 s of context for their instance normalization (0.5 s
+ *   doubles the difference to the whole clip: log-mel L1 0.40 -> 0.64), so blocks of 64 ms keep the
+ *   per-block compute in budget.
  */
-export const STREAM_PRESETS = {
-  default: { blockMs: 64, lookaheadFrames: 3, contextSeconds: 1 },
-  lowLatency: { blockMs: 32, lookaheadFrames: 2, contextSeconds: 0.5 },
-} as const satisfies Record<string, StreamOptions>;
+export const STREAM_DEFAULTS = {
+  streaming: { blockMs: 32, lookaheadFrames: 2, contextSeconds: 0.25 },
+  offline: { blockMs: 64, lookaheadFrames: 3, contextSeconds: 1 },
+} as const satisfies Record<StreamGraphs, StreamOptions>;
 
 /** The resolved options plus the derived latency figures. */
 export interface StreamConfig {
@@ -194,10 +198,11 @@ export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { voc
 
 /** Resolves options into the block/lookahead/delay figures (no model needed). */
 export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown', graphs: StreamGraphs = 'offline'): StreamConfig {
-  const blockFrames = Math.max(1, Math.round(((options.blockMs ?? 64) * MODEL_RATE) / 1000 / HOP));
+  const dflt = STREAM_DEFAULTS[graphs];
+  const blockFrames = Math.max(1, Math.round(((options.blockMs ?? dflt.blockMs) * MODEL_RATE) / 1000 / HOP));
   const blockSamples = blockFrames * HOP;
-  const lookaheadFrames = Math.max(2, Math.round(options.lookaheadFrames ?? 3));
-  const contextFrames = Math.max(0, Math.round(((options.contextSeconds ?? 1) * MODEL_RATE) / HOP));
+  const lookaheadFrames = Math.max(2, Math.round(options.lookaheadFrames ?? dflt.lookaheadFrames));
+  const contextFrames = Math.max(0, Math.round(((options.contextSeconds ?? dflt.contextSeconds) * MODEL_RATE) / HOP));
   const synthesisOverlapSamples = HALF_WIN - HOP;
   const lookaheadSamples = lookaheadFrames * HOP;
   const delaySamples = lookaheadSamples + synthesisOverlapSamples;

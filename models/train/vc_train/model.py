@@ -104,23 +104,6 @@ class WindowNorm(nn.Module):
         return (x - mu) / torch.sqrt(var + self.eps)
 
 
-@torch.no_grad()
-def fold_to_causal(model: nn.Module) -> int:
-    """Re-aligns centred kernels (copied from an offline model) for the streaming graphs' look-back convolutions:
-    each tap beyond a layer's lookahead is folded onto its latest allowed frame (x[t+2] ~ x[t]), so every layer
-    keeps its features in time instead of delaying them by two frames per convolution. Returns the layers folded."""
-    n = 0
-    for m in model.modules():
-        if isinstance(m, PadConv1d):
-            k = m.kernel_size[0]
-            w = m.weight.data.clone()
-            m.weight.data.zero_()
-            for j in range(k):
-                m.weight.data[:, :, min(j - k // 2, m.right) + m.left] += w[:, :, j]
-            n += 1
-    return n
-
-
 def make_conv(cfg: "ModelConfig", cin: int, cout: int, k: int, right: int = 0) -> nn.Conv1d:
     """A centred convolution for the offline graphs, a look-back one (`right` frames ahead) for streaming."""
     return PadConv1d(cin, cout, k, right) if cfg.streaming else nn.Conv1d(cin, cout, k, padding=k // 2)

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from .augment import LOG_FLOOR, add_noise, perturb_content_input, random_eq, warp
 from .data import Sampler, load_stats, load_voice, voice_info
-from .model import ModelConfig, VCModel, count_params, f0_input, fold_to_causal
+from .model import ModelConfig, VCModel, count_params, f0_input
 
 
 def seed_all(seed: int) -> None:
@@ -160,11 +160,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"vq: initialised {len(copied)}/{len(own)} tensors from {args.init}; speaker encoder frozen", flush=True)
 
     if args.init_full:
-        init = torch.load(args.init_full, map_location="cpu")
-        model.load_state_dict(init["model"])
+        model.load_state_dict(torch.load(args.init_full, map_location="cpu")["model"])
         print(f"fine-tuning from {args.init_full}", flush=True)
-        if cfg.streaming and not ModelConfig(**init["cfg"]).streaming:
-            print(f"streaming: {fold_to_causal(model)} convolutions folded to look back", flush=True)
     if args.init_speaker:
         sd = torch.load(args.init_speaker, map_location="cpu")["model"]
         model.load_state_dict({k: v for k, v in sd.items() if k.startswith("speaker.") or k == "spk_w"}, strict=False)
