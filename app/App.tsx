@@ -16,7 +16,7 @@ import { ShortcutsHint } from './components/ShortcutsHint';
 import type { ReferenceClip } from './components/ReferenceTarget';
 import { VoicesPanel } from './components/VoicesPanel';
 import { LivePanel } from './components/LivePanel';
-import type { LiveRecording } from './hooks/useLive';
+import { LIVE_RECORDING_MAX_SECONDS, type LiveRecording } from './hooks/useLive';
 import { useConversion } from './hooks/useConversion';
 import { useShortcuts } from './hooks/useShortcuts';
 import demo from '../assets/demo/demo.json';
@@ -169,7 +169,7 @@ export function App() {
       const st = rec.stats;
       const item: HistoryItem = {
         id: nextId++,
-        sourceName: `live-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}`,
+        sourceName: `live-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}${rec.truncated ? ` (first ${LIVE_RECORDING_MAX_SECONDS / 60} min)` : ''}`,
         source: rec.source,
         report: null,
         voiceLabel: label,

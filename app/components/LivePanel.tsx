@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { MixEntry } from '../../src/api/types';
 import { PITCH_RANGE_SEMITONES } from '../../src/api/types';
-import { useLive, type LatencyParts, type LiveRecording } from '../hooks/useLive';
+import { LIVE_RECORDING_MAX_SECONDS, useLive, type LatencyParts, type LiveRecording } from '../hooks/useLive';
 
 interface Device {
   deviceId: string;
@@ -175,6 +175,11 @@ export function LivePanel({ mix, targetLabel, targetBlocker, pitch, onPitch, onR
           </span>
           {s ? ` · engine load ${Math.round(s.load * 100)}% · ${s.processed} blocks · ${s.deadlineMisses} over time` : ''}
           {live.config ? ` · ${live.config.vocoder}` : ''}
+        </p>
+      )}
+      {live.recordingFull && (
+        <p className="muted small" data-testid="live-recording-full">
+          The recording for the history stopped at {LIVE_RECORDING_MAX_SECONDS / 60} minutes; live conversion goes on.
         </p>
       )}
     </section>

@@ -34,6 +34,12 @@ export interface LatencyParts {
   measuredMs: number | null;
 }
 
+/**
+ * How much of a live session is kept for the history: the first 10 minutes (2 x 38 MB of 16 kHz float
+ * audio). Streaming goes on past it; only the recording stops growing, so hours of live use keep memory flat.
+ */
+export const LIVE_RECORDING_MAX_SECONDS = 600;
+
 export interface LiveRecording {
   source: AudioData;
   converted: AudioData;
@@ -41,6 +47,8 @@ export interface LiveRecording {
   latency: LatencyParts | null;
   /** Blocks the renderer could not send (connection backed up). */
   clientDrops: number;
+  /** Whether the session ran past LIVE_RECORDING_MAX_SECONDS (the recording holds its beginning). */
+  truncated: boolean;
 }
 
 export interface LiveStartOptions {
@@ -68,6 +76,8 @@ export interface LiveView {
   setMonitor(on: boolean): void;
   /** Whether the output device can be chosen here (AudioContext.setSinkId). */
   canPickOutput: boolean;
+  /** Whether this session has passed LIVE_RECORDING_MAX_SECONDS (the history keeps its beginning). */
+  recordingFull: boolean;
 }
 
 interface Runtime {
@@ -81,8 +91,10 @@ interface Runtime {
   lastBack: number;
   sentAt: Map<number, number>;
   rtts: number[];
+  /** The recording (at most recordBlocks blocks each). */
   sourceBlocks: Float32Array[];
   converted: Map<number, Float32Array>;
+  recordBlocks: number;
   clientDrops: number;
   underruns: number;
   bufferMs: number | null;
@@ -113,6 +125,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
   const [latency, setLatency] = useState<LatencyParts | null>(null);
   const [stats, setStats] = useState<LiveStats | null>(null);
   const [config, setConfig] = useState<LiveConfigInfo | null>(null);
+  const [recordingFull, setRecordingFull] = useState(false);
   const [dropoutParts, setDropoutParts] = useState({ engine: 0, queue: 0, send: 0, client: 0, underruns: 0 });
   const dropouts = dropoutParts.engine + dropoutParts.queue + dropoutParts.send + dropoutParts.client + dropoutParts.underruns;
   const rt = useRef<Runtime | null>(null);
@@ -146,6 +159,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
     setLatency(parts(r));
     const s = r.stats;
     setDropoutParts({ engine: s?.dropped ?? 0, queue: s?.queueDrops ?? 0, send: s?.sendDrops ?? 0, client: r.clientDrops, underruns: r.underruns });
+    setRecordingFull(r.seq > r.recordBlocks);
   };
 
   const teardown = (r: Runtime): void => {
@@ -177,6 +191,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
         stats: final ?? r.stats,
         latency: parts(r),
         clientDrops: r.clientDrops,
+        truncated: r.seq > r.recordBlocks,
       });
     }
   }, []);
@@ -219,7 +234,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
       });
       r = {
         ctx, stream, node: null, gain: null, channel: null, config: null, seq: 0, lastBack: -1, sentAt: new Map(), rtts: [],
-        sourceBlocks: [], converted: new Map(), clientDrops: 0, underruns: 0, bufferMs: null, measuredMs: null, stats: null, stopped: null,
+        sourceBlocks: [], converted: new Map(), recordBlocks: Infinity, clientDrops: 0, underruns: 0, bufferMs: null, measuredMs: null, stats: null, stopped: null,
       };
       rt.current = r;
       const run = r;
@@ -240,8 +255,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
                 run.sentAt.delete(m.seq);
               }
               run.lastBack = Math.max(run.lastBack, m.seq);
-              const copy = m.samples.slice();
-              run.converted.set(m.seq, copy);
+              if (m.seq < run.recordBlocks) run.converted.set(m.seq, m.samples.slice());
               run.node?.port.postMessage({ type: 'play', samples: m.samples.slice(), afterDrop: !!m.afterDrop, seq: m.seq });
               return;
             }
@@ -269,6 +283,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
       });
       const cfg = await started;
       run.config = cfg;
+      run.recordBlocks = Math.ceil((LIVE_RECORDING_MAX_SECONDS * LIVE_SAMPLE_RATE) / cfg.blockSamples);
       setConfig(cfg);
       const node = new AudioWorkletNode(ctx, 'live-io', {
         numberOfInputs: 1,
@@ -281,7 +296,7 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
         const m = e.data as { type: string; samples?: Float32Array; inRms?: number; outRms?: number; bufferMs?: number | null; underruns?: number; measuredMs?: number | null };
         if (m.type === 'block' && m.samples) {
           const seq = run.seq++;
-          run.sourceBlocks.push(m.samples);
+          if (seq < run.recordBlocks) run.sourceBlocks.push(m.samples);
           // Credit: never more than a few blocks in flight (the Electron port has no bufferedAmount).
           if (seq - run.lastBack > 6 || !run.channel?.sendAudio(seq, m.samples)) {
             run.clientDrops++;
@@ -326,5 +341,5 @@ export function useLive(onRecorded: (rec: LiveRecording) => void): LiveView {
   }, []);
 
   const canPickOutput = typeof (AudioContext.prototype as SinkContext).setSinkId === 'function';
-  return { state, error, inLevel, outLevel, latency, stats, config, dropouts, dropoutParts, start, stop, setMonitor, canPickOutput };
+  return { state, error, inLevel, outLevel, latency, stats, config, dropouts, dropoutParts, start, stop, setMonitor, canPickOutput, recordingFull };
 }
