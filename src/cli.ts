@@ -60,7 +60,7 @@ Commands:
   analyze <input> [--json]           levels, clipping, SNR, anomaly and a verdict
   stream <input> --voice V --out F   the live-mode converter on a file, in real-time-sized blocks; prints the
       latency parts, compute per block and deadline misses as JSON  [--realtime] (pace at 1x, as a live
-      source)  [--block-ms N] (16-512, default 64)  [--quality fast|best]  [--pitch N]
+      source)  [--block-ms N] (16-512, default 32 with the streaming graphs, else 64)  [--quality fast|best]  [--pitch N]
   bench                              time the pipeline on a 10 s clip (JSON on the last line)
 
 Common options: --models <dir>  --data <dir> (enrolled voices; default $VOICESHIFT_DATA_DIR, else $XDG_DATA_HOME/voiceshift, else ~/.local/share/voiceshift)

@@ -17,9 +17,6 @@ import { StreamingConverter, type StreamConfig, type StreamOptions } from './str
 export interface StreamFileOptions extends StreamOptions {
   /** Pace blocks at 1x. Default false (as fast as possible). */
   realtime?: boolean;
-  /** Block length, ms. Default 64. */
-  blockMs?: number;
-  quality?: VocoderQuality;
   /** Called after every block (for progress or a live meter). */
   onBlock?: (done: number, total: number) => void;
 }
