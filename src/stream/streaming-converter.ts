@@ -5,10 +5,10 @@
 //      statistics (convertLogF0), then frozen;
 //   2. mel + content encoder + decoder re-run on a window [left context + block + lookahead] ending at the
 //      newest sample. With the STREAMING graphs of the export (content_encoder_stream, decoder_stream: causal
-//      convolutions, a few frames of lookahead, running normalization over the last ~0.5 s) a frame is final
-//      once its lookahead has arrived, and the left context only has to cover the graphs' reach. Exports
-//      without them fall back to the offline graphs, whose whole-utterance instance normalization the window
-//      only approximates (frames at its right edge are provisional);
+//      convolutions, 3 frames of lookahead, each frame normalized over its channels rather than over time) a
+//      frame is final once its lookahead has arrived, and the left context only has to cover the convolutions'
+//      reach. Exports without them fall back to the offline graphs, whose whole-utterance instance
+//      normalization the window only approximates (frames at its right edge are provisional);
 //   3. the vocoder synthesizes the whole window with absolute positions (pulse phase accumulated over the
 //      frozen pitch, position-keyed noise), so consecutive windows synthesize the same signal where they
 //      agree; the output is taken at a fixed delay D = lookahead * hop + (n_fft/2 - hop) behind the newest

@@ -294,10 +294,11 @@ def convert_streaming(model: VCModel, mel: np.ndarray, lf0: np.ndarray, vuv: np.
 Vocode = Callable[[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]], np.ndarray]
 
 
-def make_vocoder(vocoder: str, gl_iters: int) -> Vocode:
+def make_vocoder(vocoder: str, gl_iters: int, passes: int = 4, detail_floor: float = 0.0) -> Vocode:
     """(converted log-mel, source log-F0, voiced, target F0 stats) -> audio: the neural source-filter vocoder with the
-    network at `vocoder` (checkpoint or vocoder.onnx), given the converted pitch the decoder got, or Griffin-Lim
-    with `gl_iters` iterations when `vocoder` is empty."""
+    network at `vocoder` (checkpoint or vocoder.onnx), given the converted pitch the decoder got, `passes` consistency
+    passes and the network's detail raised to at least `detail_floor`, or Griffin-Lim with `gl_iters` iterations
+    when `vocoder` is empty."""
     if not vocoder:
         return lambda mel, lf0, vuv, tgt: griffin_lim(mel, gl_iters)
     from .source_filter import synthesize
@@ -307,7 +308,7 @@ def make_vocoder(vocoder: str, gl_iters: int) -> Vocode:
     def neural(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
         lf = map_f0(lf0, vuv, tgt)
         a, d = controls(mel, lf, vuv)
-        return synthesize(mel, lf, vuv, a, detail=d)
+        return synthesize(mel, lf, vuv, a, detail=np.maximum(d, detail_floor), iterations=passes)
     return neural
 
 

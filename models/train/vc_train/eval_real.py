@@ -133,6 +133,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--vocoder", default="", help="the neural vocoder's aperiodicity network (checkpoint or vocoder.onnx): "
                                                    "converted rows are vocoded by it (source-filter, 4 passes) instead of "
                                                    "Griffin-Lim")
+    ap.add_argument("--vocoder-passes", type=int, default=4, help="neural vocoder: consistency passes")
+    ap.add_argument("--detail-floor", type=float, default=0.0, help="neural vocoder: lowest envelope detail")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--verifier", default="", help="verifier checkpoint (vc_train.verifier): adds its similarity to the "
@@ -183,7 +185,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             if t:
                 by_text.setdefault(t, []).append((v, u))
 
-    vocode = make_vocoder(args.vocoder, args.gl_iters)
+    vocode = make_vocoder(args.vocoder, args.gl_iters, args.vocoder_passes, args.detail_floor)
 
     rng = np.random.default_rng(args.seed)
     trials = []
@@ -290,7 +292,9 @@ def main(argv: Optional[list[str]] = None) -> int:
            "speakersByGender": {g: sum(1 for v in voices if gender[v] == g) for g in ("female", "male")},
            "chancePct": round(100 / len(voices), 1), "trials": len(trials), "perDirection": args.per_dir,
            "referenceSeconds": ref_secs, "mainReferenceSeconds": main_L, "griffinLimIters": args.gl_iters,
-           "vocoder": "neural source-filter (4 passes)" if args.vocoder else f"Griffin-Lim {args.gl_iters}",
+           "vocoder": (f"neural source-filter ({args.vocoder_passes} passes"
+                       + (f", detail >= {args.detail_floor:g})" if args.detail_floor > 0 else ")")
+                       if args.vocoder else f"Griffin-Lim {args.gl_iters}"),
            "table": table, "speakerEncoderCosines3s": encoder_cosines(model, enrol, test, gender),
            "globalVarianceRatio": global_variance(conv_mels, real_mels),
            "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
