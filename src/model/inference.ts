@@ -2,6 +2,7 @@
 // content encoder, speaker encoder and decoder, plus the decoder's f0 input built from a log-F0
 // track. Arrays are band-major [channels][T], the layout of an ONNX [1, channels, T] tensor.
 import { ApiError } from '../api/errors.js';
+import { instanceNormalize } from './content-norm.js';
 import type { Manifest } from './manifest.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -56,10 +57,25 @@ export class VoiceModel {
    * @returns band-major [C][frames]
    */
   async content(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const c = await this.rawContent(mel, frames);
+    if (this.runningContentNorm) instanceNormalize(c, c.length / frames, frames);
+    return c;
+  }
+
+  /**
+   * The content encoder's output as is: for an encoder with `contentNorm: 'running'` before the per-channel
+   * normalization over time, which a live stream applies with running statistics (ChannelStats).
+   */
+  async rawContent(mel: Float32Array, frames: number): Promise<Float32Array> {
     const out = await this.registry.run(this.encoderName, { mel: [mel, [1, 80, frames]] });
     const t = out.content;
     if (!t || t.dims[2] !== frames) throw new ApiError('MODEL_ERROR', 'The content encoder returned an unexpected shape.');
     return t.data as Float32Array;
+  }
+
+  /** Whether the encoder leaves the content's normalization over time to the caller (manifest contentNorm). */
+  get runningContentNorm(): boolean {
+    return this.manifest.models[this.encoderName]?.contentNorm === 'running';
   }
 
   /**

@@ -16,6 +16,8 @@ export interface ModelFileEntry {
   outputs: string[];
   /** Frames of future input the graph reads: set for the streaming graphs; absent for offline ones (whole utterance). */
   lookaheadFrames?: number;
+  /** 'running': the encoder's content still needs its per-channel normalization over time (src/model/content-norm.ts). */
+  contentNorm?: 'running';
 }
 
 /** The anomaly calibration: quantiles of per-frame (and per-utterance mean) reconstruction error on clean speech. */
@@ -110,6 +112,11 @@ function num(v: unknown, what: string): number {
   return v;
 }
 
+function contentNorm(v: unknown, name: string): 'running' {
+  if (v !== 'running') throw modelError(`manifest.json: ${name}.contentNorm must be "running".`);
+  return v;
+}
+
 function strList(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw modelError(`manifest.json: ${what} must be a list of names.`);
   return v as string[];
@@ -137,6 +144,7 @@ export function loadManifest(modelsDir: string): Manifest {
       inputs: strList(m.inputs, `${name}.inputs`),
       outputs: strList(m.outputs, `${name}.outputs`),
       ...(m.lookaheadFrames === undefined ? {} : { lookaheadFrames: num(m.lookaheadFrames, `${name}.lookaheadFrames`) }),
+      ...(m.contentNorm === undefined ? {} : { contentNorm: contentNorm(m.contentNorm, name) }),
     };
   }
   for (const req of REQUIRED_MODELS) {

@@ -29,6 +29,7 @@ import type { TargetVoice } from '../pipeline/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
 import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
 import { QUALITY } from '../pipeline/quality.js';
+import { ChannelStats, instanceNormalize } from '../model/content-norm.js';
 import { ComputeHistogram } from './latency.js';
 
 /** Per-block compute times kept as a list (the whole stream is in the histogram). */
@@ -289,6 +290,9 @@ export class StreamingConverter {
   private flushed = false;
   private readonly synthContext: number;
   private lastSourceStats: (F0Stats & { voicedFrames: number }) | null = null;
+  /** Running content statistics (an encoder with a running content norm only); frames [0, contentDone) are in. */
+  private readonly contentStats: ChannelStats | null;
+  private contentDone = 0;
   readonly stats: StreamStats;
 
   constructor(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}) {
@@ -297,6 +301,7 @@ export class StreamingConverter {
     this.config = streamConfig(options, chosen.kind, streaming ? 'streaming' : 'offline');
     this.vocoder = chosen.vocoder;
     this.model = streaming?.model ?? model;
+    this.contentStats = this.model.runningContentNorm ? new ChannelStats(this.model.contentChannels) : null;
     this.target = target;
     this.opts = options;
     this.hist = new Float32Array(this.config.windowSamples + 8 * HOP);
@@ -401,6 +406,26 @@ export class StreamingConverter {
     const first = this.received - h; // absolute index of hist[0]
     for (let i = Math.max(a, 0); i < b; i++) out[i - a] = this.hist[i - first];
     return out;
+  }
+
+  /**
+   * The content of the window [fw0, fw0 + frames). An encoder with a running content norm (manifest
+   * contentNorm) gets it here: the frames that became final join the running per-channel statistics, and the
+   * whole window is normalized by them (by its own statistics before any frame is final).
+   */
+  private async windowContent(mel: Float32Array, fw0: number, frames: number): Promise<Float32Array> {
+    const stats = this.contentStats;
+    if (!stats) return this.model.content(mel, frames);
+    const c = await this.model.rawContent(mel, frames);
+    const finalEnd = fw0 + frames - this.config.lookaheadFrames;
+    const from = Math.max(this.contentDone, fw0);
+    if (finalEnd > from) {
+      stats.add(c, frames, from - fw0, finalEnd - fw0);
+      this.contentDone = finalEnd;
+    }
+    if (stats.count > 0) stats.normalize(c, frames);
+    else instanceNormalize(c, stats.channels, frames);
+    return c;
   }
 
   /** YIN of the frames whose analysis window is complete; pitch converted and frozen. */
@@ -542,7 +567,7 @@ export class StreamingConverter {
     lap('f0');
     const melData = this.melWindow(fw0, frames, gain);
     lap('mel');
-    const content = await this.model.content(melData, frames);
+    const content = await this.windowContent(melData, fw0, frames);
     lap('contentEncoder');
     const outMel = await this.model.decode(content, this.target.embedding, this.model.f0Input(lf0, vuv), frames);
     lap('decoder');

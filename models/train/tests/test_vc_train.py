@@ -73,6 +73,23 @@ class ModelTest(unittest.TestCase):
         self.assertLess(float(np.abs(convert_streaming(m, mel, lf0, vuv, e, (5.2, 0.1), context=200) - whole).max()), 1e-3)
         self.assertGreater(float(np.abs(convert_streaming(m, mel, lf0, vuv, e, (5.2, 0.1), context=20) - whole).max()), 1e-2)
 
+    def test_running_content_norm_converges_to_the_whole_clip(self) -> None:
+        """A 'running' content norm streamed block by block ends with the whole clip's statistics: the last block
+        matches one pass over the clip; the first ones, normalized by a few frames, do not."""
+        from vc_train.eval import convert, convert_streaming
+        torch.manual_seed(0)
+        m = VCModel(ModelConfig(channels=32, stream="channel", content_norm="running"), 3).eval()
+        rng = np.random.default_rng(0)
+        mel = (rng.standard_normal((80, 400)) - 5).astype(np.float32)
+        lf0, vuv = np.full(400, 5.0, np.float32), np.ones(400, np.float32)
+        e = m.speaker(torch.from_numpy(mel).unsqueeze(0))
+        whole = convert(m, mel, lf0, vuv, e, (5.2, 0.1))
+        streamed = convert_streaming(m, mel, lf0, vuv, e, (5.2, 0.1), block=4, context=200)
+        d = np.abs(streamed - whole).max(axis=0)
+        self.assertLess(float(d[-4:].max()), 1e-3)  # the last block: all frames are in the statistics
+        self.assertLess(float(d[200:208].max()), float(d[:8].max()) / 3)  # converging
+        self.assertGreater(float(d[:8].max()), 0.1)
+
     def test_f0_input_unvoiced_zero(self) -> None:
         f = f0_input(torch.tensor([[5.3, 0.0]]), torch.tensor([[1.0, 0.0]]))
         self.assertEqual(float(f[0, 0, 1]), 0.0)

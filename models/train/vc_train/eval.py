@@ -274,19 +274,32 @@ def convert_streaming(model: VCModel, mel: np.ndarray, lf0: np.ndarray, vuv: np.
                       tgt_f0: tuple[float, float], block: int = 4, context: int = 62) -> np.ndarray:
     """Live mode's conversion, block by block as src/stream/streaming-converter.ts runs it: every `block` frames the
     graphs re-run on a window of `context` past frames + the block + the graphs' lookahead, and only the block's
-    frames (now final) are kept. With the streaming graphs (causal, running norm) this differs from one pass over
-    the whole clip only by the history cut off at the window's left edge. The pitch is mapped with the clip's
-    statistics (live mode's running statistics converge to them after the first seconds)."""
+    frames (now final) are kept. With the streaming graphs (causal, per-frame norm) this differs from one pass over
+    the whole clip only by the history cut off at the window's left edge. A 'running' content norm normalizes each
+    content channel by the mean/std of all frames final so far (the engine's running statistics). The pitch is
+    mapped with the clip's statistics (live mode's running statistics converge to them after the first seconds)."""
     la = model.cfg.lookahead
+    running = model.cfg.streaming and model.cfg.content_norm == "running"
     lf = torch.from_numpy(map_f0(lf0, vuv, tgt_f0)).unsqueeze(0)
     x = torch.from_numpy(mel).unsqueeze(0)
     fi = f0_input(lf, torch.from_numpy(vuv).unsqueeze(0))
     T = mel.shape[1]
     out = np.zeros_like(mel)
+    s1 = torch.zeros(1, model.cfg.content_dim, 1)
+    s2 = torch.zeros_like(s1)
+    n = 0
     for b0 in range(0, T, block):
         b1 = min(T, b0 + block)
         w0, w1 = max(0, b0 - context), min(T, b1 + la)
-        y = model.decoder(model.content.pre(x[:, :, w0:w1]), emb, fi[:, :, w0:w1])
+        if running:
+            z = model.content.raw(x[:, :, w0:w1])
+            final = z[:, :, b0 - w0:b1 - w0]  # this block's frames join the running statistics
+            s1, s2, n = s1 + final.sum(2, keepdim=True), s2 + (final * final).sum(2, keepdim=True), n + final.shape[2]
+            mu = s1 / n
+            z = (z - mu) / torch.sqrt(torch.clamp(s2 / n - mu * mu, min=0.0) + 1e-5)
+        else:
+            z = model.content.pre(x[:, :, w0:w1])
+        y = model.decoder(z, emb, fi[:, :, w0:w1])
         out[:, b0:b1] = y[0, :, b0 - w0:b1 - w0].numpy()
     return out
 

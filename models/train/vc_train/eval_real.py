@@ -125,7 +125,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--vq-ckpt", default="")
     ap.add_argument("--stream-ckpt", default="", help="live mode's streaming graphs: adds their block-wise conversion "
                     "(windows as the app streams them) beside the offline model, same references and vocoder")
-    ap.add_argument("--stream-context", type=int, default=62, help="left context of each streaming window, frames")
+    ap.add_argument("--stream-context", type=int, default=16, help="left context of each streaming window, frames "
+                    "(the app's default: 0.25 s)")
+    ap.add_argument("--stream-block", type=int, default=2, help="frames per streaming block (the app's default: 32 ms)")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=24)
     ap.add_argument("--ref-seconds", default="1,3,10,30")
@@ -241,7 +243,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         if stm is not None:
             e, f0s = refs[(t, main_L)]
             outs[f"ours (streaming graphs, {main_L:g} s ref)"] = vocode(
-                convert_streaming(stm, su.mel, su.lf0, su.vuv, e, f0s, context=args.stream_context), su.lf0, su.vuv, f0s)
+                convert_streaming(stm, su.mel, su.lf0, su.vuv, e, f0s, block=args.stream_block,
+                                  context=args.stream_context), su.lf0, su.vuv, f0s)
         if base is not None:
             e, f0s = base_refs[t]
             outs[f"previous shipped model ({main_L:g} s ref)"] = vocode(convert(base, su.mel, su.lf0, su.vuv, e, f0s),
@@ -299,6 +302,8 @@ def main(argv: Optional[list[str]] = None) -> int:
            "globalVarianceRatio": global_variance(conv_mels, real_mels),
            "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
            "verifierThreshold": ver_thr if ver is not None else None,
+           **({"streaming": {"blockFrames": args.stream_block, "contextFrames": args.stream_context,
+                             "lookaheadFrames": stm.cfg.lookahead, "norm": stm.cfg.stream}} if stm is not None else {}),
            "seconds": round(time.time() - t0)}
     (out / f"{args.name}.json").write_text(json.dumps(res, indent=1))
     (out / f"{args.name.replace('results', 'clips')}.json").write_text(json.dumps(per, indent=0, default=str))

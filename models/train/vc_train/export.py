@@ -37,6 +37,17 @@ ANOMALY_METRIC = ("mean over 80 bands of |log-mel reconstruction - input| per fr
 QS = [0.5, 0.9, 0.95, 0.99, 0.999]
 
 
+class RawContentExport(nn.Module):
+    """A 'running' streaming encoder for ONNX: the content before its bottleneck norm (the engine normalizes it)."""
+
+    def __init__(self, enc: nn.Module) -> None:
+        super().__init__()
+        self.enc = enc
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.enc.raw(mel)
+
+
 class DecoderExport(nn.Module):
     def __init__(self, dec: nn.Module) -> None:
         super().__init__()
@@ -175,9 +186,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         with torch.no_grad():
             scontent = stm.content(mel)
         vectors["inputs"]["content_stream"] = {"dims": [1, scfg.content_dim, T], "data": tensor_list(scontent)}
-        live = {"lookaheadFrames": scfg.lookahead, "norm": scfg.stream}
-        add("content_encoder_stream", ContentEncoderExport(stm.content), (mel,), ["mel"], ["content"],
-            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead})
+        live = {"lookaheadFrames": scfg.lookahead, "norm": scfg.stream, "contentNorm": scfg.content_norm}
+        running = scfg.content_norm == "running"
+        add("content_encoder_stream", RawContentExport(stm.content) if running else ContentEncoderExport(stm.content),
+            (mel,), ["mel"], ["content"],
+            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead,
+             **({"contentNorm": "running"} if running else {})})
         add("decoder_stream", DecoderExport(stm.decoder), (scontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
             {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.dec_lookahead})
     tdir = out / "testdata"
@@ -304,7 +318,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if sck:
         training["streaming"] = {"steps": int(sck["step"]), "wallMinutes": round(sck["elapsed"] / 60, 1),
                                  "initFrom": sck["args"].get("init_full"), "config": sck["cfg"],
-                                 "lookaheadFrames": live["lookaheadFrames"], "norm": live["norm"]}
+                                 "lookaheadFrames": live["lookaheadFrames"], "norm": live["norm"],
+                                 "contentNorm": live["contentNorm"]}
     if args.note:
         training["note"] = args.note
     manifest = {

@@ -38,6 +38,11 @@ class ModelConfig:
     # Every convolution looks back, except the first of the content encoder and of the decoder, which look
     # `enc_lookahead` / `dec_lookahead` frames ahead (total lookahead = their sum).
     stream: str = ""
+    # the content bottleneck of the streaming graphs: 'channel' (per frame, like every other streaming norm) or
+    # 'running' (instance norm over time in training; the exported encoder stops before it and the engine
+    # normalizes each content channel by the stream's running mean/std, as offline instance norm does per
+    # utterance: the per-channel offsets that carry the source speaker are removed without any lookahead)
+    content_norm: str = "channel"
     norm_window: int = 32
     enc_lookahead: int = 2
     dec_lookahead: int = 1
@@ -162,18 +167,24 @@ class ContentEncoder(nn.Module):
             self.codebook = nn.Parameter(torch.randn(cfg.vq_groups, cfg.vq_codes, cfg.vq_dim) * 0.5)
         else:
             self.out = nn.Conv1d(ch, cfg.content_dim, 1)
-        self.bottleneck_norm = make_norm(cfg, cfg.vq_groups * cfg.vq_dim if cfg.vq else cfg.content_dim)
+        cdim = cfg.vq_groups * cfg.vq_dim if cfg.vq else cfg.content_dim
+        running = cfg.streaming and cfg.content_norm == "running"
+        self.bottleneck_norm = nn.InstanceNorm1d(cdim, affine=False) if running else make_norm(cfg, cdim)
 
     @property
     def out_dim(self) -> int:
         return self.cfg.vq_groups * self.cfg.vq_dim if self.cfg.vq else self.cfg.content_dim
 
     def pre(self, mel: torch.Tensor, normalized: bool = False) -> torch.Tensor:
+        return self.bottleneck_norm(self.raw(mel, normalized))
+
+    def raw(self, mel: torch.Tensor, normalized: bool = False) -> torch.Tensor:
+        """The content before the bottleneck norm (what a 'running' streaming encoder exports)."""
         x = mel if normalized else self.mel.norm(mel)
         h = F.gelu(self.inp(x))
         for b in self.blocks:
             h = b(h)
-        return self.bottleneck_norm(self.out(h))
+        return self.out(h)
 
     def quantize(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """z [B, G*d, T] -> (quantized [B, G*d, T], per-group indices [B, G, T], vq loss)."""

@@ -114,6 +114,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--stream", choices=["", "channel", "window"], default="",
                     help="streaming variant (live mode): causal graphs with per-frame channel norm or a running window norm")
     ap.add_argument("--norm-window", type=int, default=32, help="streaming 'window' norm: frames")
+    ap.add_argument("--content-norm", choices=["channel", "running"], default="channel",
+                    help="streaming: the content bottleneck's norm (see ModelConfig.content_norm)")
     ap.add_argument("--enc-lookahead", type=int, default=2, help="streaming: content-encoder lookahead, frames")
     ap.add_argument("--dec-lookahead", type=int, default=1, help="streaming: decoder lookahead, frames")
     ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
@@ -137,7 +139,7 @@ def main(argv: Optional[list[str]] = None) -> int:
           f"{sum(x.mel.shape[1] for u in utts.values() for x in u)}", flush=True)
 
     cfg = ModelConfig(channels=args.channels, content_dim=args.content_dim, vq=args.variant == "vq",
-                      stream=args.stream, norm_window=args.norm_window, enc_lookahead=args.enc_lookahead, dec_lookahead=args.dec_lookahead)
+                      stream=args.stream, content_norm=args.content_norm, norm_window=args.norm_window, enc_lookahead=args.enc_lookahead, dec_lookahead=args.dec_lookahead)
     model = VCModel(cfg, len(train_voices))
     model.set_mel_stats(torch.from_numpy(mean), torch.from_numpy(std))
     step = 0
