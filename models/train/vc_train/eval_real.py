@@ -270,7 +270,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 e_, n_ = word_errors(text, asr.recognise(y))
                 rec.update(err=e_, words=n_)
             per[r].append(rec)
-        if ti % args.per_dir < 2:
+        if ti % args.per_dir < 2 and args.name == "results_real":  # the listening samples of the main run only
             for r in ("source (no conversion)", f"ours (continuous, {main_L:g} s ref)"):
                 y = outs[r]
                 sf.write(str(samples / f"{dn.replace('->', '2')}_{s}_to_{t}_{r.split()[0]}.wav"),
