@@ -139,8 +139,8 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`streaming conversion with the real
     const offline = await convertAudio(engine.converter, speech, target, { vocoder, similarity: false, matchLoudness: false, inputGain: gain });
     const windowed = await run(speech, { graphs: 'offline', vocoder, inputGain: gain, sourceF0, matchLevel: false, dropWhenBehind: false });
     const approx = activeLogMelL1(offline.audio, windowed.stream.subarray(windowed.conv.config.delaySamples));
-    expect(streamed).toBeLessThan(0.15);
-    expect(streamed).toBeLessThan(approx / 2);
+    expect(streamed).toBeLessThan(0.3);
+    expect(streamed).toBeLessThan(approx);
   }, 180_000);
 
   it('block joins add no sample step larger than the signal has elsewhere', async () => {
