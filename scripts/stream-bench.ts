@@ -18,7 +18,7 @@ import { decodeAudioFile } from '../src/audio/decode.js';
 import { Engine } from '../src/engine/engine.js';
 import { cathyPaths } from '../src/test-support/fixtures.js';
 import { computeFigures, latencyReport, measureDelay } from '../src/stream/latency.js';
-import { StreamingConverter, type StreamGraphs } from '../src/stream/streaming-converter.js';
+import { StreamingConverter, warmUpStreaming, type StreamGraphs } from '../src/stream/streaming-converter.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -57,13 +57,8 @@ const options = {
   graphs: flag('graphs', 'streaming') as StreamGraphs,
   computeAllowanceMs: numberFlag('allowance-ms'),
 };
-// Warm the graphs up on a throwaway converter first, as the live engine does before a session's first block
-// (src/live/engine-converter.ts): onnxruntime's first runs take ~200 ms and would count as misses.
-{
-  const warm = new StreamingConverter(engine.converter, target, options);
-  for (let k = 0; k < 8; k++) await warm.push(clips[0].subarray(k * warm.config.blockSamples, (k + 1) * warm.config.blockSamples));
-  warm.dispose();
-}
+// warm the graphs up first, as the live engine does before a session's first block
+await warmUpStreaming(engine.converter, target, options);
 const conv = new StreamingConverter(engine.converter, target, options);
 const B = conv.config.blockSamples;
 const blockMs = (B * 1000) / 16000;

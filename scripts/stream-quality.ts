@@ -20,6 +20,7 @@ import { cosine } from '../src/pipeline/similarity.js';
 import { verifierEmbeddingOf } from '../src/quality-gate/speaker-meter.js';
 import type { VoiceModel } from '../src/model/inference.js';
 import { cathySeconds } from '../src/test-support/models.js';
+import { streamThrough } from '../src/test-support/stream.js';
 import { activeLogMelL1 } from '../src/stream/fidelity.js';
 import { plainSourceFilterVocoder, StreamingConverter, type StreamGraphs, type StreamOptions } from '../src/stream/streaming-converter.js';
 
@@ -52,15 +53,9 @@ const whole = { offline: await wholeClip(engine.converter), streaming: pair ? aw
 
 async function streamed(options: StreamOptions): Promise<Float32Array> {
   const conv = new StreamingConverter(engine.converter, target, { ...options, vocoder, inputGain: gain, sourceF0: stats, matchLevel: false, dropWhenBehind: false });
-  const out = new Float32Array(source.length + conv.config.delaySamples);
-  let o = 0;
-  for (let i = 0; i < source.length; i += conv.config.blockSamples) {
-    const y = await conv.push(source.subarray(i, i + conv.config.blockSamples));
-    out.set(y, o);
-    o += y.length;
-  }
-  out.set((await conv.flush()).subarray(0, out.length - o), o);
-  return out.slice(conv.config.delaySamples);
+  const out = await streamThrough(conv, source, conv.config.blockSamples);
+  conv.dispose();
+  return out.subarray(conv.config.delaySamples);
 }
 
 const rows = [];

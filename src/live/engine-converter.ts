@@ -7,7 +7,7 @@
 import { ApiError } from '../api/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
-import { StreamingConverter, type StreamOptions } from '../stream/streaming-converter.js';
+import { StreamingConverter, warmUpStreaming, type StreamOptions } from '../stream/streaming-converter.js';
 import type { LiveConverterFactory } from './session-manager.js';
 
 /** A factory over a (lazily loaded) engine. */
@@ -25,14 +25,7 @@ export function engineConverterFactory(engine: () => Promise<Engine>): LiveConve
     }
     const options: StreamOptions = { pitchSemitones, ...(blockMs === undefined ? {} : { blockMs }) };
     if (!warmed) {
-      const warm = new StreamingConverter(eng.converter, target, options);
-      try {
-        const block = new Float32Array(warm.config.blockSamples);
-        for (let i = 0; i < block.length; i++) block[i] = 0.01 * Math.sin(i / 7);
-        for (let k = 0; k < 3; k++) await warm.push(block);
-      } finally {
-        warm.dispose();
-      }
+      await warmUpStreaming(eng.converter, target, options);
       warmed = true;
     }
     return new StreamingConverter(eng.converter, target, options);

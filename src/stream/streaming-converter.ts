@@ -200,6 +200,21 @@ export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { voc
   return { vocoder: plainSourceFilterVocoder(passes), kind: `source-filter-plain-${passes}pass` };
 }
 
+/**
+ * Runs a few blocks through a throwaway converter, so that a stream's first real block does not pay
+ * onnxruntime's first-run cost (~200 ms, which would count as a miss or a drop).
+ */
+export async function warmUpStreaming(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}): Promise<void> {
+  const warm = new StreamingConverter(model, target, options);
+  try {
+    const block = new Float32Array(warm.config.blockSamples);
+    for (let i = 0; i < block.length; i++) block[i] = 0.01 * Math.sin(i / 7);
+    for (let k = 0; k < 3; k++) await warm.push(block);
+  } finally {
+    warm.dispose();
+  }
+}
+
 /** Resolves options into the block/lookahead/delay figures (no model needed). */
 export function streamConfig(options: StreamOptions = {}, vocoderKind = 'unknown', graphs: StreamGraphs = 'offline'): StreamConfig {
   const dflt = STREAM_DEFAULTS[graphs];

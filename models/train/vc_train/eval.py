@@ -40,7 +40,7 @@ from .export import ANOMALY_METRIC, recon_error
 from .f0 import f0_yin
 from .features import log_mel
 from .model import VCModel, f0_input
-from .train import load_model, load_vq_model
+from .train import load_model, load_sharing_speaker
 from .vocoder import griffin_lim
 
 SR = 16000
@@ -362,7 +362,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, ck = load_model(args.ckpt)
-    vqm = load_vq_model(args.vq_ckpt, model)[0] if args.vq_ckpt else None
+    vqm = load_sharing_speaker(args.vq_ckpt, model)[0] if args.vq_ckpt else None
     info = voice_info(corpus)
     with open(corpus / "metadata.tsv", encoding="utf-8") as f:
         meta = list(csv.DictReader(f, delimiter="\t"))

@@ -42,7 +42,7 @@ from .eval import ASR, SpeakerID, convert, convert_streaming, make_vocoder, mcd,
 from .features import log_mel
 from .model import VCModel
 from .real import read_split
-from .train import load_model, load_vq_model
+from .train import load_model, load_sharing_speaker
 
 SR = 16000
 FPS = SR / 256
@@ -151,8 +151,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     corpus, out = Path(args.corpus), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, ck = load_model(args.ckpt)
-    vqm = load_vq_model(args.vq_ckpt, model)[0] if args.vq_ckpt else None
-    stm = load_vq_model(args.stream_ckpt, model)[0] if args.stream_ckpt else None  # shares the speaker encoder
+    vqm = load_sharing_speaker(args.vq_ckpt, model)[0] if args.vq_ckpt else None
+    stm = load_sharing_speaker(args.stream_ckpt, model)[0] if args.stream_ckpt else None
     base = None
     if args.baseline_onnx:
         from .onnx_import import load_onnx_model

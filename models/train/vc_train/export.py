@@ -26,7 +26,7 @@ import torch.nn as nn
 from .builtins import Candidate, choose, display_names, snr_estimate
 from .data import load_f0_stats, load_voice, voice_info
 from .model import F0_CENTER, F0_SCALE, ContentEncoderExport, VCModel, count_params, f0_input
-from .train import load_model, load_vq_model
+from .train import load_model, load_sharing_speaker
 
 OPSET = 17
 FEATURES = {"sampleRate": 16000, "nFft": 1024, "winLength": 1024, "hop": 256, "nMels": 80, "fMin": 0,
@@ -127,11 +127,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     vqm: Optional[VCModel] = None
     vck: dict = {}
     if args.vq_ckpt:
-        vqm, vck = load_vq_model(args.vq_ckpt, model)
+        vqm, vck = load_sharing_speaker(args.vq_ckpt, model)
     stm: Optional[VCModel] = None
     sck: dict = {}
     if args.stream_ckpt:
-        stm, sck = load_vq_model(args.stream_ckpt, model)  # same sharing: one speaker encoder for every decoder
+        stm, sck = load_sharing_speaker(args.stream_ckpt, model)
         assert stm.cfg.streaming, f"{args.stream_ckpt} is not a streaming checkpoint"
 
     # ---- graphs ----

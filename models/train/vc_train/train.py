@@ -67,9 +67,9 @@ def load_model(path: str, map_location: str = "cpu") -> tuple[VCModel, dict]:
     return m, ck
 
 
-def load_vq_model(path: str, continuous: VCModel) -> tuple[VCModel, dict]:
-    """A VQ checkpoint with the continuous model's speaker encoder (the two share it: one speaker_encoder.onnx and
-    one voices.json serve both decoders)."""
+def load_sharing_speaker(path: str, continuous: VCModel) -> tuple[VCModel, dict]:
+    """A VQ or streaming checkpoint with the continuous model's speaker encoder (they share it: one
+    speaker_encoder.onnx and one voices.json serve every decoder)."""
     vqm, ck = load_model(path)
     vqm.speaker.load_state_dict(continuous.speaker.state_dict())
     return vqm, ck
