@@ -4,11 +4,12 @@
 // as possible) after the same warm-up the live engine does, and prints one JSON object: deadline misses, drops, compute per block (p50/p95/max),
 // the latency parts with the stream delay MEASURED by envelope cross-correlation over the first 30 s,
 // memory (RSS and JS heap + array buffers, after a full collection) at the start, each minute and the end,
-// and the machine's load average.
+// the slowest blocks (per-stage times and the garbage collections that overlapped them), and the machine's load average.
 //
 //   node --expose-gc --import tsx scripts/stream-bench.ts [--minutes 10] [--fast] [--block-ms N]
 //     [--lookahead N] [--context S] [--quality fast|best] [--voice ID] [--allowance-ms N] [--models DIR] [--graphs streaming|offline]
 import os from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -34,8 +35,10 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const MB = 1024 * 1024;
 function memory(): { rssMB: number; liveMB: number } {
+  const a = performance.now();
   gc();
   gc();
+  forcedSpans.push([a, performance.now()]);
   const m = process.memoryUsage();
   return { rssMB: Math.round((m.rss / MB) * 10) / 10, liveMB: Math.round(((m.heapUsed + m.arrayBuffers) / MB) * 10) / 10 };
 }
@@ -81,6 +84,18 @@ const measureBlocks = Math.min(totalBlocks, Math.round((30 * 16000) / B));
 const inHead = new Float32Array(measureBlocks * B);
 const outHead = new Float32Array(measureBlocks * B);
 
+// garbage collections during the stream (not the bench's own forced ones): to tell whether slow blocks overlap one
+// (entries arrive asynchronously: the bench's own full collections are told apart by their time span)
+const gcPauses: { at: number; ms: number; kind: number }[] = [];
+const forcedSpans: [number, number][] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (forcedSpans.some(([a, b]) => e.startTime >= a && e.startTime <= b)) continue;
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    gcPauses.push({ at: e.startTime, ms: e.duration, kind });
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const memStart = memory();
 const memByMinute: { minute: number; rssMB: number; liveMB: number }[] = [];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -108,6 +123,28 @@ for (let k = 0; k < totalBlocks; k++) {
   }
 }
 const wallMs = performance.now() - t0;
+gcObserver.disconnect();
+// each slow block with the collections that overlapped it (kind: 1 minor, 2 major, 4 incremental, 8 weak callbacks)
+const spikes = [...conv.stats.spikes]
+  .sort((a, b) => b.ms - a.ms)
+  .map((sp) => {
+    const gcs = gcPauses.filter((g) => g.at < sp.at + sp.ms && g.at + g.ms > sp.at);
+    const stages: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sp.stages)) stages[k] = Math.round(v * 10) / 10;
+    return {
+      block: sp.block,
+      ms: Math.round(sp.ms * 10) / 10,
+      stages,
+      gcMs: Math.round(gcs.reduce((a, g) => a + g.ms, 0) * 10) / 10,
+      gcKinds: [...new Set(gcs.map((g) => g.kind))],
+    };
+  });
+const gcSummary = {
+  count: gcPauses.length,
+  totalMs: Math.round(gcPauses.reduce((a, g) => a + g.ms, 0)),
+  maxMs: Math.round(Math.max(0, ...gcPauses.map((g) => g.ms)) * 10) / 10,
+  over10ms: gcPauses.filter((g) => g.ms > 10).length,
+};
 if (missesByMinute.length < Math.ceil(minutes)) missesByMinute.push(conv.stats.deadlineMisses - missesBefore);
 const memEnd = memory();
 const measured = measureDelay(inHead, outHead, conv.config.delaySamples + 4 * B);
@@ -132,6 +169,8 @@ const result = {
   rtf: Math.round((wallMs / (minutes * 60000)) * 1000) / 1000,
   computeRtf: Math.round((s.compute.sum / (minutes * 60000)) * 1000) / 1000,
   memory: { start: memStart, end: memEnd, byMinute: memByMinute },
+  gc: gcSummary,
+  spikes,
   loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   cpus: os.cpus().length,
 };

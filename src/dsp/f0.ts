@@ -5,6 +5,7 @@
 // file against vectors written by the Python side.
 
 import { getRealFFT } from './fft';
+import { scratch64 } from './scratch';
 import { frameCount, reflectPad } from './stft';
 
 /** YIN parameters. Defaults equal the constants of f0.py; change them only for experiments. */
@@ -60,16 +61,17 @@ export function f0Yin(audio: ArrayLike<number>, opts: YinOptions = {}): F0Track 
   const bins = fft.bins;
 
   const frames = frameCount(audio.length, hop);
-  const padded = reflectPad(audio, frameLen >> 1);
+  const padded = reflectPad(audio, frameLen >> 1, scratch64('yin.padded', audio.length + 2 * (frameLen >> 1)));
   const logF0 = new Float32Array(frames);
   const voiced = new Float32Array(frames);
 
-  const buf = new Float64Array(fftSize);
-  const aRe = new Float64Array(bins), aIm = new Float64Array(bins);
-  const bRe = new Float64Array(bins), bIm = new Float64Array(bins);
-  const r = new Float64Array(fftSize);
-  const cs = new Float64Array(span + 1);
-  const cm = new Float64Array(nTau);
+  // work space from the pools (scratch.ts: live mode runs this every block)
+  const buf = scratch64('yin.buf', fftSize, true);
+  const aRe = scratch64('yin.aRe', bins), aIm = scratch64('yin.aIm', bins);
+  const bRe = scratch64('yin.bRe', bins), bIm = scratch64('yin.bIm', bins);
+  const r = scratch64('yin.r', fftSize, true);
+  const cs = scratch64('yin.cs', span + 1, true);
+  const cm = scratch64('yin.cm', nTau, true);
   const silence = silenceRms * silenceRms * W;
 
   for (let t = 0; t < frames; t++) {

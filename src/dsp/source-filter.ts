@@ -13,6 +13,7 @@
 
 import { getRealFFT } from './fft';
 import { melFilterbank, type MelFilterbank } from './mel';
+import { scratch32i, scratch64 } from './scratch';
 import { frameCount, HOP, hannPeriodic, inverseWindowSum, N_FFT, padEdges } from './stft';
 
 /** Highest harmonic synthesized, Hz. */
@@ -63,12 +64,13 @@ interface Kernels {
  */
 function envelopeKernels(f0Hz: ArrayLike<number>, frames: number, centres: Float64Array): Kernels {
   const n = centres.length;
-  const lo = new Int32Array(frames * n);
-  const len = new Int32Array(frames * n);
-  const off = new Int32Array(frames * n);
-  const ends = new Int32Array(n);
-  const pair = new Float64Array(n * n); // unnormalized weights of the frame, pair[i * n + j]
-  let w = new Float64Array(frames * n * 8);
+  // pooled work space (scratch.ts): every entry read below is written first in this call
+  const lo = scratch32i('sf.lo', frames * n);
+  const len = scratch32i('sf.len', frames * n);
+  const off = scratch32i('sf.off', frames * n);
+  const ends = scratch32i('sf.ends', n);
+  const pair = scratch64('sf.pair', n * n); // unnormalized weights of the frame, pair[i * n + j]
+  let w = scratch64('sf.w', frames * n * 8);
   let used = 0;
   let prevSig = NaN;
   for (let t = 0; t < frames; t++) {
@@ -104,7 +106,7 @@ function envelopeKernels(f0Hz: ArrayLike<number>, frames: number, centres: Float
       const a0 = lo[r0 + i];
       const m = ends[i] - a0;
       if (used + m > w.length) {
-        const grown = new Float64Array(w.length * 2);
+        const grown = scratch64('sf.w', w.length * 2); // a new buffer: `w` still holds the old one
         grown.set(w);
         w = grown;
       }
@@ -504,11 +506,12 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   const kernels = envelopeKernels(f0Hz, frames, centresHz);
 
   // per frame and band, fixed across passes: ln of the smoothed target envelope and the detail blend
-  const logTs = new Float64Array(nMels * frames);
-  const det = new Float64Array(nMels * frames);
-  const halfGain = new Float64Array(nMels * frames);
-  const target = new Float64Array(nMels);
-  const sTarget = new Float64Array(nMels);
+  // work space from the pools (scratch.ts: this function is synchronous and returns a fresh array)
+  const logTs = scratch64('sf.logTs', nMels * frames);
+  const det = scratch64('sf.det', nMels * frames);
+  const halfGain = scratch64('sf.halfGain', nMels * frames);
+  const target = scratch64('sf.target', nMels);
+  const sTarget = scratch64('sf.sTarget', nMels);
   for (let t = 0; t < frames; t++) {
     for (let b = 0; b < nMels; b++) target[b] = Math.exp(logMel[b * frames + t]);
     smoothBands(kernels, t, target, sTarget);
@@ -521,28 +524,28 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   }
   const s: Synth = {
     frames, nMels, bins, kernels, mel: melBins(fb), plan: bp, logMel, logTs, det, halfGain,
-    re: new Float64Array(bins), im: new Float64Array(bins),
-    band: new Float64Array(nMels), sBand: new Float64Array(nMels), gain: new Float64Array(nMels),
-    outRe: new Float64Array(bins), outIm: new Float64Array(bins), perBin: new Float64Array(bins),
+    re: scratch64('sf.re', bins), im: scratch64('sf.im', bins),
+    band: scratch64('sf.band', nMels), sBand: scratch64('sf.sBand', nMels), gain: scratch64('sf.gain', nMels),
+    outRe: scratch64('sf.outRe', bins), outIm: scratch64('sf.outIm', bins), perBin: scratch64('sf.perBin', bins),
   };
 
   // excitations: the harmonic one in `padded` (later the output), the noise one in `noise`
-  const padded = new Float64Array(length + N_FFT);
-  const noise = new Float64Array(length + N_FFT);
+  const padded = scratch64('sf.padded', length + N_FFT);
+  const noise = scratch64('sf.noise', length + N_FFT);
   const body = padded.subarray(pad, pad + length);
   pulseTrain(Float64Array.from(f0Hz), opts.phase0 ?? 0, body);
   positionNoise(opts.startSample ?? 0, noise.subarray(pad, pad + length), opts.seed ?? NOISE_SEED);
   padEdges(padded, length, pad);
   padEdges(noise, length, pad);
-  const hRe = new Float64Array(bins);
-  const hIm = new Float64Array(bins);
-  const apBand = new Float64Array(nMels);
+  const hRe = scratch64('sf.hRe', bins);
+  const hIm = scratch64('sf.hIm', bins);
+  const apBand = scratch64('sf.apBand', nMels);
 
   // Each pass analyses `padded` frame by frame, shapes the frame and overlap-adds its inverse into `acc`
   // at once (frames are independent until the overlap-add, which runs in frame order as before), so no
   // spectrogram is held; `padded` takes the result only after the pass.
   const inv = inverseWindowSum(frames, N_FFT, HOP);
-  const acc = new Float64Array(inv.length);
+  const acc = scratch64('sf.acc', inv.length, true);
   for (let pass = 0; pass <= passes; pass++) {
     if (pass > 0) padEdges(padded, length, pad);
     for (let t = 0; t < frames; t++) {

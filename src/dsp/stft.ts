@@ -126,8 +126,19 @@ export function stftMagnitude(audio: ArrayLike<number>, opts: StftOptions = {}, 
 /**
  * Reciprocal of the summed squared window over the padded signal (0 where the sum is
  * below 1e-11), for inverse-STFT normalization. Length (frames - 1) * hop + nFft.
+ * Shared and read-only: the last result is kept (live mode asks for the same one every block).
  */
 export function inverseWindowSum(frames: number, nFft: number = N_FFT, hop: number = HOP): Float64Array {
+  const key = `${frames}/${nFft}/${hop}`;
+  if (lastInverse?.key === key) return lastInverse.sum;
+  const sum = computeInverseWindowSum(frames, nFft, hop);
+  lastInverse = { key, sum };
+  return sum;
+}
+
+let lastInverse: { key: string; sum: Float64Array } | null = null;
+
+function computeInverseWindowSum(frames: number, nFft: number, hop: number): Float64Array {
   const win = hannPeriodic(nFft);
   const len = (frames - 1) * hop + nFft;
   const sum = new Float64Array(len);

@@ -137,6 +137,18 @@ export interface StreamConfig {
   windowSamples: number;
 }
 
+/** One slow block: its index, total compute and per-stage milliseconds. */
+export interface BlockSpike {
+  block: number;
+  /** performance.now() when the block started. */
+  at: number;
+  ms: number;
+  stages: Record<string, number>;
+}
+
+/** How many slow blocks `StreamStats.spikes` keeps. */
+export const MAX_SPIKES = 64;
+
 /** Per-stream counters. */
 export interface StreamStats {
   blocks: number;
@@ -154,6 +166,12 @@ export interface StreamStats {
   compute: ComputeHistogram;
   /** Milliseconds per stage summed over processed blocks (f0 includes history upkeep). */
   stageMs: Record<string, number>;
+  /**
+   * The slowest blocks over three quarters of the block duration (at most MAX_SPIKES, the slowest kept):
+   * which stage took the time, and when, so deadline misses can be told apart (a stage's own cost, a
+   * garbage collection, the OS taking the core).
+   */
+  spikes: BlockSpike[];
   /** Current input gain and output gain. */
   inputGain: number;
   outputGain: number;
@@ -328,7 +346,7 @@ export class StreamingConverter {
     this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
     this.outPos = -this.config.delaySamples;
     this.synthContext = Math.max(0, Math.round(options.synthesisContextSamples ?? 1024));
-    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, late: 0, computeAllowanceMs: options.computeAllowanceMs ?? (this.config.blockSamples * 1000) / MODEL_RATE, computeMs: [], compute: new ComputeHistogram(), stageMs: {}, inputGain: 1, outputGain: 1, sourceF0: null };
+    this.stats = { blocks: 0, processed: 0, dropped: 0, deadlineMisses: 0, late: 0, computeAllowanceMs: options.computeAllowanceMs ?? (this.config.blockSamples * 1000) / MODEL_RATE, computeMs: [], compute: new ComputeHistogram(), stageMs: {}, spikes: [], inputGain: 1, outputGain: 1, sourceF0: null };
   }
 
   /** Block duration in ms. */
@@ -527,6 +545,17 @@ export class StreamingConverter {
     return (2 * Math.PI * this.phaseSum) / MODEL_RATE;
   }
 
+  /** Keeps the MAX_SPIKES slowest blocks. */
+  private noteSpike(spike: BlockSpike): void {
+    const sp = this.stats.spikes;
+    if (sp.length < MAX_SPIKES) sp.push(spike);
+    else {
+      let min = 0;
+      for (let i = 1; i < sp.length; i++) if (sp[i].ms < sp[min].ms) min = i;
+      if (sp[min].ms < spike.ms) sp[min] = spike;
+    }
+  }
+
   /** One block in, one block out. */
   private async block(block: Float32Array, silentTail = false): Promise<Float32Array> {
     const t0 = performance.now();
@@ -577,9 +606,11 @@ export class StreamingConverter {
       hz[t] = fr.hz[j];
     }
     let tm = t0;
+    const laps: Record<string, number> = {};
     const lap = (stage: string): void => {
       const now = performance.now();
       this.stats.stageMs[stage] = (this.stats.stageMs[stage] ?? 0) + (now - tm);
+      laps[stage] = now - tm;
       tm = now;
     };
     lap('f0');
@@ -651,6 +682,7 @@ export class StreamingConverter {
     if (this.stats.computeMs.length > RECENT_BLOCKS) this.stats.computeMs.splice(0, this.stats.computeMs.length - RECENT_BLOCKS);
     this.stats.compute.add(ms);
     if (ms > this.blockMs) this.stats.deadlineMisses++;
+    if (ms > 0.75 * this.blockMs) this.noteSpike({ block: this.stats.blocks - 1, at: t0, ms, stages: laps });
     if (this.lagMs + ms > this.stats.computeAllowanceMs) this.stats.late++;
     this.lagMs = Math.max(0, this.lagMs + ms - this.blockMs);
     this.stats.sourceF0 = this.lastSourceStats;

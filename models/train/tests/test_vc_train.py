@@ -8,6 +8,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vc_train.adversary import SpeakerAdversary, grad_reverse  # noqa: E402
 from vc_train.augment import perturb_content_input, warp  # noqa: E402
 from vc_train.model import ContentEncoderExport, ModelConfig, VCModel, f0_input  # noqa: E402
 from vc_train.vocoder import griffin_lim  # noqa: E402
@@ -106,6 +107,31 @@ class ModelTest(unittest.TestCase):
         y = griffin_lim(np.full((80, 21), -4.0, np.float32), n_iter=2)
         self.assertEqual(len(y), 20 * 256)
 
+    def test_grad_reverse_flips_gradient(self) -> None:
+        x = torch.ones(3, requires_grad=True)
+        (grad_reverse(x, 0.5) * 2.0).sum().backward()
+        self.assertTrue(torch.allclose(x.grad, torch.full((3,), -1.0)))
+
+    def test_speaker_adversary_learns_while_encoder_is_pushed_away(self) -> None:
+        torch.manual_seed(0)
+        z = torch.randn(8, 16, 20)
+        z[:4] += 0.5  # speaker 0 carries a channel offset the adversary can find
+        label = torch.tensor([0] * 4 + [1] * 4)
+        adv = SpeakerAdversary(16, 2, hidden=32)
+        opt = torch.optim.Adam(adv.parameters(), lr=1e-3)
+        first = float(adv.loss(z, label, torch.ones(8))[0])
+        for _ in range(10):
+            opt.zero_grad()
+            loss, acc = adv.loss(z, label, torch.ones(8))
+            loss.backward()
+            opt.step()
+        self.assertLess(float(adv.loss(z, label, torch.ones(8))[0]), first)
+        # a gradient step of the encoder (through the reversal) makes the classifier's job harder
+        zz = z.clone().requires_grad_(True)
+        before, _ = adv.loss(zz, label, torch.ones(8))
+        before.backward()
+        after, _ = adv.loss(zz.detach() - 0.5 * zz.grad, label, torch.ones(8))
+        self.assertGreater(float(after), float(before))
 
 if __name__ == "__main__":
     unittest.main()

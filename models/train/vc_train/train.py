@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .adversary import SpeakerAdversary
 from .augment import LOG_FLOOR, add_noise, perturb_content_input, random_eq, warp
 from .data import Sampler, load_stats, load_voice, voice_info
 from .model import ModelConfig, VCModel, count_params, f0_input
@@ -119,6 +120,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--enc-lookahead", type=int, default=2, help="streaming: content-encoder lookahead, frames")
     ap.add_argument("--dec-lookahead", type=int, default=1, help="streaming: decoder lookahead, frames")
     ap.add_argument("--init-vq", default="", help="VQ: also take content encoder/decoder/codebooks from this VQ checkpoint")
+    ap.add_argument("--adv-speaker", type=float, default=0.0,
+                    help="weight of a speaker adversary on the content code (gradient reversal; see adversary.py)")
+    ap.add_argument("--adv-lr-mult", type=float, default=10.0, help="the adversary's learning rate over --lr")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -177,13 +181,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.freeze_speaker:
         freeze_speaker(model)
     aux = torch.nn.Linear(cfg.emb_dim, 1)
+    adv = SpeakerAdversary(model.content.out_dim, len(train_voices))
     params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if args.warp_reg > 0 else [])
-    opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.99))
+    groups = [{"params": params, "mult": 1.0}]
+    if args.adv_speaker > 0:
+        # the adversary learns faster than the encoder it reverses, or the encoder wins before it finds anything
+        groups.append({"params": list(adv.parameters()), "mult": args.adv_lr_mult})
+        params = params + groups[-1]["params"]
+    opt = torch.optim.Adam(groups, lr=args.lr, betas=(0.9, 0.99))
     if last.exists():
         ck = torch.load(last, map_location="cpu")
         model.load_state_dict(ck["model"])
         if "aux" in ck:
             aux.load_state_dict(ck["aux"])
+        if "adv" in ck:
+            adv.load_state_dict(ck["adv"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         sampler.rng.bit_generator.state = ck["sampler_rng"]
@@ -208,7 +220,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         logf.write("step\tminutes\tlr\trec\tspk\tspk_acc\tvq\tperplexity\n")
 
     def checkpoint() -> None:
-        save_ckpt(last, dict(model=model.state_dict(), aux=aux.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
+        save_ckpt(last, dict(model=model.state_dict(), aux=aux.state_dict(), adv=adv.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
                              cfg=cfg.to_dict(), voices=train_voices, variant=args.variant,
                              sampler_rng=sampler.rng.bit_generator.state, torch_gen=gen.get_state(),
                              mel_mean=mean, mel_std=std, params=n_par, args=vars(args)))
@@ -219,7 +231,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     while step < args.steps and elapsed < args.minutes * 60:
         t0 = time.time()
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.steps, args.lr)
+            gparam["lr"] = lr_at(step, args.steps, args.lr) * gparam.get("mult", 1.0)
         b = sampler.batch(args.batch)
         mel = torch.from_numpy(b["mel"])
         ref = torch.from_numpy(b["ref"])
@@ -272,6 +284,11 @@ def main(argv: Optional[list[str]] = None) -> int:
                 wr = F.mse_loss(aux(e).squeeze(1), torch.log(alpha) / math.log(1.14))
                 loss = loss + args.warp_reg * wr
                 vq_loss = wr.detach()  # logged in the 'vq' column
+            if args.adv_speaker > 0:
+                adv_ce, adv_acc = adv.loss(z, label, spk_mask)
+                loss = loss + args.adv_speaker * adv_ce
+                vq_loss = adv_ce.detach()  # logged in the 'vq' column,
+                perplex = float(adv_acc)  # and the adversary's accuracy in 'perplexity'
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
