@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scratch32i, scratch64 } from './scratch';
+import { SCRATCH_MAX_ELEMENTS, scratch32i, scratch64 } from './scratch';
 
 describe('scratch buffers', () => {
   it('hands back the same memory for a key, sized as asked', () => {
@@ -17,6 +17,14 @@ describe('scratch buffers', () => {
     const big = scratch64('test-b', 100);
     expect(big.length).toBe(100);
     expect(big.every((v) => v === 0)).toBe(true);
+  });
+
+  it('does not keep work space for very large requests', () => {
+    const small = scratch64('test-e', 16);
+    const huge = scratch64('test-e', SCRATCH_MAX_ELEMENTS + 1);
+    expect(huge.length).toBe(SCRATCH_MAX_ELEMENTS + 1);
+    expect(huge.buffer).not.toBe(small.buffer);
+    expect(scratch64('test-e', 16).buffer).toBe(small.buffer);
   });
 
   it('keeps keys apart', () => {
