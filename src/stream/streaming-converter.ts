@@ -99,15 +99,15 @@ export type StreamGraphs = 'streaming' | 'offline';
 
 /**
  * The default block, lookahead and context of each graph pair (scripts/stream-quality.ts measures how close
- * the streamed output stays to the same pair converting the whole clip, 20 s of speech; scripts/stream-bench.ts
+ * the streamed output stays to the same pair converting the whole clip, 30 s of speech; scripts/stream-bench.ts
  * the latency):
  * - streaming: 32 ms blocks and 0.25 s of context (its convolutions' reach; 1 s changes nothing). The pair
  *   reads 3 frames ahead, so at a lookahead of 2 (the analysis window's minimum) its newest final frame still
- *   sees provisional mel frames: log-mel L1 to the whole-clip conversion 0.27 at lookahead 2, 0.18 at 3, 0.15
- *   at 4 or 5, with the verifier's cosine to the target the same (0.53). Lookahead 2 is the default because
+ *   sees provisional mel frames: log-mel L1 to the whole-clip conversion 0.23 at lookahead 2, 0.17 at 3, 0.15
+ *   at 4 or 5, with the verifier's cosine to the target the same (0.55-0.58). Lookahead 2 is the default because
  *   each frame costs 16 ms and 3 would put the default over the 150 ms budget (measured 148 vs 135 ms);
  * - offline: the file-conversion graphs need about 1 s of context for their instance normalization (0.5 s
- *   doubles the difference to the whole clip: log-mel L1 0.40 -> 0.64), so blocks of 64 ms keep the
+ *   doubles the difference to the whole clip: log-mel L1 0.41 -> 0.66), so blocks of 64 ms keep the
  *   per-block compute in budget.
  */
 export const STREAM_DEFAULTS = {
