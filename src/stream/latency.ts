@@ -116,6 +116,20 @@ export class ComputeHistogram {
   }
 }
 
+/**
+ * Adds `item` to `list` keeping at most `max` entries, the slowest (largest `ms`): a bounded log of the
+ * worst blocks over a stream of any length.
+ */
+export function keepSlowest<T extends { ms: number }>(list: T[], item: T, max: number): void {
+  if (list.length < max) {
+    list.push(item);
+    return;
+  }
+  let min = 0;
+  for (let i = 1; i < list.length; i++) if (list[i].ms < list[min].ms) min = i;
+  if (list[min].ms < item.ms) list[min] = item;
+}
+
 /** Per-block compute figures, ms. */
 export interface ComputeFigures {
   p50: number;

@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
 import { streamThrough } from '../test-support/stream.js';
-import { burstTrain, ComputeHistogram, computeFigures, latencyReport, measureDelay } from './latency.js';
+import { burstTrain, ComputeHistogram, computeFigures, keepSlowest, latencyReport, measureDelay } from './latency.js';
 import { streamFile } from './stream-command.js';
 import { plainSourceFilterVocoder, streamConfig, streamVocoder, StreamingConverter, type StreamOptions } from './streaming-converter.js';
 import type { Vocoder } from '../pipeline/vocoder.js';
@@ -62,6 +62,12 @@ describe('stream configuration and the delay measurement (no models)', () => {
     expect(Math.abs(f.p50 - 50)).toBeLessThanOrEqual(0.5);
     expect(Math.abs(f.p95 - 95)).toBeLessThanOrEqual(0.5);
     expect(f.max).toBe(5000);
+  });
+
+  it('logs only the slowest blocks, however long the stream', () => {
+    const log: { ms: number; block: number }[] = [];
+    for (let k = 0; k < 1000; k++) keepSlowest(log, { ms: (k * 7919) % 1000, block: k }, 5);
+    expect(log.map((b) => b.ms).sort((a, b) => b - a)).toEqual([999, 998, 997, 996, 995]);
   });
 
   it('sums the latency parts', () => {

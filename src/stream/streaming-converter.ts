@@ -30,7 +30,7 @@ import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch
 import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
 import { QUALITY } from '../pipeline/quality.js';
 import { ChannelStats, instanceNormalize } from '../model/content-norm.js';
-import { ComputeHistogram } from './latency.js';
+import { ComputeHistogram, keepSlowest } from './latency.js';
 
 /** Per-block compute times kept as a list (the whole stream is in the histogram). */
 export const RECENT_BLOCKS = 1024;
@@ -545,17 +545,6 @@ export class StreamingConverter {
     return (2 * Math.PI * this.phaseSum) / MODEL_RATE;
   }
 
-  /** Keeps the MAX_SPIKES slowest blocks. */
-  private noteSpike(spike: BlockSpike): void {
-    const sp = this.stats.spikes;
-    if (sp.length < MAX_SPIKES) sp.push(spike);
-    else {
-      let min = 0;
-      for (let i = 1; i < sp.length; i++) if (sp[i].ms < sp[min].ms) min = i;
-      if (sp[min].ms < spike.ms) sp[min] = spike;
-    }
-  }
-
   /** One block in, one block out. */
   private async block(block: Float32Array, silentTail = false): Promise<Float32Array> {
     const t0 = performance.now();
@@ -682,7 +671,7 @@ export class StreamingConverter {
     if (this.stats.computeMs.length > RECENT_BLOCKS) this.stats.computeMs.splice(0, this.stats.computeMs.length - RECENT_BLOCKS);
     this.stats.compute.add(ms);
     if (ms > this.blockMs) this.stats.deadlineMisses++;
-    if (ms > 0.75 * this.blockMs) this.noteSpike({ block: this.stats.blocks - 1, at: t0, ms, stages: laps });
+    if (ms > 0.75 * this.blockMs) keepSlowest(this.stats.spikes, { block: this.stats.blocks - 1, at: t0, ms, stages: laps }, MAX_SPIKES);
     if (this.lagMs + ms > this.stats.computeAllowanceMs) this.stats.late++;
     this.lagMs = Math.max(0, this.lagMs + ms - this.blockMs);
     this.stats.sourceF0 = this.lastSourceStats;
