@@ -42,4 +42,3 @@ export function scratch32i(key: string, n: number): Int32Array {
   }
   return buf.subarray(0, n);
 }
-
