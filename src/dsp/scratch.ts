@@ -5,7 +5,9 @@
 // here is valid only until the next call with the same key, so only a synchronous function that does
 // not return or keep the buffer may use one.
 
-const pools = new Map<string, Float64Array>();
+type Pooled = Float64Array | Int32Array;
+
+const floatPools = new Map<string, Float64Array>();
 const intPools = new Map<string, Int32Array>();
 
 /**
@@ -15,30 +17,29 @@ const intPools = new Map<string, Int32Array>();
  */
 export const SCRATCH_MAX_ELEMENTS = 1 << 18;
 
+/** The pooled view of length `n` under `key`, growing the pool's buffer on demand (never shrinking it). */
+function take<T extends Pooled>(pools: Map<string, T>, make: (n: number) => T, key: string, n: number, zero: boolean): T {
+  if (n > SCRATCH_MAX_ELEMENTS) return make(n);
+  let buf = pools.get(key);
+  if (!buf || buf.length < n) {
+    buf = make(Math.min(SCRATCH_MAX_ELEMENTS, Math.max(n, buf ? buf.length * 2 : 0)));
+    pools.set(key, buf);
+    return buf.subarray(0, n) as T; // fresh: already zero
+  }
+  const view = buf.subarray(0, n) as T;
+  if (zero) view.fill(0);
+  return view;
+}
+
 /**
  * A Float64Array of length `n` from the pool under `key` (grown on demand, never shrunk).
  * @param zero fill with zeros first (otherwise it holds the previous user's values)
  */
 export function scratch64(key: string, n: number, zero = false): Float64Array {
-  if (n > SCRATCH_MAX_ELEMENTS) return new Float64Array(n);
-  let buf = pools.get(key);
-  if (!buf || buf.length < n) {
-    buf = new Float64Array(Math.min(SCRATCH_MAX_ELEMENTS, Math.max(n, buf ? buf.length * 2 : 0)));
-    pools.set(key, buf);
-    return buf.subarray(0, n); // fresh: already zero
-  }
-  const view = buf.subarray(0, n);
-  if (zero) view.fill(0);
-  return view;
+  return take(floatPools, (m) => new Float64Array(m), key, n, zero);
 }
 
 /** The Int32Array twin of `scratch64` (its own keys). */
 export function scratch32i(key: string, n: number): Int32Array {
-  if (n > SCRATCH_MAX_ELEMENTS) return new Int32Array(n);
-  let buf = intPools.get(key);
-  if (!buf || buf.length < n) {
-    buf = new Int32Array(Math.min(SCRATCH_MAX_ELEMENTS, Math.max(n, buf ? buf.length * 2 : 0)));
-    intPools.set(key, buf);
-  }
-  return buf.subarray(0, n);
+  return take(intPools, (m) => new Int32Array(m), key, n, false);
 }

@@ -129,14 +129,14 @@ export function stftMagnitude(audio: ArrayLike<number>, opts: StftOptions = {}, 
  * Shared and read-only: the last result is kept (live mode asks for the same one every block).
  */
 export function inverseWindowSum(frames: number, nFft: number = N_FFT, hop: number = HOP): Float64Array {
-  const key = `${frames}/${nFft}/${hop}`;
-  if (lastInverse?.key === key) return lastInverse.sum;
+  const last = lastInverse;
+  if (last && last.frames === frames && last.nFft === nFft && last.hop === hop) return last.sum;
   const sum = computeInverseWindowSum(frames, nFft, hop);
-  lastInverse = { key, sum };
+  lastInverse = { frames, nFft, hop, sum };
   return sum;
 }
 
-let lastInverse: { key: string; sum: Float64Array } | null = null;
+let lastInverse: { frames: number; nFft: number; hop: number; sum: Float64Array } | null = null;
 
 function computeInverseWindowSum(frames: number, nFft: number, hop: number): Float64Array {
   const win = hannPeriodic(nFft);
