@@ -23,8 +23,10 @@ async function main() {
     const feeds = {};
     for (const inp of m.inputs) {
       let key = inp;
-      // a variant's decoder (decoder_vq, decoder_stream) reads its own encoder's content (content_vq, ...)
-      if (inp === 'content' && name.startsWith('decoder_')) key = 'content_' + name.slice('decoder_'.length);
+      // a graph's own recorded input (a step graph's state, ...) first; a variant's decoder (decoder_vq) reads
+      // its own encoder's content (content_vq)
+      if (vec.inputs[`${name}.${inp}`]) key = `${name}.${inp}`;
+      else if (inp === 'content' && name.startsWith('decoder_')) key = 'content_' + name.slice('decoder_'.length);
       feeds[inp] = tensor(vec.inputs[key]);
     }
     const res = await sess.run(feeds);
@@ -49,6 +51,9 @@ async function main() {
     for (const T of [20, 2000]) {
       const f = {};
       for (const inp of m.inputs) {
+        // a step graph: a zero state, every frame final, the stream's start
+        if (inp === 'state') { f[inp] = new ort.Tensor('float32', new Float32Array(m.state.channels * m.state.frames), [1, m.state.channels, m.state.frames]); continue; }
+        if (inp === 'commit' || inp === 'start') { f[inp] = new ort.Tensor('float32', Float32Array.of(inp === 'commit' ? T : 0), [1]); continue; }
         const ch = inp === 'mel' ? 80 : inp === 'f0' ? 2 : inp === 'embedding' ? null : (m.contentChannels);
         if (ch === null) { f[inp] = tensor(vec.inputs.embedding); continue; }
         const data = new Float32Array(ch * T);
@@ -58,7 +63,9 @@ async function main() {
       const r = await sess.run(f);
       for (const [k, t] of Object.entries(r)) {
         const last = t.dims[t.dims.length - 1];
-        const good = (k === 'embedding') ? t.dims[1] === (m.embeddingDim ?? manifest.embeddingDim) : last === T;
+        // a step graph returns its lookahead's frames before the first input too, and its next state
+        const good = (k === 'embedding') ? t.dims[1] === (m.embeddingDim ?? manifest.embeddingDim)
+          : k === 'next_state' ? last === m.state.frames : last === T + (m.state ? m.lookaheadFrames : 0);
         if (!good) { console.log(`${name}.${k}: T=${T} gave dims ${t.dims}`); ok = false; }
         for (const v of t.data) if (typeof v === 'number' && !Number.isFinite(v)) { ok = false; console.log(`${name}.${k}: non-finite at T=${T}`); break; }
       }

@@ -5,12 +5,37 @@ import { ApiError } from '../api/errors.js';
 import { instanceNormalize } from './content-norm.js';
 import type { Manifest } from './manifest.js';
 import type { SessionRegistry } from './session-registry.js';
+import type * as ort from 'onnxruntime-node';
 
 /** Which content path the model uses: the continuous bottleneck or the discrete (VQ) one, when exported. */
 export type ContentVariant = 'continuous' | 'vq';
 
-/** The streaming (live-mode) pair: causal convolutions with a few frames of lookahead, running normalization. */
+/**
+ * The streaming (live-mode) pair: causal convolutions with a few frames of lookahead, per-frame norms, exported as
+ * step graphs that carry each convolution's last input frames from call to call (ModelFileEntry.state).
+ */
 export const STREAMING_GRAPHS = { encoder: 'content_encoder_stream', decoder: 'decoder_stream' } as const;
+
+/** What a stream's step graphs carry between calls (zeros at the start of a stream: see VoiceModel.newStepState). */
+export interface StepState {
+  encoder: Float32Array;
+  decoder: Float32Array;
+}
+
+/** A step call's output: `frames` frames band-major, the first `commit` of them final (see VoiceModel.contentStep). */
+export interface StepOutput {
+  data: Float32Array;
+  frames: number;
+}
+
+/** Drops the first `skip` frames of a band-major [channels][frames] array. */
+function dropLeading(data: Float32Array, channels: number, frames: number, skip: number): Float32Array {
+  if (skip === 0) return data;
+  const n = frames - skip;
+  const out = new Float32Array(channels * n);
+  for (let c = 0; c < channels; c++) out.set(data.subarray(c * frames + skip, (c + 1) * frames), c * n);
+  return out;
+}
 
 /** The autoencoder's three calls. */
 export class VoiceModel {
@@ -67,10 +92,83 @@ export class VoiceModel {
    * normalization over time, which a live stream applies with running statistics (ChannelStats).
    */
   async rawContent(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const step = this.stepShape(this.encoderName);
+    if (step) {
+      // a step graph over the whole clip: from a zero state, every frame final; its first outputs are for the
+      // `lookahead` frames before the clip
+      const state = { encoder: new Float32Array(step.size), decoder: new Float32Array(0) };
+      const out = await this.contentStep(mel, frames, state, frames, 0);
+      return dropLeading(out.data, out.data.length / out.frames, out.frames, step.lookahead);
+    }
     const out = await this.registry.run(this.encoderName, { mel: [mel, [1, 80, frames]] });
     const t = out.content;
     if (!t || t.dims[2] !== frames) throw new ApiError('MODEL_ERROR', 'The content encoder returned an unexpected shape.');
     return t.data as Float32Array;
+  }
+
+  /** A step graph's state size and lookahead, or null for a whole-utterance graph. */
+  private stepShape(name: string): { size: number; channels: number; frames: number; lookahead: number } | null {
+    const e = this.manifest.models[name];
+    if (!e?.state) return null;
+    return { ...e.state, size: e.state.channels * e.state.frames, lookahead: e.lookaheadFrames ?? 0 };
+  }
+
+  /** Whether this model's pair runs as step graphs (the streaming pair of a current export). */
+  get stepGraphs(): boolean {
+    return this.stepShape(this.encoderName) !== null && this.stepShape(this.decoderName) !== null;
+  }
+
+  /** The state a stream starts from (the whole-clip graphs' zero padding before the first frame). */
+  newStepState(): StepState {
+    const e = this.stepShape(this.encoderName);
+    const d = this.stepShape(this.decoderName);
+    if (!e || !d) throw new ApiError('MODEL_ERROR', 'The streaming graphs of this export are not step graphs. Re-export the models.');
+    return { encoder: new Float32Array(e.size), decoder: new Float32Array(d.size) };
+  }
+
+  /**
+   * One step of the content encoder: `frames` new mel frames at absolute frames start.., the first `commit`
+   * final (they enter `state`, which is replaced), the rest provisional. Returns `frames + lookahead` content
+   * frames for the absolute frames start - lookahead.., raw (before a running content norm); the first
+   * `commit` of them are final.
+   */
+  async contentStep(mel: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
+    const s = this.stepShape(this.encoderName);
+    if (!s) throw new ApiError('MODEL_ERROR', 'The content encoder is not a step graph.');
+    const out = await this.registry.run(this.encoderName, {
+      mel: [mel, [1, 80, frames]],
+      state: [state.encoder, [1, s.channels, s.frames]],
+      commit: [Float32Array.of(commit), [1]],
+      start: [Float32Array.of(start), [1]],
+    });
+    return this.stepOutput(out.content, out.next_state, frames + s.lookahead, s.size, (next) => (state.encoder = next), 'content encoder');
+  }
+
+  /**
+   * One step of the decoder over content frames at absolute frames start.. (the first `commit` final), with
+   * their f0 input [2][frames]. Returns `frames + lookahead` raw log-mel frames for start - lookahead.., the
+   * first `commit` final; `state` is replaced.
+   */
+  async decodeStep(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
+    const s = this.stepShape(this.decoderName);
+    if (!s) throw new ApiError('MODEL_ERROR', 'The decoder is not a step graph.');
+    const out = await this.registry.run(this.decoderName, {
+      content: [content, [1, content.length / frames, frames]],
+      embedding: [embedding, [1, embedding.length]],
+      f0: [f0, [1, 2, frames]],
+      state: [state.decoder, [1, s.channels, s.frames]],
+      commit: [Float32Array.of(commit), [1]],
+      start: [Float32Array.of(start), [1]],
+    });
+    return this.stepOutput(out.mel, out.next_state, frames + s.lookahead, s.size, (next) => (state.decoder = next), 'decoder');
+  }
+
+  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, frames: number, stateSize: number, keep: (next: Float32Array) => void, what: string): StepOutput {
+    if (!t || t.dims[2] !== frames || !next || next.data.length !== stateSize) {
+      throw new ApiError('MODEL_ERROR', `The streaming ${what} returned an unexpected shape.`);
+    }
+    keep(next.data as Float32Array);
+    return { data: t.data as Float32Array, frames };
   }
 
   /** Whether the encoder leaves the content's normalization over time to the caller (manifest contentNorm). */
@@ -96,6 +194,12 @@ export class VoiceModel {
    * @returns band-major [80][frames]
    */
   async decode(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number): Promise<Float32Array> {
+    const step = this.stepShape(this.decoderName);
+    if (step) {
+      const state = { encoder: new Float32Array(0), decoder: new Float32Array(step.size) };
+      const out = await this.decodeStep(content, embedding, f0, frames, state, frames, 0);
+      return dropLeading(out.data, 80, out.frames, step.lookahead);
+    }
     const c = content.length / frames;
     const out = await this.registry.run(this.decoderName, {
       content: [content, [1, c, frames]],

@@ -18,6 +18,11 @@ export interface ModelFileEntry {
   lookaheadFrames?: number;
   /** 'running': the encoder's content still needs its per-channel normalization over time (src/model/content-norm.ts). */
   contentNorm?: 'running';
+  /**
+   * A step graph (live mode, models/train/vc_train/stream_step.py): the state it carries from call to call,
+   * [1, channels, frames] (each convolution's last final input frames, stacked).
+   */
+  state?: { channels: number; frames: number };
 }
 
 /** The anomaly calibration: quantiles of per-frame (and per-utterance mean) reconstruction error on clean speech. */
@@ -85,8 +90,8 @@ export const EXPECTED_IO: Record<string, { inputs: string[]; outputs: string[] }
   decoder_vq: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
   verifier: { inputs: ['mel'], outputs: ['embedding'] },
   vocoder: { inputs: ['mel', 'f0'], outputs: ['aperiodicity', 'detail'] },
-  content_encoder_stream: { inputs: ['mel'], outputs: ['content'] },
-  decoder_stream: { inputs: ['content', 'embedding', 'f0'], outputs: ['mel'] },
+  content_encoder_stream: { inputs: ['mel', 'state', 'commit', 'start'], outputs: ['content', 'next_state'] },
+  decoder_stream: { inputs: ['content', 'embedding', 'f0', 'state', 'commit', 'start'], outputs: ['mel', 'next_state'] },
 };
 
 function modelError(message: string): ApiError {
@@ -117,6 +122,16 @@ function contentNorm(v: unknown, name: string): 'running' {
   return v;
 }
 
+function stepState(v: unknown, name: string): { channels: number; frames: number } {
+  const s = (v ?? {}) as Record<string, unknown>;
+  const channels = num(s.channels, `${name}.state.channels`);
+  const frames = num(s.frames, `${name}.state.frames`);
+  if (!Number.isInteger(channels) || !Number.isInteger(frames) || channels < 1 || frames < 1) {
+    throw modelError(`manifest.json: ${name}.state must give whole positive channels and frames.`);
+  }
+  return { channels, frames };
+}
+
 function strList(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw modelError(`manifest.json: ${what} must be a list of names.`);
   return v as string[];
@@ -145,6 +160,7 @@ export function loadManifest(modelsDir: string): Manifest {
       outputs: strList(m.outputs, `${name}.outputs`),
       ...(m.lookaheadFrames === undefined ? {} : { lookaheadFrames: num(m.lookaheadFrames, `${name}.lookaheadFrames`) }),
       ...(m.contentNorm === undefined ? {} : { contentNorm: contentNorm(m.contentNorm, name) }),
+      ...(m.state === undefined ? {} : { state: stepState(m.state, name) }),
     };
   }
   for (const req of REQUIRED_MODELS) {

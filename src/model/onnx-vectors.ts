@@ -20,10 +20,12 @@ export interface VectorCheck {
 }
 
 /**
- * The recorded input a graph is fed: a variant's decoder (decoder_vq, decoder_stream) reads the content its own
- * encoder produced (content_vq, content_stream); everything else reads the input of its name.
+ * The recorded input a graph is fed: its own (`<graph>.<input>`, e.g. a step graph's state) when the vectors
+ * have one; else a variant's decoder (decoder_vq) reads the content its own encoder produced (content_vq);
+ * everything else reads the input of its name.
  */
-function contentKey(graph: string, input: string): string {
+function inputKey(inputs: Record<string, Vec>, graph: string, input: string): string {
+  if (inputs[`${graph}.${input}`]) return `${graph}.${input}`;
   return input === 'content' && graph.startsWith('decoder_') ? `content_${graph.slice('decoder_'.length)}` : input;
 }
 
@@ -49,7 +51,7 @@ export async function compareWithVectors(modelsDir: string): Promise<VectorCheck
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const input of m.inputs) {
-        const key = contentKey(name, input);
+        const key = inputKey(vec.inputs, name, input);
         const v = vec.inputs[key];
         feeds[input] = new ort.Tensor('float32', Float32Array.from(v.data), v.dims);
       }

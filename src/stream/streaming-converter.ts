@@ -3,12 +3,14 @@
 //   1. the block joins a bounded history; YIN runs on the frames whose 1024-sample analysis window is now
 //      complete (exactly the offline frames), and their pitch is converted once with the RUNNING source
 //      statistics (convertLogF0), then frozen;
-//   2. mel + content encoder + decoder re-run on a window [left context + block + lookahead] ending at the
-//      newest sample. With the STREAMING graphs of the export (content_encoder_stream, decoder_stream: causal
-//      convolutions, 3 frames of lookahead, each frame normalized over its channels rather than over time) a
-//      frame is final once its lookahead has arrived, and the left context only has to cover the convolutions'
-//      reach. Exports without them fall back to the offline graphs, whose whole-utterance instance
-//      normalization the window only approximates (frames at its right edge are provisional);
+//   2. with the STREAMING graphs of the export (content_encoder_stream, decoder_stream: causal convolutions,
+//      3 frames of lookahead, each frame normalized over its channels, exported as STEP graphs that carry each
+//      convolution's last input frames), each block runs the encoder and decoder only on the frames it adds:
+//      the mel frames that became final since the last block enter the graphs' state, the newest (still
+//      changing) ones pass through without entering it, and the decoder's final frames are kept for the
+//      vocoder's left context. Exports without them fall back to the offline graphs re-run on a window [left
+//      context + block + lookahead] ending at the newest sample, whose whole-utterance instance normalization
+//      the window only approximates (frames at its right edge are provisional);
 //   3. the vocoder synthesizes the whole window with absolute positions (pulse phase accumulated over the
 //      frozen pitch, position-keyed noise), so consecutive windows synthesize the same signal where they
 //      agree; the output is taken at a fixed delay D = lookahead * hop + (n_fft/2 - hop) behind the newest
@@ -23,7 +25,7 @@ import { DEFAULT_F0, framePhaseSum, sourceFilter } from '../dsp/source-filter.js
 import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VocoderQuality } from '../api/types.js';
-import type { VoiceModel } from '../model/inference.js';
+import type { StepState, VoiceModel } from '../model/inference.js';
 import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../pipeline/frames.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
@@ -329,6 +331,12 @@ export class StreamingConverter {
   /** Running content statistics (an encoder with a running content norm only); frames [0, contentDone) are in. */
   private readonly contentStats: ChannelStats | null;
   private contentDone = 0;
+  /** The step graphs' state (stepped streams only) and the first mel frame not yet in it. */
+  private readonly step: StepState | null;
+  private stepDone = 0;
+  /** Final decoder frames of a stepped stream, frame-major, tagged with their absolute frame. */
+  private readonly outMel: Float32Array;
+  private readonly outMelTag: Int32Array;
   readonly stats: StreamStats;
 
   constructor(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}) {
@@ -338,11 +346,14 @@ export class StreamingConverter {
     this.vocoder = chosen.vocoder;
     this.model = streaming?.model ?? model;
     this.contentStats = this.model.runningContentNorm ? new ChannelStats(this.model.contentChannels) : null;
+    this.step = this.model.stepGraphs ? this.model.newStepState() : null;
     this.target = target;
     this.opts = options;
     this.hist = new Float32Array(this.config.windowSamples + 8 * HOP);
     this.pending = new Float32Array(this.config.blockSamples);
     this.frames = new FrameRing(this.config.contextFrames + this.config.lookaheadFrames + 64 + Math.ceil(this.config.blockSamples / HOP) * 2);
+    this.outMel = new Float32Array(this.step ? this.frames.cap * 80 : 0);
+    this.outMelTag = new Int32Array(this.step ? this.frames.cap : 0).fill(-1);
     this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
     this.outPos = -this.config.delaySamples;
     this.synthContext = Math.max(0, Math.round(options.synthesisContextSamples ?? 1024));
@@ -545,6 +556,106 @@ export class StreamingConverter {
     return (2 * Math.PI * this.phaseSum) / MODEL_RATE;
   }
 
+  /** Converted pitch of frames [first, first + frames): final frames as tracked, later ones hold the newest final. */
+  private pitchFrames(first: number, frames: number): { lf0: Float32Array; vuv: Float32Array; hz: Float64Array } {
+    const fr = this.frames;
+    const lastFinal = this.f0Done - 1;
+    const lf0 = new Float32Array(frames);
+    const vuv = new Float32Array(frames);
+    const hz = new Float64Array(frames);
+    for (let t = 0; t < frames; t++) {
+      const f = first + t;
+      if (f < 0) continue; // before the stream: the step graphs mask these frames
+      const j = fr.idx(Math.min(f, lastFinal));
+      lf0[t] = fr.conv[j];
+      vuv[t] = fr.voiced[j];
+      hz[t] = fr.hz[j];
+    }
+    return { lf0, vuv, hz };
+  }
+
+  /**
+   * The window path (graphs without state): mel, encoder and decoder over [left context + block + lookahead]
+   * ending at the newest sample; returns the decoded frames from the vocoder's first frame on.
+   */
+  private async windowFrames(N: number, gain: number, outStart: number, lap: (stage: string) => void): Promise<{ mel: Float32Array; first: number; frames: number }> {
+    const s0 = Math.max(0, N - this.config.windowSamples);
+    const fw0 = s0 / HOP;
+    const frames = 1 + (N - s0) / HOP;
+    const p = this.pitchFrames(fw0, frames);
+    const melData = this.melWindow(fw0, frames, gain);
+    lap('mel');
+    const content = await this.windowContent(melData, fw0, frames);
+    lap('contentEncoder');
+    const outMel = await this.model.decode(content, this.target.embedding, this.model.f0Input(p.lf0, p.vuv), frames);
+    lap('decoder');
+    const v0 = Math.max(s0, Math.floor((outStart - this.synthContext) / HOP) * HOP);
+    const k0 = (v0 - s0) / HOP;
+    const vFrames = frames - k0;
+    if (k0 === 0) return { mel: outMel, first: fw0, frames };
+    const vMel = new Float32Array(80 * vFrames);
+    for (let b = 0; b < 80; b++) vMel.set(outMel.subarray(b * frames + k0, (b + 1) * frames), b * vFrames);
+    return { mel: vMel, first: fw0 + k0, frames: vFrames };
+  }
+
+  /**
+   * The step path: the mel frames from the first one not yet in the graphs' state to the newest run through the
+   * step encoder and decoder; those that became final enter the state (and the running content statistics),
+   * the decoder's final frames join outMel. Returns the decoded frames from the vocoder's first frame on: kept
+   * final frames, then this call's.
+   */
+  private async stepFrames(N: number, gain: number, outStart: number, lap: (stage: string) => void): Promise<{ mel: Float32Array; first: number; frames: number }> {
+    const state = this.step as StepState;
+    const newest = N / HOP;
+    const ready = this.f0Done; // frames whose analysis window is complete
+    // after a long run of dropped blocks, resume from the recent frames (the state then skips a stretch)
+    const start = Math.max(this.stepDone, ready - Math.max(1, this.config.contextFrames));
+    const n = newest - start + 1;
+    const commit = ready - start;
+    const mel = this.melWindow(start, n, gain);
+    lap('mel');
+    const enc = await this.model.contentStep(mel, n, state, commit, start);
+    const la = enc.frames - n; // the encoder's lookahead: its outputs begin at start - la
+    const c0 = start - la;
+    if (this.contentStats) {
+      const stats = this.contentStats;
+      const from = Math.max(0, -c0); // frames before the stream are not content
+      if (commit > from) stats.add(enc.data, enc.frames, from, commit);
+      if (stats.count > 0) stats.normalize(enc.data, enc.frames);
+      else instanceNormalize(enc.data, stats.channels, enc.frames);
+    }
+    lap('contentEncoder');
+    const p = this.pitchFrames(c0, enc.frames);
+    const dec = await this.model.decodeStep(enc.data, this.target.embedding, this.model.f0Input(p.lf0, p.vuv), enc.frames, state, commit, c0);
+    const d0 = c0 - (dec.frames - enc.frames);
+    const cap = this.frames.cap;
+    for (let t = 0; t < commit; t++) {
+      const f = d0 + t;
+      if (f < 0) continue;
+      const j = f % cap;
+      for (let b = 0; b < 80; b++) this.outMel[j * 80 + b] = dec.data[b * dec.frames + t];
+      this.outMelTag[j] = f;
+    }
+    this.stepDone = ready;
+    lap('decoder');
+    const first = Math.max(0, Math.floor((outStart - this.synthContext) / HOP));
+    const frames = newest - first + 1;
+    const out = new Float32Array(80 * frames);
+    for (let t = 0; t < frames; t++) {
+      const f = first + t;
+      const k = f - d0;
+      if (k >= 0) {
+        for (let b = 0; b < 80; b++) out[b * frames + t] = dec.data[b * dec.frames + k];
+        continue;
+      }
+      // a kept final frame; one skipped by a drop takes this call's first frame
+      const j = f % cap;
+      if (this.outMelTag[j] === f) for (let b = 0; b < 80; b++) out[b * frames + t] = this.outMel[j * 80 + b];
+      else for (let b = 0; b < 80; b++) out[b * frames + t] = dec.data[b * dec.frames];
+    }
+    return { mel: out, first, frames };
+  }
+
   /** One block in, one block out. */
   private async block(block: Float32Array, silentTail = false): Promise<Float32Array> {
     const t0 = performance.now();
@@ -578,22 +689,6 @@ export class StreamingConverter {
       return out;
     }
 
-    // the window [s0, N) and its frames
-    const s0 = Math.max(0, N - this.config.windowSamples);
-    const len = N - s0;
-    const fw0 = s0 / HOP;
-    const frames = 1 + len / HOP;
-    const fr = this.frames;
-    const lastFinal = this.f0Done - 1;
-    const lf0 = new Float32Array(frames);
-    const vuv = new Float32Array(frames);
-    const hz = new Float64Array(frames);
-    for (let t = 0; t < frames; t++) {
-      const j = fr.idx(Math.min(fw0 + t, lastFinal));
-      lf0[t] = fr.conv[j];
-      vuv[t] = fr.voiced[j];
-      hz[t] = fr.hz[j];
-    }
     let tm = t0;
     const laps: Record<string, number> = {};
     const lap = (stage: string): void => {
@@ -603,21 +698,13 @@ export class StreamingConverter {
       tm = now;
     };
     lap('f0');
-    const melData = this.melWindow(fw0, frames, gain);
-    lap('mel');
-    const content = await this.windowContent(melData, fw0, frames);
-    lap('contentEncoder');
-    const outMel = await this.model.decode(content, this.target.embedding, this.model.f0Input(lf0, vuv), frames);
-    lap('decoder');
-    // the vocoder needs only the frames around the output: from synthesisContext before it to the edge
-    const v0 = Math.max(s0, Math.floor((outStart - this.synthContext) / HOP) * HOP);
-    const k0 = (v0 - s0) / HOP;
-    const vFrames = frames - k0;
-    const vMel = k0 === 0 ? outMel : new Float32Array(80 * vFrames);
-    if (k0 > 0) for (let b = 0; b < 80; b++) vMel.set(outMel.subarray(b * frames + k0, (b + 1) * frames), b * vFrames);
+    // the vocoder needs the frames around the output: from synthesisContext before it to the newest
+    const { mel: vMel, first: vf0, frames: vFrames } = this.step ? await this.stepFrames(N, gain, outStart, lap) : await this.windowFrames(N, gain, outStart, lap);
+    const v0 = vf0 * HOP;
+    const p = this.pitchFrames(vf0, vFrames);
     const audio = await this.vocoder.vocode({
-      logMel: vMel, frames: vFrames, length: N - v0, logF0: lf0.subarray(k0), voiced: vuv.subarray(k0),
-      pitchHz: hz.subarray(k0), phase0: this.phaseAt(fw0 + k0), startSample: v0,
+      logMel: vMel, frames: vFrames, length: N - v0, logF0: p.lf0, voiced: p.vuv,
+      pitchHz: p.hz, phase0: this.phaseAt(vf0), startSample: v0,
     });
 
     lap('vocoder');

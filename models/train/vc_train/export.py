@@ -26,6 +26,7 @@ import torch.nn as nn
 from .builtins import Candidate, choose, display_names, snr_estimate
 from .data import load_f0_stats, load_voice, voice_info
 from .model import F0_CENTER, F0_SCALE, ContentEncoderExport, VCModel, count_params, f0_input
+from .stream_step import ContentEncoderStep, DecoderStep, state_channels, state_frames
 from .train import load_model, load_sharing_speaker
 
 OPSET = 17
@@ -37,15 +38,42 @@ ANOMALY_METRIC = ("mean over 80 bands of |log-mel reconstruction - input| per fr
 QS = [0.5, 0.9, 0.95, 0.99, 0.999]
 
 
-class RawContentExport(nn.Module):
-    """A 'running' streaming encoder for ONNX: the content before its bottleneck norm (the engine normalizes it)."""
-
-    def __init__(self, enc: nn.Module) -> None:
-        super().__init__()
-        self.enc = enc
-
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        return self.enc.raw(mel)
+def add_stream_steps(stm: VCModel, mel: torch.Tensor, emb: torch.Tensor, vectors: dict, add) -> None:
+    """The live-mode pair as stateful step graphs (vc_train.stream_step): test vectors with a non-zero state,
+    part of the frames provisional and a start past 0, so the parity check exercises every input."""
+    scfg = stm.cfg
+    running = scfg.content_norm == "running"
+    enc, dec = ContentEncoderStep(stm.content), DecoderStep(stm.decoder, scfg)
+    T = mel.shape[2]
+    g = torch.Generator().manual_seed(11)
+    commit, start = torch.tensor([float(T - 4)]), torch.tensor([7.0])
+    es = 0.5 * torch.randn(1, state_channels(stm.content), state_frames(stm.content), generator=g)
+    ds = 0.5 * torch.randn(1, state_channels(stm.decoder), state_frames(stm.decoder), generator=g)
+    with torch.no_grad():
+        z, _ = enc(mel, es, commit, start)
+    z = torch.nn.functional.instance_norm(z) if running else z  # what the engine hands the decoder
+    m = z.shape[2]
+    f0 = torch.randn(1, 2, m, generator=g).clamp(-1, 1)
+    f0[:, 1] = (f0[:, 1] > 0).float()
+    for key, t in (("content_encoder_stream.state", es), ("content_encoder_stream.commit", commit),
+                   ("content_encoder_stream.start", start), ("decoder_stream.content", z), ("decoder_stream.f0", f0),
+                   ("decoder_stream.state", ds), ("decoder_stream.commit", commit),
+                   ("decoder_stream.start", start - enc.right)):
+        vectors["inputs"][key] = {"dims": list(t.shape), "data": tensor_list(t)}
+    step = {"inputs": "new frames [1, C, n] at absolute frames start..start+n-1, the first `commit` final; state = "
+                      "each convolution's last k-1 final input frames; commit, start as float [1]",
+            "outputs": "n + lookaheadFrames frames for start-lookaheadFrames.., the first `commit` final; next_state"}
+    add("content_encoder_stream", enc, (mel, es, commit, start), ["mel", "state", "commit", "start"],
+        ["content", "next_state"],
+        {"contentChannels": scfg.content_dim, "lookaheadFrames": enc.right,
+         "state": {"channels": es.shape[1], "frames": es.shape[2]}, "step": step,
+         **({"contentNorm": "running"} if running else {})},
+        {"mel": {2: "n"}, "content": {2: "n_out"}})
+    add("decoder_stream", dec, (z, emb, f0, ds, commit, start - enc.right),
+        ["content", "embedding", "f0", "state", "commit", "start"], ["mel", "next_state"],
+        {"contentChannels": scfg.content_dim, "lookaheadFrames": dec.right,
+         "state": {"channels": ds.shape[1], "frames": ds.shape[2]}, "step": step},
+        {"content": {2: "m"}, "f0": {2: "m"}, "mel": {2: "m_out"}})
 
 
 class DecoderExport(nn.Module):
@@ -65,14 +93,16 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def export_graph(module: nn.Module, args: tuple, path: Path, inputs: list[str], outputs: list[str]) -> None:
+def export_graph(module: nn.Module, args: tuple, path: Path, inputs: list[str], outputs: list[str],
+                 dynamic: Optional[dict[str, dict[int, str]]] = None) -> None:
+    """Exports with the time axis of every [1, C, T] tensor dynamic (or the axes given in `dynamic`)."""
     dyn: dict[str, dict[int, str]] = {}
     for n, a in zip(inputs, args):
         if a.dim() == 3 and n != "embedding":
             dyn[n] = {2: "T"}
     for n in outputs:
         dyn[n] = {1: "T"} if n == "codes" else ({2: "T"} if n != "embedding" else {})
-    dyn = {k: v for k, v in dyn.items() if v}
+    dyn = dynamic if dynamic is not None else {k: v for k, v in dyn.items() if v}
     module.eval()
     with torch.no_grad():
         torch.onnx.export(module, args, str(path), input_names=inputs, output_names=outputs, opset_version=OPSET,
@@ -148,9 +178,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     vectors: dict[str, Any] = {"T": T, "note": "row-major float32 values; inputs and PyTorch outputs", "inputs": {
         "mel": {"dims": [1, 80, T], "data": tensor_list(mel)}, "f0": {"dims": [1, 2, T], "data": tensor_list(f0)}}}
 
-    def add(name: str, module: nn.Module, inp: tuple, inames: list[str], onames: list[str], extra: dict) -> None:
+    def add(name: str, module: nn.Module, inp: tuple, inames: list[str], onames: list[str], extra: dict,
+            dynamic: Optional[dict[str, dict[int, str]]] = None) -> None:
         path = out / f"{name}.onnx"
-        export_graph(module, inp, path, inames, onames)
+        export_graph(module, inp, path, inames, onames, dynamic)
         with torch.no_grad():
             res = module(*inp)
         res = res if isinstance(res, tuple) else (res,)
@@ -182,18 +213,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         add("decoder_vq", DecoderExport(vqm.decoder), (vcontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
             {"contentChannels": vqm.content.out_dim})
     if stm is not None:
-        scfg = stm.cfg
-        with torch.no_grad():
-            scontent = stm.content(mel)
-        vectors["inputs"]["content_stream"] = {"dims": [1, scfg.content_dim, T], "data": tensor_list(scontent)}
-        live = {"lookaheadFrames": scfg.lookahead, "norm": scfg.stream, "contentNorm": scfg.content_norm}
-        running = scfg.content_norm == "running"
-        add("content_encoder_stream", RawContentExport(stm.content) if running else ContentEncoderExport(stm.content),
-            (mel,), ["mel"], ["content"],
-            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.enc_lookahead,
-             **({"contentNorm": "running"} if running else {})})
-        add("decoder_stream", DecoderExport(stm.decoder), (scontent, emb, f0), ["content", "embedding", "f0"], ["mel"],
-            {"contentChannels": scfg.content_dim, "lookaheadFrames": scfg.dec_lookahead})
+        add_stream_steps(stm, mel, emb, vectors, add)
     tdir = out / "testdata"
     tdir.mkdir(exist_ok=True)
     with open(tdir / "onnx_vectors.json", "w") as f:
@@ -318,8 +338,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if sck:
         training["streaming"] = {"steps": int(sck["step"]), "wallMinutes": round(sck["elapsed"] / 60, 1),
                                  "initFrom": sck["args"].get("init_full"), "config": sck["cfg"],
-                                 "lookaheadFrames": live["lookaheadFrames"], "norm": live["norm"],
-                                 "contentNorm": live["contentNorm"]}
+                                 "lookaheadFrames": sck["cfg"]["enc_lookahead"] + sck["cfg"]["dec_lookahead"],
+                                 "norm": sck["cfg"]["stream"], "contentNorm": sck["cfg"]["content_norm"],
+                                 "graphs": "stateful step graphs (vc_train/stream_step.py)"}
     if args.note:
         training["note"] = args.note
     manifest = {
