@@ -63,9 +63,8 @@ async function main() {
       const r = await sess.run(f);
       for (const [k, t] of Object.entries(r)) {
         const last = t.dims[t.dims.length - 1];
-        // a step graph returns its lookahead's frames before the first input too, and its next state
         const good = (k === 'embedding') ? t.dims[1] === (m.embeddingDim ?? manifest.embeddingDim)
-          : k === 'next_state' ? last === m.state.frames : last === T + (m.state ? m.lookaheadFrames : 0);
+          : k === 'next_state' ? last === m.state.frames : last === T;
         if (!good) { console.log(`${name}.${k}: T=${T} gave dims ${t.dims}`); ok = false; }
         for (const v of t.data) if (typeof v === 'number' && !Number.isFinite(v)) { ok = false; console.log(`${name}.${k}: non-finite at T=${T}`); break; }
       }

@@ -22,19 +22,14 @@ export interface StepState {
   decoder: Float32Array;
 }
 
-/** A step call's output: `frames` frames band-major, the first `commit` of them final (see VoiceModel.contentStep). */
+/** A step call's output (see VoiceModel.contentStep): `frames` frames band-major from absolute frame `start`. */
 export interface StepOutput {
   data: Float32Array;
   frames: number;
-}
-
-/** Drops the first `skip` frames of a band-major [channels][frames] array. */
-function dropLeading(data: Float32Array, channels: number, frames: number, skip: number): Float32Array {
-  if (skip === 0) return data;
-  const n = frames - skip;
-  const out = new Float32Array(channels * n);
-  for (let c = 0; c < channels; c++) out.set(data.subarray(c * frames + skip, (c + 1) * frames), c * n);
-  return out;
+  /** The absolute frame of the first output: the call's start minus the graph's lookahead, not before 0. */
+  start: number;
+  /** How many of the first outputs are final (they depend only on committed inputs). */
+  final: number;
 }
 
 /** The autoencoder's three calls. */
@@ -94,11 +89,9 @@ export class VoiceModel {
   async rawContent(mel: Float32Array, frames: number): Promise<Float32Array> {
     const step = this.stepShape(this.encoderName);
     if (step) {
-      // a step graph over the whole clip: from a zero state, every frame final; its first outputs are for the
-      // `lookahead` frames before the clip
+      // a step graph over the whole clip: one call from a zero state, every frame final
       const state = { encoder: new Float32Array(step.size), decoder: new Float32Array(0) };
-      const out = await this.contentStep(mel, frames, state, frames, 0);
-      return dropLeading(out.data, out.data.length / out.frames, out.frames, step.lookahead);
+      return (await this.contentStep(mel, frames, state, frames, 0)).data;
     }
     const out = await this.registry.run(this.encoderName, { mel: [mel, [1, 80, frames]] });
     const t = out.content;
@@ -127,10 +120,9 @@ export class VoiceModel {
   }
 
   /**
-   * One step of the content encoder: `frames` new mel frames at absolute frames start.., the first `commit`
-   * final (they enter `state`, which is replaced), the rest provisional. Returns `frames + lookahead` content
-   * frames for the absolute frames start - lookahead.., raw (before a running content norm); the first
-   * `commit` of them are final.
+   * One step of the content encoder: `frames` new mel frames at absolute frames start.. (start >= 0), the first
+   * `commit` final (they enter `state`, which is replaced), the rest provisional. Returns the content, raw
+   * (before a running content norm), of the frames from start - lookahead (not before 0) to the newest input.
    */
   async contentStep(mel: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
     const s = this.stepShape(this.encoderName);
@@ -141,13 +133,13 @@ export class VoiceModel {
       commit: [Float32Array.of(commit), [1]],
       start: [Float32Array.of(start), [1]],
     });
-    return this.stepOutput(out.content, out.next_state, frames + s.lookahead, s.size, (next) => (state.encoder = next), 'content encoder');
+    return this.stepOutput(out.content, out.next_state, s, frames, commit, start, (next) => (state.encoder = next), 'content encoder');
   }
 
   /**
    * One step of the decoder over content frames at absolute frames start.. (the first `commit` final), with
-   * their f0 input [2][frames]. Returns `frames + lookahead` raw log-mel frames for start - lookahead.., the
-   * first `commit` final; `state` is replaced.
+   * their f0 input [2][frames]. Returns the raw log-mel of the frames from start - lookahead (not before 0) to
+   * the newest input; `state` is replaced.
    */
   async decodeStep(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
     const s = this.stepShape(this.decoderName);
@@ -160,15 +152,17 @@ export class VoiceModel {
       commit: [Float32Array.of(commit), [1]],
       start: [Float32Array.of(start), [1]],
     });
-    return this.stepOutput(out.mel, out.next_state, frames + s.lookahead, s.size, (next) => (state.decoder = next), 'decoder');
+    return this.stepOutput(out.mel, out.next_state, s, frames, commit, start, (next) => (state.decoder = next), 'decoder');
   }
 
-  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, frames: number, stateSize: number, keep: (next: Float32Array) => void, what: string): StepOutput {
-    if (!t || t.dims[2] !== frames || !next || next.data.length !== stateSize) {
+  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: { size: number; lookahead: number }, frames: number, commit: number, start: number, keep: (next: Float32Array) => void, what: string): StepOutput {
+    const skip = Math.min(s.lookahead, Math.max(0, s.lookahead - start)); // outputs before frame 0 are not returned
+    const n = frames + s.lookahead - skip;
+    if (!t || t.dims[2] !== n || !next || next.data.length !== s.size) {
       throw new ApiError('MODEL_ERROR', `The streaming ${what} returned an unexpected shape.`);
     }
     keep(next.data as Float32Array);
-    return { data: t.data as Float32Array, frames };
+    return { data: t.data as Float32Array, frames: n, start: start - s.lookahead + skip, final: Math.max(0, commit - skip) };
   }
 
   /** Whether the encoder leaves the content's normalization over time to the caller (manifest contentNorm). */
@@ -197,8 +191,7 @@ export class VoiceModel {
     const step = this.stepShape(this.decoderName);
     if (step) {
       const state = { encoder: new Float32Array(0), decoder: new Float32Array(step.size) };
-      const out = await this.decodeStep(content, embedding, f0, frames, state, frames, 0);
-      return dropLeading(out.data, 80, out.frames, step.lookahead);
+      return (await this.decodeStep(content, embedding, f0, frames, state, frames, 0)).data;
     }
     const c = content.length / frames;
     const out = await this.registry.run(this.decoderName, {

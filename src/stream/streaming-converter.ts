@@ -564,9 +564,7 @@ export class StreamingConverter {
     const vuv = new Float32Array(frames);
     const hz = new Float64Array(frames);
     for (let t = 0; t < frames; t++) {
-      const f = first + t;
-      if (f < 0) continue; // before the stream: the step graphs mask these frames
-      const j = fr.idx(Math.min(f, lastFinal));
+      const j = fr.idx(Math.min(first + t, lastFinal));
       lf0[t] = fr.conv[j];
       vuv[t] = fr.voiced[j];
       hz[t] = fr.hz[j];
@@ -615,26 +613,21 @@ export class StreamingConverter {
     const mel = this.melWindow(start, n, gain);
     lap('mel');
     const enc = await this.model.contentStep(mel, n, state, commit, start);
-    const la = enc.frames - n; // the encoder's lookahead: its outputs begin at start - la
-    const c0 = start - la;
     if (this.contentStats) {
       const stats = this.contentStats;
-      const from = Math.max(0, -c0); // frames before the stream are not content
-      if (commit > from) stats.add(enc.data, enc.frames, from, commit);
+      if (enc.final > 0) stats.add(enc.data, enc.frames, 0, enc.final);
       if (stats.count > 0) stats.normalize(enc.data, enc.frames);
       else instanceNormalize(enc.data, stats.channels, enc.frames);
     }
     lap('contentEncoder');
-    const p = this.pitchFrames(c0, enc.frames);
-    const dec = await this.model.decodeStep(enc.data, this.target.embedding, this.model.f0Input(p.lf0, p.vuv), enc.frames, state, commit, c0);
-    const d0 = c0 - (dec.frames - enc.frames);
+    const p = this.pitchFrames(enc.start, enc.frames);
+    const dec = await this.model.decodeStep(enc.data, this.target.embedding, this.model.f0Input(p.lf0, p.vuv), enc.frames, state, enc.final, enc.start);
+    const d0 = dec.start;
     const cap = this.frames.cap;
-    for (let t = 0; t < commit; t++) {
-      const f = d0 + t;
-      if (f < 0) continue;
-      const j = f % cap;
+    for (let t = 0; t < dec.final; t++) {
+      const j = (d0 + t) % cap;
       for (let b = 0; b < 80; b++) this.outMel[j * 80 + b] = dec.data[b * dec.frames + t];
-      this.outMelTag[j] = f;
+      this.outMelTag[j] = d0 + t;
     }
     this.stepDone = ready;
     lap('decoder');

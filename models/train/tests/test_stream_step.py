@@ -18,7 +18,7 @@ def _model(content_norm: str) -> VCModel:
 
 def _stream(m: VCModel, mel: torch.Tensor, f0: torch.Tensor, emb: torch.Tensor, block: int, provisional: int):
     """Feeds mel block by block: each call commits `block` frames and passes `provisional` more (which are then
-    fed again as committed). Returns the committed content and mel outputs, frame-aligned with the clip."""
+    fed again as committed). Returns the final content and mel outputs, from frame 0 on."""
     enc, dec = ContentEncoderStep(m.content), DecoderStep(m.decoder, m.cfg)
     es = torch.zeros(1, state_channels(m.content), state_frames(m.content))
     ds = torch.zeros(1, state_channels(m.decoder), state_frames(m.decoder))
@@ -28,18 +28,17 @@ def _stream(m: VCModel, mel: torch.Tensor, f0: torch.Tensor, emb: torch.Tensor, 
     while done < T:
         c = min(block, T - done)
         end = min(T, done + c + provisional)
-        commit, start = torch.tensor([float(c)]), torch.tensor([float(done)])
-        z, es = enc(mel[:, :, done:end], es, commit, start)
-        zs = z[:, :, :]
-        fs = torch.cat([torch.zeros(1, 2, enc.right), f0], 2)[:, :, done:end + enc.right]
-        y, ds = dec(zs, emb, fs, ds, commit, start - enc.right)
-        contents.append(z[:, :, :c])
-        mels.append(y[:, :, :c])
+        z, es = enc(mel[:, :, done:end], es, torch.tensor([float(c)]), torch.tensor([float(done)]))
+        # the encoder's outputs begin `right` frames back (not before frame 0); the final ones come first
+        s_enc = max(0, done - enc.right)
+        cz = max(0, c - (s_enc - (done - enc.right)))
+        y, ds = dec(z, emb, f0[:, :, s_enc:s_enc + z.shape[2]], ds, torch.tensor([float(cz)]), torch.tensor([float(s_enc)]))
+        s_dec = max(0, s_enc - dec.right)
+        cy = max(0, cz - (s_dec - (s_enc - dec.right)))
+        contents.append(z[:, :, :cz])
+        mels.append(y[:, :, :cy])
         done += c
-    # committed outputs lag the input by the graphs' lookahead; drop the lead-in (negative times)
-    content = torch.cat(contents, 2)[:, :, enc.right:]
-    out = torch.cat(mels, 2)[:, :, enc.right + dec.right:]
-    return content, out
+    return torch.cat(contents, 2), torch.cat(mels, 2)
 
 
 class StreamStepTest(unittest.TestCase):
@@ -55,10 +54,11 @@ class StreamStepTest(unittest.TestCase):
                 whole_c = m.content.raw(mel) if content_norm == "running" else m.content(mel)
                 # the decoder sees the content the step encoder hands it (the engine's norm is outside both)
                 whole_y = m.decoder(whole_c, emb, f0)
-                for block, prov in ((2, 2), (3, 0), (1, 5)):
+                for block, prov in ((2, 2), (3, 0), (1, 5), (T, 0)):
                     c, y = _stream(m, mel, f0, emb, block, prov)
                     n = c.shape[2]
                     self.assertGreaterEqual(n, T - 3)
+                    self.assertEqual(y.shape[2], n - 1)
                     self.assertLess(float((c - whole_c[:, :, :n]).abs().max()), 1e-4, (content_norm, block, prov))
                     k = y.shape[2]
                     self.assertLess(float((y - whole_y[:, :, :k]).abs().max()), 1e-4, (content_norm, block, prov))
@@ -71,8 +71,8 @@ class StreamStepTest(unittest.TestCase):
         other = mel.clone()
         other[:, :, 4:] += 3.0  # only the provisional frames differ
         with torch.no_grad():
-            za, sa = enc(mel, s0, torch.tensor([4.0]), torch.tensor([0.0]))
-            zb, sb = enc(other, s0, torch.tensor([4.0]), torch.tensor([0.0]))
+            za, sa = enc(mel, s0, torch.tensor([4.0]), torch.tensor([10.0]))
+            zb, sb = enc(other, s0, torch.tensor([4.0]), torch.tensor([10.0]))
         self.assertEqual(float((sa - sb).abs().max()), 0.0)
         self.assertEqual(za.shape[2], 6 + enc.right)
         self.assertEqual(float((za[:, :, :4] - zb[:, :, :4]).abs().max()), 0.0)  # committed outputs are final

@@ -60,9 +60,10 @@ def add_stream_steps(stm: VCModel, mel: torch.Tensor, emb: torch.Tensor, vectors
                    ("decoder_stream.state", ds), ("decoder_stream.commit", commit),
                    ("decoder_stream.start", start - enc.right)):
         vectors["inputs"][key] = {"dims": list(t.shape), "data": tensor_list(t)}
-    step = {"inputs": "new frames [1, C, n] at absolute frames start..start+n-1, the first `commit` final; state = "
-                      "each convolution's last k-1 final input frames; commit, start as float [1]",
-            "outputs": "n + lookaheadFrames frames for start-lookaheadFrames.., the first `commit` final; next_state"}
+    step = {"inputs": "new frames [1, C, n] at absolute frames start..start+n-1 (start >= 0), the first `commit` final; "
+                      "state = each convolution's last k-1 final input frames; commit, start as float [1]",
+            "outputs": "the frames max(0, start - lookaheadFrames)..start+n-1, the first commit - skip final "
+                       "(skip = the lookaheadFrames - start frames before 0, if any); next_state"}
     add("content_encoder_stream", enc, (mel, es, commit, start), ["mel", "state", "commit", "start"],
         ["content", "next_state"],
         {"contentChannels": scfg.content_dim, "lookaheadFrames": enc.right,
