@@ -107,6 +107,24 @@ class ModelTest(unittest.TestCase):
         y = griffin_lim(np.full((80, 21), -4.0, np.float32), n_iter=2)
         self.assertEqual(len(y), 20 * 256)
 
+    def test_conversion_losses_train_the_decoder_against_the_frozen_speaker_encoder(self) -> None:
+        from vc_train.train import conversion_losses, freeze_speaker
+        torch.manual_seed(0)
+        m = VCModel(ModelConfig(channels=16), 3)
+        freeze_speaker(m)
+        mel = torch.randn(4, 80, 24) - 4
+        lf0 = torch.log(torch.tensor([110.0, 220.0, 130.0, 200.0])).view(4, 1).repeat(1, 24)
+        vuv = torch.ones(4, 24)
+        e = m.speaker(mel)
+        z = m.content(mel)
+        cs, cc = conversion_losses(m, z, e, lf0, vuv)
+        self.assertTrue(0.0 <= float(cs) <= 2.0)
+        self.assertTrue(float(cc) > 0.0)
+        (cs + cc).backward()
+        self.assertIsNotNone(m.decoder.inp.weight.grad)
+        self.assertGreater(float(m.decoder.inp.weight.grad.abs().sum()), 0.0)
+        self.assertIsNone(m.speaker.inp.weight.grad)  # the critic stays fixed
+
     def test_grad_reverse_flips_gradient(self) -> None:
         x = torch.ones(3, requires_grad=True)
         (grad_reverse(x, 0.5) * 2.0).sum().backward()

@@ -76,6 +76,26 @@ def load_sharing_speaker(path: str, continuous: VCModel) -> tuple[VCModel, dict]
     return vqm, ck
 
 
+def conversion_losses(model: VCModel, z: torch.Tensor, e: torch.Tensor, lf0: torch.Tensor,
+                      vuv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruction never shows the decoder a content from one speaker with another's embedding, which is what
+    conversion asks of it (and what fails toward female targets). Each item's content is decoded with the next item's
+    embedding and its pitch mapped to that item's log-F0 mean/std, as the engine does. Returns (1 - cosine between the
+    frozen speaker encoder's embedding of the output and the target embedding, L1 between the output's content and
+    the source content)."""
+    et = torch.roll(e, 1, 0)
+    v = (vuv > 0.5).float()
+    n = v.sum(1, keepdim=True).clamp(min=1.0)
+    mu = (lf0 * v).sum(1, keepdim=True) / n
+    sd = torch.sqrt((((lf0 - mu) * v) ** 2).sum(1, keepdim=True) / n + 1e-4)
+    lt = torch.where(v > 0, (lf0 - mu) / sd * torch.roll(sd, 1, 0) + torch.roll(mu, 1, 0), lf0)
+    y = model.decoder(z, et, f0_input(lt, vuv), normalized_out=True)
+    eo = model.speaker(y, normalized=True)
+    cs = (1 - (eo * et).sum(1)).mean()
+    cc = F.l1_loss(model.content.pre(y, normalized=True), z.detach())
+    return cs, cc
+
+
 def freeze_speaker(model: VCModel) -> None:
     """Keeps the speaker encoder and its classifier fixed (their embeddings stay valid for other decoders)."""
     for p in list(model.speaker.parameters()) + [model.spk_w]:
@@ -123,7 +143,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--adv-speaker", type=float, default=0.0,
                     help="weight of a speaker adversary on the content code (gradient reversal; see adversary.py)")
     ap.add_argument("--adv-lr-mult", type=float, default=10.0, help="the adversary's learning rate over --lr")
+    ap.add_argument("--conv-speaker", type=float, default=0.0,
+                    help="weight of a conversion loss: each item's content decoded with the NEXT item's embedding and "
+                         "pitch must carry that embedding (1 - cosine by the frozen speaker encoder; needs --freeze-speaker)")
+    ap.add_argument("--conv-content", type=float, default=0.0,
+                    help="with --conv-speaker: weight of the converted output's content staying the source's (L1)")
     args = ap.parse_args(argv)
+    if args.conv_speaker > 0 and not args.freeze_speaker:
+        ap.error("--conv-speaker needs --freeze-speaker (the speaker encoder is the critic and must stay fixed)")
 
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
@@ -289,6 +316,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                 loss = loss + args.adv_speaker * adv_ce
                 vq_loss = adv_ce.detach()  # logged in the 'vq' column,
                 perplex = float(adv_acc)  # and the adversary's accuracy in 'perplexity'
+            if args.conv_speaker > 0:
+                cs, cc = conversion_losses(model, z, e, lf0, vuv)
+                loss = loss + args.conv_speaker * cs + args.conv_content * cc
+                spk = cs.detach()  # the conversion loss replaces the frozen classifier's in the 'spk' column
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
