@@ -16,7 +16,10 @@ export type ContentVariant = 'continuous' | 'vq';
  */
 export const STREAMING_GRAPHS = { encoder: 'content_encoder_stream', decoder: 'decoder_stream' } as const;
 
-/** What a stream's step graphs carry between calls (zeros at the start of a stream: see VoiceModel.newStepState). */
+/**
+ * What a stream's step graphs carry between calls (zeros at the start of a stream: see VoiceModel.newStepState);
+ * each step overwrites the arrays in place.
+ */
 export interface StepState {
   encoder: Float32Array;
   decoder: Float32Array;
@@ -121,7 +124,7 @@ export class VoiceModel {
 
   /**
    * One step of the content encoder: `frames` new mel frames at absolute frames start.. (start >= 0), the first
-   * `commit` final (they enter `state`, which is replaced), the rest provisional. Returns the content, raw
+   * `commit` final (they enter `state`, updated in place), the rest provisional. Returns the content, raw
    * (before a running content norm), of the frames from start - lookahead (not before 0) to the newest input.
    */
   async contentStep(mel: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
@@ -133,13 +136,13 @@ export class VoiceModel {
       commit: [Float32Array.of(commit), [1]],
       start: [Float32Array.of(start), [1]],
     });
-    return this.stepOutput(out.content, out.next_state, s, frames, commit, start, (next) => (state.encoder = next), 'content encoder');
+    return this.stepOutput(out.content, out.next_state, s, frames, commit, start, state.encoder, 'content encoder');
   }
 
   /**
    * One step of the decoder over content frames at absolute frames start.. (the first `commit` final), with
    * their f0 input [2][frames]. Returns the raw log-mel of the frames from start - lookahead (not before 0) to
-   * the newest input; `state` is replaced.
+   * the newest input; `state` is updated in place.
    */
   async decodeStep(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
     const s = this.stepShape(this.decoderName);
@@ -152,16 +155,18 @@ export class VoiceModel {
       commit: [Float32Array.of(commit), [1]],
       start: [Float32Array.of(start), [1]],
     });
-    return this.stepOutput(out.mel, out.next_state, s, frames, commit, start, (next) => (state.decoder = next), 'decoder');
+    return this.stepOutput(out.mel, out.next_state, s, frames, commit, start, state.decoder, 'decoder');
   }
 
-  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: { size: number; lookahead: number }, frames: number, commit: number, start: number, keep: (next: Float32Array) => void, what: string): StepOutput {
+  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: { size: number; lookahead: number }, frames: number, commit: number, start: number, into: Float32Array, what: string): StepOutput {
     const skip = Math.min(s.lookahead, Math.max(0, s.lookahead - start)); // outputs before frame 0 are not returned
     const n = frames + s.lookahead - skip;
     if (!t || t.dims[2] !== n || !next || next.data.length !== s.size) {
       throw new ApiError('MODEL_ERROR', `The streaming ${what} returned an unexpected shape.`);
     }
-    keep(next.data as Float32Array);
+    // copied into the stream's own buffer so that onnxruntime's output dies young: kept from one block to the next,
+    // a fresh natively backed array per call survived into the old generation and doubled the collections
+    into.set(next.data as Float32Array);
     return { data: t.data as Float32Array, frames: n, start: start - s.lookahead + skip, final: Math.max(0, commit - skip) };
   }
 

@@ -221,15 +221,16 @@ export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { voc
 }
 
 /**
- * Runs a few blocks through a throwaway converter, so that a stream's first real block does not pay
- * onnxruntime's first-run cost (~200 ms, which would count as a miss or a drop).
+ * Runs a few blocks through a throwaway converter, so that a stream's first real blocks do not pay
+ * onnxruntime's first-run cost (~200 ms, which would count as a miss or a drop) nor its first run of each
+ * shape the step graphs see while a stream starts (their inputs grow over the first blocks).
  */
 export async function warmUpStreaming(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}): Promise<void> {
   const warm = new StreamingConverter(model, target, options);
   try {
     const block = new Float32Array(warm.config.blockSamples);
     for (let i = 0; i < block.length; i++) block[i] = 0.01 * Math.sin(i / 7);
-    for (let k = 0; k < 3; k++) await warm.push(block);
+    for (let k = 0; k < 8; k++) await warm.push(block);
   } finally {
     warm.dispose();
   }
