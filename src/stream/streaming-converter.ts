@@ -26,7 +26,7 @@ import { f0Yin } from '../dsp/f0.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VocoderQuality } from '../api/types.js';
 import type { StepState, VoiceModel } from '../model/inference.js';
-import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK, scaled } from '../pipeline/frames.js';
+import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK } from '../pipeline/frames.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
 import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
@@ -319,6 +319,8 @@ export class StreamingConverter {
   private peak = 0;
   /** Previous synthesis beyond the last emitted sample (for the crossfade); null after a drop / at start. */
   private tail: Float32Array | null = null;
+  private readonly tailBuf: Float32Array;
+  private readonly work = new Map<string, Float32Array>();
   /** Absolute input position of the next output sample. */
   private outPos: number;
   private lagMs = 0;
@@ -354,6 +356,7 @@ export class StreamingConverter {
     this.pending = new Float32Array(this.config.blockSamples);
     this.frames = new FrameRing(this.config.contextFrames + this.config.lookaheadFrames + 64 + Math.ceil(this.config.blockSamples / HOP) * 2);
     this.outMel = new Float32Array(this.step ? this.frames.cap * 80 : 0);
+    this.tailBuf = new Float32Array(this.config.crossfadeSamples);
     this.outMelTag = new Int32Array(this.step ? this.frames.cap : 0).fill(-1);
     this.lastVoicedHz = Number.isFinite(target.f0.mean) ? Math.exp(target.f0.mean) : DEFAULT_F0;
     this.outPos = -this.config.delaySamples;
@@ -447,11 +450,26 @@ export class StreamingConverter {
     return this.peak > 0 ? Math.min(MAX_INPUT_GAIN, TRAINING_PEAK / this.peak) : 1;
   }
 
-  /** Input samples [a, b) (absolute) from the history; zeros before 0. */
-  private slice(a: number, b: number): Float32Array {
-    const out = new Float32Array(b - a);
+  /**
+   * A per-stream work buffer of `n` samples under `key`, valid until the next take of that key (the reason is
+   * src/dsp/scratch.ts's: fresh typed arrays every 32 ms make V8 collect often). Only for data a block uses
+   * and drops; never for what `push` returns.
+   */
+  private buf(key: string, n: number): Float32Array {
+    let b = this.work.get(key);
+    if (!b || b.length < n) {
+      b = new Float32Array(Math.max(n, 2 * (b?.length ?? 0)));
+      this.work.set(key, b);
+    }
+    return b.subarray(0, n);
+  }
+
+  /** Input samples [a, b) (absolute) from the history, zeros before 0, in the work buffer `key`. */
+  private slice(a: number, b: number, key: string): Float32Array {
+    const out = this.buf(key, b - a);
     const h = this.hist.length;
     const first = this.received - h; // absolute index of hist[0]
+    if (a < 0) out.fill(0, 0, Math.min(b, 0) - a);
     for (let i = Math.max(a, 0); i < b; i++) out[i - a] = this.hist[i - first];
     return out;
   }
@@ -482,7 +500,8 @@ export class StreamingConverter {
     const ready = Math.floor((N - HALF_WIN) / HOP) + 1; // frames f with f*HOP + 512 <= N
     if (ready <= this.f0Done) return;
     const a = Math.max(0, this.f0Done * HOP - 4 * HOP);
-    const seg = scaled(this.slice(a, N), gain);
+    const seg = this.slice(a, N, 'pitch');
+    if (gain !== 1) for (let i = 0; i < seg.length; i++) seg[i] *= gain;
     const tr = f0Yin(seg);
     const off = a / HOP;
     const fr = this.frames;
@@ -522,7 +541,7 @@ export class StreamingConverter {
     const ready = Math.floor((N - HALF_WIN) / HOP) + 1;
     const first = Math.max(this.melDone, fw0); // after drops, frames before the window are not needed
     const a = Math.max(0, (first - 2) * HOP);
-    const m = this.mel.compute(this.slice(a, N));
+    const m = this.mel.compute(this.slice(a, N, 'mel'));
     const off = a / HOP;
     const fr = this.frames;
     for (let f = first; f < ready; f++) {
@@ -530,7 +549,7 @@ export class StreamingConverter {
       for (let b = 0; b < 80; b++) fr.mel[j + b] = m.data[b * m.frames + f - off];
     }
     this.melDone = Math.max(this.melDone, ready);
-    const out = new Float32Array(80 * frames);
+    const out = this.buf('melWindow', 80 * frames);
     const lg = Math.log(gain);
     const floor = Math.log(1e-5);
     for (let t = 0; t < frames; t++) {
@@ -634,7 +653,7 @@ export class StreamingConverter {
     lap('decoder');
     const first = Math.max(0, Math.floor((outStart - this.synthContext) / HOP));
     const frames = newest - first + 1;
-    const out = new Float32Array(80 * frames);
+    const out = this.buf('vocoderMel', 80 * frames);
     for (let t = 0; t < frames; t++) {
       const f = first + t;
       const k = f - d0;
@@ -703,7 +722,7 @@ export class StreamingConverter {
 
     lap('vocoder');
     // emitted: absolute [outStart, outStart + B) = [N - D - B, N - D)
-    const seg = new Float32Array(B + X);
+    const seg = this.buf('segment', B + X);
     for (let i = 0; i < B + X; i++) {
       const p = outStart + i - v0;
       seg[i] = p >= 0 && p < audio.length ? audio[p] : 0;
@@ -714,7 +733,7 @@ export class StreamingConverter {
     if (this.opts.matchLevel ?? true) {
       let ein = 0;
       let eout = 0;
-      const src = this.slice(outStart, outStart + B);
+      const src = this.slice(outStart, outStart + B, 'source');
       for (let i = 0; i < B; i++) {
         ein += src[i] * src[i];
         eout += seg[i] * seg[i];
@@ -744,7 +763,8 @@ export class StreamingConverter {
     }
     this.outGain = g1;
     this.stats.outputGain = g1;
-    this.tail = seg.slice(B, B + X);
+    this.tail = this.tailBuf;
+    this.tail.set(seg.subarray(B, B + X));
     lap('assemble');
     const ms = performance.now() - t0;
     this.stats.processed++;
