@@ -324,14 +324,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         "params": {**ck["params"], "total": int(sum(ck["params"].values()))}, "config": ck["cfg"],
         "torch": torch.__version__, "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    # a fine-tuned checkpoint: report every phase, following --init-full back to the first run
+    phases = [{"checkpoint": args.ckpt, "steps": int(ck["step"]), "wallMinutes": round(ck["elapsed"] / 60, 1),
+               "warpReg": ck["args"].get("warp_reg", 0.0), "lr": ck["args"].get("lr")}]
     base = ck["args"].get("init_full") if isinstance(ck.get("args"), dict) else None
-    if base and Path(base).exists():  # fine-tuned checkpoint: report both phases
+    while base and Path(base).exists() and len(phases) < 10:
         b = torch.load(base, map_location="cpu")
-        training["phases"] = [{"checkpoint": base, "steps": int(b["step"]), "wallMinutes": round(b["elapsed"] / 60, 1)},
-                              {"checkpoint": args.ckpt, "steps": int(ck["step"]), "wallMinutes": round(ck["elapsed"] / 60, 1),
-                               "warpReg": ck["args"].get("warp_reg", 0.0), "lr": ck["args"].get("lr")}]
-        training["steps"] = int(b["step"] + ck["step"])
-        training["wallMinutes"] = round((b["elapsed"] + ck["elapsed"]) / 60, 1)
+        phases.insert(0, {"checkpoint": base, "steps": int(b["step"]), "wallMinutes": round(b["elapsed"] / 60, 1)})
+        base = b["args"].get("init_full") if isinstance(b.get("args"), dict) else None
+    if len(phases) > 1:
+        training["phases"] = phases
+        training["steps"] = sum(ph["steps"] for ph in phases)
+        training["wallMinutes"] = round(sum(ph["wallMinutes"] for ph in phases), 1)
     if vck:
         training["vq"] = {"steps": int(vck["step"]), "wallMinutes": round(vck["elapsed"] / 60, 1),
                           "params": {**vck["params"], "total": int(sum(vck["params"].values()))}, "config": vck["cfg"],
