@@ -49,7 +49,10 @@ export interface StreamOptions {
    * Default: STREAM_DEFAULTS of the graphs (2 or 3).
    */
   lookaheadFrames?: number;
-  /** Left context given to the graphs, seconds (rounded to whole hops). Default: STREAM_DEFAULTS (0.25 or 1). */
+  /**
+   * Left context given to window graphs, seconds (rounded to whole hops); step graphs keep their whole history
+   * and use it only as the most frames a block catches up after dropped blocks. Default: STREAM_DEFAULTS (0.25 or 1).
+   */
   contextSeconds?: number;
   /** Vocoder quality when the export has the neural vocoder: 'fast' (1 consistency pass) or 'best' (4). Default 'fast'. */
   quality?: VocoderQuality;
