@@ -35,6 +35,21 @@ export interface StepOutput {
   final: number;
 }
 
+/** A step graph's state shape (ModelFileEntry.state), its size and its lookahead. */
+interface StepShape {
+  channels: number;
+  frames: number;
+  size: number;
+  lookahead: number;
+}
+
+/** The step shape of graph `name`, or null for a whole-utterance graph. */
+function stepShape(manifest: Manifest, name: string): StepShape | null {
+  const e = manifest.models[name];
+  if (!e?.state) return null;
+  return { ...e.state, size: e.state.channels * e.state.frames, lookahead: e.lookaheadFrames ?? 0 };
+}
+
 /** The autoencoder's three calls. */
 export class VoiceModel {
   readonly registry: SessionRegistry;
@@ -44,6 +59,9 @@ export class VoiceModel {
   readonly variant: ContentVariant;
   private readonly encoderName: string;
   private readonly decoderName: string;
+  /** The encoder's and decoder's step-graph shapes (null: whole-utterance graphs), read once from the manifest. */
+  private readonly encoderStep: StepShape | null;
+  private readonly decoderStep: StepShape | null;
 
   /**
    * @param variant content path. Default 'continuous'. 'vq' uses content_encoder_vq / decoder_vq (the
@@ -57,6 +75,8 @@ export class VoiceModel {
     this.variant = variant;
     this.encoderName = graphs?.encoder ?? (variant === 'vq' ? 'content_encoder_vq' : 'content_encoder');
     this.decoderName = graphs?.decoder ?? (variant === 'vq' ? 'decoder_vq' : 'decoder');
+    this.encoderStep = stepShape(this.manifest, this.encoderName);
+    this.decoderStep = stepShape(this.manifest, this.decoderName);
   }
 
   /**
@@ -90,7 +110,7 @@ export class VoiceModel {
    * normalization over time, which a live stream applies with running statistics (ChannelStats).
    */
   async rawContent(mel: Float32Array, frames: number): Promise<Float32Array> {
-    const step = this.stepShape(this.encoderName);
+    const step = this.encoderStep;
     if (step) {
       // a step graph over the whole clip: one call from a zero state, every frame final
       const state = { encoder: new Float32Array(step.size), decoder: new Float32Array(0) };
@@ -102,22 +122,15 @@ export class VoiceModel {
     return t.data as Float32Array;
   }
 
-  /** A step graph's state size and lookahead, or null for a whole-utterance graph. */
-  private stepShape(name: string): { size: number; channels: number; frames: number; lookahead: number } | null {
-    const e = this.manifest.models[name];
-    if (!e?.state) return null;
-    return { ...e.state, size: e.state.channels * e.state.frames, lookahead: e.lookaheadFrames ?? 0 };
-  }
-
   /** Whether this model's pair runs as step graphs (the streaming pair of a current export). */
   get stepGraphs(): boolean {
-    return this.stepShape(this.encoderName) !== null && this.stepShape(this.decoderName) !== null;
+    return this.encoderStep !== null && this.decoderStep !== null;
   }
 
   /** The state a stream starts from (the whole-clip graphs' zero padding before the first frame). */
   newStepState(): StepState {
-    const e = this.stepShape(this.encoderName);
-    const d = this.stepShape(this.decoderName);
+    const e = this.encoderStep;
+    const d = this.decoderStep;
     if (!e || !d) throw new ApiError('MODEL_ERROR', 'The streaming graphs of this export are not step graphs. Re-export the models.');
     return { encoder: new Float32Array(e.size), decoder: new Float32Array(d.size) };
   }
@@ -128,7 +141,7 @@ export class VoiceModel {
    * (before a running content norm), of the frames from start - lookahead (not before 0) to the newest input.
    */
   async contentStep(mel: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
-    const s = this.stepShape(this.encoderName);
+    const s = this.encoderStep;
     if (!s) throw new ApiError('MODEL_ERROR', 'The content encoder is not a step graph.');
     const out = await this.registry.run(this.encoderName, {
       mel: [mel, [1, 80, frames]],
@@ -145,7 +158,7 @@ export class VoiceModel {
    * the newest input; `state` is updated in place.
    */
   async decodeStep(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number, state: StepState, commit: number, start: number): Promise<StepOutput> {
-    const s = this.stepShape(this.decoderName);
+    const s = this.decoderStep;
     if (!s) throw new ApiError('MODEL_ERROR', 'The decoder is not a step graph.');
     const out = await this.registry.run(this.decoderName, {
       content: [content, [1, content.length / frames, frames]],
@@ -158,14 +171,13 @@ export class VoiceModel {
     return this.stepOutput(out.mel, out.next_state, s, frames, commit, start, state.decoder, 'decoder');
   }
 
-  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: { size: number; lookahead: number }, frames: number, commit: number, start: number, into: Float32Array, what: string): StepOutput {
+  private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: StepShape, frames: number, commit: number, start: number, into: Float32Array, what: string): StepOutput {
     const skip = Math.min(s.lookahead, Math.max(0, s.lookahead - start)); // outputs before frame 0 are not returned
     const n = frames + s.lookahead - skip;
     if (!t || t.dims[2] !== n || !next || next.data.length !== s.size) {
       throw new ApiError('MODEL_ERROR', `The streaming ${what} returned an unexpected shape.`);
     }
-    // copied into the stream's own buffer so that onnxruntime's output dies young: kept from one block to the next,
-    // a fresh natively backed array per call survived into the old generation and doubled the collections
+    // the stream's state stays in its own arrays (updated in place); onnxruntime's output array is dropped at once
     into.set(next.data as Float32Array);
     return { data: t.data as Float32Array, frames: n, start: start - s.lookahead + skip, final: Math.max(0, commit - skip) };
   }
@@ -193,7 +205,7 @@ export class VoiceModel {
    * @returns band-major [80][frames]
    */
   async decode(content: Float32Array, embedding: Float32Array, f0: Float32Array, frames: number): Promise<Float32Array> {
-    const step = this.stepShape(this.decoderName);
+    const step = this.decoderStep;
     if (step) {
       const state = { encoder: new Float32Array(0), decoder: new Float32Array(step.size) };
       return (await this.decodeStep(content, embedding, f0, frames, state, frames, 0)).data;

@@ -23,6 +23,7 @@
 // tail fades out, the block after fades in, the drop is counted; latency never grows.
 import { DEFAULT_F0, framePhaseSum, sourceFilter } from '../dsp/source-filter.js';
 import { f0Yin } from '../dsp/f0.js';
+import { BufferPool } from '../dsp/scratch.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VocoderQuality } from '../api/types.js';
 import type { StepState, VoiceModel } from '../model/inference.js';
@@ -323,7 +324,7 @@ export class StreamingConverter {
   /** Previous synthesis beyond the last emitted sample (for the crossfade); null after a drop / at start. */
   private tail: Float32Array | null = null;
   private readonly tailBuf: Float32Array;
-  private readonly work = new Map<string, Float32Array>();
+  private readonly work = new BufferPool((n) => new Float32Array(n));
   /** Absolute input position of the next output sample. */
   private outPos: number;
   private lagMs = 0;
@@ -459,12 +460,7 @@ export class StreamingConverter {
    * and drops; never for what `push` returns.
    */
   private buf(key: string, n: number): Float32Array {
-    let b = this.work.get(key);
-    if (!b || b.length < n) {
-      b = new Float32Array(Math.max(n, 2 * (b?.length ?? 0)));
-      this.work.set(key, b);
-    }
-    return b.subarray(0, n);
+    return this.work.take(key, n);
   }
 
   /** Input samples [a, b) (absolute) from the history, zeros before 0, in the work buffer `key`. */

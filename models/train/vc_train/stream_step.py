@@ -46,7 +46,6 @@ class _StateStack:
         for c in convs:
             self.offsets[id(c)] = off
             off += c.in_channels
-        self.channels = off
         self.updates: list[torch.Tensor] = []
 
     def run(self, conv: PadConv1d, x: torch.Tensor, commit: torch.Tensor) -> torch.Tensor:
