@@ -43,6 +43,22 @@ interface StepShape {
   lookahead: number;
 }
 
+/**
+ * Applies a step graph's `next_state` (the last `d` frames of each channel's new state, [channels][d]) to the
+ * stream's state [channels][frames] in place: each channel shifts left by d and takes the new frames at its end.
+ * The graphs return only the change because onnxruntime-node hands every output back in a fresh buffer, and in
+ * live mode that allocation volume is what drives V8's collections (see stream_step.py).
+ */
+export function shiftInState(state: Float32Array, delta: Float32Array, channels: number, frames: number, d: number): void {
+  if (d === 0) return;
+  for (let c = 0; c < channels; c++) {
+    const o = c * frames;
+    state.copyWithin(o, o + d, o + frames);
+    // a loop, not set(subarray()): a view per channel would be thousands of small objects a block
+    for (let i = 0, j = o + frames - d, k = c * d; i < d; i++) state[j + i] = delta[k + i];
+  }
+}
+
 /** The step shape of graph `name`, or null for a whole-utterance graph. */
 function stepShape(manifest: Manifest, name: string): StepShape | null {
   const e = manifest.models[name];
@@ -174,11 +190,11 @@ export class VoiceModel {
   private stepOutput(t: ort.Tensor | undefined, next: ort.Tensor | undefined, s: StepShape, frames: number, commit: number, start: number, into: Float32Array, what: string): StepOutput {
     const skip = Math.min(s.lookahead, Math.max(0, s.lookahead - start)); // outputs before frame 0 are not returned
     const n = frames + s.lookahead - skip;
-    if (!t || t.dims[2] !== n || !next || next.data.length !== s.size) {
+    const d = Math.min(commit, s.frames);
+    if (!t || t.dims[2] !== n || !next || next.data.length !== s.channels * d) {
       throw new ApiError('MODEL_ERROR', `The streaming ${what} returned an unexpected shape.`);
     }
-    // the stream's state stays in its own arrays (updated in place); onnxruntime's output array is dropped at once
-    into.set(next.data as Float32Array);
+    shiftInState(into, next.data as Float32Array, s.channels, s.frames, d);
     return { data: t.data as Float32Array, frames: n, start: start - s.lookahead + skip, final: Math.max(0, commit - skip) };
   }
 

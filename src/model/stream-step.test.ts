@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { Engine } from '../engine/engine.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, NO_MODELS, sharedEngine } from '../test-support/models.js';
-import type { VoiceModel } from './inference.js';
+import { shiftInState, type VoiceModel } from './inference.js';
 
 /** Frames [a, b) of a band-major [channels][frames] array. */
 function frameSlice(x: Float32Array, frames: number, a: number, b: number): Float32Array {
@@ -97,5 +97,22 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`streaming step graphs${NO_MODELS}`
     expect(ya.final).toBe(4);
     expect(maxDiff(frameSlice(ya.data, ya.frames, 0, 4), frameSlice(yb.data, yb.frames, 0, 4))).toBe(0);
     expect(maxDiff(frameSlice(ya.data, ya.frames, 4, ya.frames), frameSlice(yb.data, yb.frames, 4, yb.frames))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('shiftInState', () => {
+  it('shifts each channel left by the new frames and appends them (what the step graphs return)', () => {
+    // 2 channels x 4 frames; 2 new frames per channel
+    const state = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    shiftInState(state, Float32Array.of(9, 10, 11, 12), 2, 4, 2);
+    expect(Array.from(state)).toEqual([3, 4, 9, 10, 7, 8, 11, 12]);
+  });
+
+  it('takes a whole new state when as many frames as it holds are committed, and keeps it when none are', () => {
+    const state = Float32Array.of(1, 2, 3, 4);
+    shiftInState(state, Float32Array.of(5, 6), 2, 2, 0);
+    expect(Array.from(state)).toEqual([1, 2, 3, 4]);
+    shiftInState(state, Float32Array.of(5, 6, 7, 8), 2, 2, 2);
+    expect(Array.from(state)).toEqual([5, 6, 7, 8]);
   });
 });

@@ -226,15 +226,27 @@ export function streamVocoder(model: VoiceModel, quality: VocoderQuality): { voc
 
 /**
  * Runs a few blocks through a throwaway converter, so that a stream's first real blocks do not pay
- * onnxruntime's first-run cost (~200 ms, which would count as a miss or a drop) nor its first run of each
- * shape the step graphs see while a stream starts (their inputs grow over the first blocks).
+ * onnxruntime's first-run cost (~200 ms, which would count as a miss or a drop), its first run of each
+ * shape the step graphs see while a stream starts (their inputs grow over the first blocks), nor the JIT's
+ * first pass over the voiced synthesis path: the blocks are a voiced 140 Hz harmonic tone, then a pause,
+ * then the tone again (a near-silent warm-up left the harmonic synthesis cold: a 23 ms vocoder stage in
+ * a stream's third block).
  */
 export async function warmUpStreaming(model: VoiceModel, target: TargetVoice, options: StreamOptions = {}): Promise<void> {
   const warm = new StreamingConverter(model, target, options);
   try {
-    const block = new Float32Array(warm.config.blockSamples);
-    for (let i = 0; i < block.length; i++) block[i] = 0.01 * Math.sin(i / 7);
-    for (let k = 0; k < 8; k++) await warm.push(block);
+    const n = warm.config.blockSamples;
+    const block = new Float32Array(n);
+    for (let k = 0; k < 16; k++) {
+      const voiced = k < 6 || k >= 10;
+      for (let i = 0; i < n; i++) {
+        const t = (k * n + i) / MODEL_RATE;
+        let v = 0;
+        if (voiced) for (let h = 1; h <= 8; h++) v += Math.sin(2 * Math.PI * 140 * h * t) / h;
+        block[i] = voiced ? 0.12 * v : 0.001 * Math.sin(i / 7);
+      }
+      await warm.push(block);
+    }
   } finally {
     warm.dispose();
   }

@@ -6,7 +6,7 @@ import unittest
 import torch
 
 from vc_train.model import ModelConfig, VCModel
-from vc_train.stream_step import ContentEncoderStep, DecoderStep, state_channels, state_frames
+from vc_train.stream_step import ContentEncoderStep, DecoderStep, apply_state_delta, state_channels, state_frames
 
 
 def _model(content_norm: str) -> VCModel:
@@ -28,11 +28,13 @@ def _stream(m: VCModel, mel: torch.Tensor, f0: torch.Tensor, emb: torch.Tensor, 
     while done < T:
         c = min(block, T - done)
         end = min(T, done + c + provisional)
-        z, es = enc(mel[:, :, done:end], es, torch.tensor([float(c)]), torch.tensor([float(done)]))
+        z, de = enc(mel[:, :, done:end], es, torch.tensor([float(c)]), torch.tensor([float(done)]))
+        es = apply_state_delta(es, de)
         # the encoder's outputs begin `right` frames back (not before frame 0); the final ones come first
         s_enc = max(0, done - enc.right)
         cz = max(0, c - (s_enc - (done - enc.right)))
-        y, ds = dec(z, emb, f0[:, :, s_enc:s_enc + z.shape[2]], ds, torch.tensor([float(cz)]), torch.tensor([float(s_enc)]))
+        y, dd = dec(z, emb, f0[:, :, s_enc:s_enc + z.shape[2]], ds, torch.tensor([float(cz)]), torch.tensor([float(s_enc)]))
+        ds = apply_state_delta(ds, dd)
         s_dec = max(0, s_enc - dec.right)
         cy = max(0, cz - (s_dec - (s_enc - dec.right)))
         contents.append(z[:, :, :cz])
@@ -74,6 +76,13 @@ class StreamStepTest(unittest.TestCase):
             za, sa = enc(mel, s0, torch.tensor([4.0]), torch.tensor([10.0]))
             zb, sb = enc(other, s0, torch.tensor([4.0]), torch.tensor([10.0]))
         self.assertEqual(float((sa - sb).abs().max()), 0.0)
+        self.assertEqual(tuple(sa.shape), (1, s0.shape[1], 4))  # commit 4 >= k-1: the whole new state
+        with torch.no_grad():
+            _, s2 = enc(mel, s0, torch.tensor([2.0]), torch.tensor([10.0]))
+            _, s0d = enc(mel, s0, torch.tensor([0.0]), torch.tensor([10.0]))
+        self.assertEqual(s2.shape[2], 2)  # two committed frames: only the state's two newest frames come back
+        self.assertEqual(float((s2 - sa[:, :, :2]).abs().max()), 0.0)  # ... which are the new state's last two
+        self.assertEqual(s0d.shape[2], 0)  # nothing committed, nothing changes
         self.assertEqual(za.shape[2], 6 + enc.right)
         self.assertEqual(float((za[:, :, :4] - zb[:, :, :4]).abs().max()), 0.0)  # committed outputs are final
         self.assertGreater(float((za[:, :, 4:] - zb[:, :, 4:]).abs().max()), 1e-3)

@@ -125,6 +125,31 @@ class ModelTest(unittest.TestCase):
         self.assertGreater(float(m.decoder.inp.weight.grad.abs().sum()), 0.0)
         self.assertIsNone(m.speaker.inp.weight.grad)  # the critic stays fixed
 
+    def test_distillation_pulls_a_streaming_student_to_the_teachers_conversion(self) -> None:
+        from vc_train.train import conversion_inputs, distillation_loss
+        torch.manual_seed(0)
+        teacher = VCModel(ModelConfig(channels=16), 3)
+        student = VCModel(ModelConfig(channels=16, stream="channel", content_norm="running"), 3)
+        student.speaker.load_state_dict(teacher.speaker.state_dict())
+        mel = torch.randn(4, 80, 24) - 4
+        lf0 = torch.log(torch.tensor([110.0, 220.0, 130.0, 200.0])).view(4, 1).repeat(1, 24)
+        vuv = torch.ones(4, 24)
+        with torch.no_grad():
+            e = teacher.speaker(mel)
+        opt = torch.optim.Adam(student.decoder.parameters(), lr=3e-3)
+        first = None
+        for _ in range(30):
+            loss = distillation_loss(student, teacher, mel, student.content(mel).detach(), e, lf0, vuv)
+            first = first if first is not None else float(loss)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self.assertLess(float(loss), 0.7 * first)
+        self.assertTrue(all(p.grad is None for p in teacher.parameters()))  # the teacher never learns
+        et, f0 = conversion_inputs(e, lf0, vuv)
+        self.assertTrue(torch.equal(et[1], e[0]))  # item 1 converts toward item 0's voice
+        self.assertEqual(tuple(f0.shape)[-1], 24)
+
     def test_grad_reverse_flips_gradient(self) -> None:
         x = torch.ones(3, requires_grad=True)
         (grad_reverse(x, 0.5) * 2.0).sum().backward()

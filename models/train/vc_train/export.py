@@ -63,18 +63,20 @@ def add_stream_steps(stm: VCModel, mel: torch.Tensor, emb: torch.Tensor, vectors
     step = {"inputs": "new frames [1, C, n] at absolute frames start..start+n-1 (start >= 0), the first `commit` final; "
                       "state = each convolution's last k-1 final input frames; commit, start as float [1]",
             "outputs": "the frames max(0, start - lookaheadFrames)..start+n-1, the first commit - skip final "
-                       "(skip = the lookaheadFrames - start frames before 0, if any); next_state"}
+                       "(skip = the lookaheadFrames - start frames before 0, if any); next_state [1, S, d], "
+                       "d = min(commit, k-1): the last d frames of each convolution's new state (shift the state "
+                       "left by d, append)"}
     add("content_encoder_stream", enc, (mel, es, commit, start), ["mel", "state", "commit", "start"],
         ["content", "next_state"],
         {"contentChannels": scfg.content_dim, "lookaheadFrames": enc.right,
          "state": {"channels": es.shape[1], "frames": es.shape[2]}, "step": step,
          **({"contentNorm": "running"} if running else {})},
-        {"mel": {2: "n"}, "content": {2: "n_out"}})
+        {"mel": {2: "n"}, "content": {2: "n_out"}, "next_state": {2: "d"}})
     add("decoder_stream", dec, (z, emb, f0, ds, commit, start - enc.right),
         ["content", "embedding", "f0", "state", "commit", "start"], ["mel", "next_state"],
         {"contentChannels": scfg.content_dim, "lookaheadFrames": dec.right,
          "state": {"channels": ds.shape[1], "frames": ds.shape[2]}, "step": step},
-        {"content": {2: "m"}, "f0": {2: "m"}, "mel": {2: "m_out"}})
+        {"content": {2: "m"}, "f0": {2: "m"}, "mel": {2: "m_out"}, "next_state": {2: "d"}})
 
 
 class DecoderExport(nn.Module):

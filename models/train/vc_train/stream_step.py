@@ -9,6 +9,13 @@ them over a window every block recomputes frames that cannot change. A step grap
 - `state` [1, S, k-1]: for each convolution, its last k-1 COMMITTED input frames, stacked over channels;
 - `commit`, `start` as float [1] tensors (the engine's tensors are float32; cast inside).
 
+The graph returns the state's CHANGE, not the whole new state: `next_state` [1, S, d] with d = min(commit, k-1)
+holds the last d frames of each convolution's new state; the caller shifts its state left by d and appends them.
+Live mode commits 2 of 4 frames a block, so this halves the bytes onnxruntime-node allocates for the output every
+block (it returns each output in a fresh ArrayBuffer, and that allocation volume is what drives V8's collections
+in a live stream). At a stream's start (start < the lookahead, only the first call) inner layers commit fewer
+frames than `commit`; the shifted-in frames are then the zero state's, so the rule holds from a zero state.
+
 Each convolution runs valid over [its state, its inputs (+ `right` zero frames at the tail, the whole-clip graphs'
 right padding)], so the lookahead layer returns `right` more frames than it got, for the times start-right ..
 start+n-1, of which those before time 0 are dropped (`skip`): the first `commit` - skip of the rest depend only on
@@ -39,8 +46,10 @@ def _convs_of(module: nn.Module) -> list[PadConv1d]:
 class _StateStack:
     """Splits the packed state into per-convolution slices and collects their updates, in layer order."""
 
-    def __init__(self, state: torch.Tensor, convs: Iterable[PadConv1d]) -> None:
+    def __init__(self, state: torch.Tensor, convs: Iterable[PadConv1d], commit: torch.Tensor) -> None:
         self.state = state
+        # frames of each convolution's new state returned (the caller shifts its state by as many)
+        self.delta = torch.clamp(commit, max=state.shape[2])
         self.offsets: dict[int, int] = {}
         off = 0
         for c in convs:
@@ -49,18 +58,25 @@ class _StateStack:
         self.updates: list[torch.Tensor] = []
 
     def run(self, conv: PadConv1d, x: torch.Tensor, commit: torch.Tensor) -> torch.Tensor:
-        """conv over [its state, x, `right` zeros]; records its new state (the last k-1 of its first `commit`
-        inputs after the state)."""
+        """conv over [its state, x, `right` zeros]; records the last `delta` frames of its new state (the new
+        state: the last k-1 of its first `commit` inputs after the state)."""
         k1 = conv.kernel_size[0] - 1
         o = self.offsets[id(conv)]
         cat = torch.cat([self.state[:, o:o + conv.in_channels], x], dim=2)
-        self.updates.append(torch.index_select(cat, 2, commit + torch.arange(k1, dtype=torch.int64)))
+        first = commit + k1 - self.delta
+        self.updates.append(torch.index_select(cat, 2, first + torch.arange(self.delta[0], dtype=torch.int64)))
         if conv.right:
             cat = F.pad(cat, (0, conv.right))
         return F.conv1d(cat, conv.weight, conv.bias)
 
     def new_state(self) -> torch.Tensor:
         return torch.cat(self.updates, dim=1)
+
+
+def apply_state_delta(state: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
+    """The caller's side of a step: the state shifted left by the delta's frames, the delta appended."""
+    d = delta.shape[2]
+    return torch.cat([state[:, :, d:], delta], dim=2) if d else state
 
 
 def _channel_norm(x: torch.Tensor, channels: int) -> torch.Tensor:
@@ -127,8 +143,8 @@ class ContentEncoderStep(nn.Module):
 
     def forward(self, mel: torch.Tensor, state: torch.Tensor, commit: torch.Tensor, start: torch.Tensor):  # type: ignore[override]
         e = self.enc
-        st = _StateStack(state, _convs_of(e))
         c = commit.to(torch.int64).view(-1)[:1]
+        st = _StateStack(state, _convs_of(e), c)
         h, c = _lookahead(e.inp, e.mel.norm(mel), st, c, start)
         h = F.gelu(h)
         for b in e.blocks:
@@ -153,8 +169,8 @@ class DecoderStep(nn.Module):
     def forward(self, content: torch.Tensor, embedding: torch.Tensor, f0: torch.Tensor, state: torch.Tensor,  # type: ignore[override]
                 commit: torch.Tensor, start: torch.Tensor):
         d = self.dec
-        st = _StateStack(state, _convs_of(d))
         c = commit.to(torch.int64).view(-1)[:1]
+        st = _StateStack(state, _convs_of(d), c)
         h, c = _lookahead(d.inp, torch.cat([content, f0], dim=1), st, c, start)
         for b in d.blocks:
             h = _adain_step(b, h, embedding, st, c)

@@ -76,24 +76,44 @@ def load_sharing_speaker(path: str, continuous: VCModel) -> tuple[VCModel, dict]
     return vqm, ck
 
 
-def conversion_losses(model: VCModel, z: torch.Tensor, e: torch.Tensor, lf0: torch.Tensor,
-                      vuv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reconstruction never shows the decoder a content from one speaker with another's embedding, which is what
-    conversion asks of it (and what fails toward female targets). Each item's content is decoded with the next item's
-    embedding and its pitch mapped to that item's log-F0 mean/std, as the engine does. Returns (1 - cosine between the
-    frozen speaker encoder's embedding of the output and the target embedding, L1 between the output's content and
-    the source content)."""
+def conversion_inputs(e: torch.Tensor, lf0: torch.Tensor, vuv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The target of each item in a conversion pass: the NEXT item's embedding, and the item's log-F0 mapped to that
+    item's voiced mean/std, as the engine maps pitch. Returns (target embeddings, decoder F0 input)."""
     et = torch.roll(e, 1, 0)
     v = (vuv > 0.5).float()
     n = v.sum(1, keepdim=True).clamp(min=1.0)
     mu = (lf0 * v).sum(1, keepdim=True) / n
     sd = torch.sqrt((((lf0 - mu) * v) ** 2).sum(1, keepdim=True) / n + 1e-4)
     lt = torch.where(v > 0, (lf0 - mu) / sd * torch.roll(sd, 1, 0) + torch.roll(mu, 1, 0), lf0)
-    y = model.decoder(z, et, f0_input(lt, vuv), normalized_out=True)
+    return et, f0_input(lt, vuv)
+
+
+def conversion_losses(model: VCModel, z: torch.Tensor, e: torch.Tensor, lf0: torch.Tensor,
+                      vuv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reconstruction never shows the decoder a content from one speaker with another's embedding, which is what
+    conversion asks of it (and what fails toward female targets). Each item's content is decoded with the next item's
+    embedding and pitch (`conversion_inputs`). Returns (1 - cosine between the frozen speaker encoder's embedding of
+    the output and the target embedding, L1 between the output's content and the source content)."""
+    et, f0 = conversion_inputs(e, lf0, vuv)
+    y = model.decoder(z, et, f0, normalized_out=True)
     eo = model.speaker(y, normalized=True)
     cs = (1 - (eo * et).sum(1)).mean()
     cc = F.l1_loss(model.content.pre(y, normalized=True), z.detach())
     return cs, cc
+
+
+def distillation_loss(model: VCModel, teacher: VCModel, mel: torch.Tensor, z: torch.Tensor, e: torch.Tensor,
+                      lf0: torch.Tensor, vuv: torch.Tensor) -> torch.Tensor:
+    """The streaming pair sees at most a few frames ahead and converts worse than the offline model that sees the
+    whole utterance. Reconstruction cannot teach it what a good CONVERSION looks like (no ground truth exists), but
+    the offline model's conversion of the same crop is one: L1 (normalized log-mel) between the student's and the
+    frozen teacher's output for each item's content with the next item's embedding and pitch. Student and teacher
+    share the speaker encoder, so `e` serves both."""
+    et, f0 = conversion_inputs(e, lf0, vuv)
+    with torch.no_grad():
+        yt = teacher.decoder(teacher.content.pre(mel), et, f0, normalized_out=True)
+    ys = model.decoder(z, et, f0, normalized_out=True)
+    return F.l1_loss(ys, yt)
 
 
 def freeze_speaker(model: VCModel) -> None:
@@ -148,9 +168,13 @@ def main(argv: Optional[list[str]] = None) -> int:
                          "pitch must carry that embedding (1 - cosine by the frozen speaker encoder; needs --freeze-speaker)")
     ap.add_argument("--conv-content", type=float, default=0.0,
                     help="with --conv-speaker: weight of the converted output's content staying the source's (L1)")
+    ap.add_argument("--teacher", default="", help="distil conversions from this (offline) checkpoint; see distillation_loss")
+    ap.add_argument("--distill", type=float, default=0.0, help="with --teacher: weight of the distillation loss")
     args = ap.parse_args(argv)
     if args.conv_speaker > 0 and not args.freeze_speaker:
         ap.error("--conv-speaker needs --freeze-speaker (the speaker encoder is the critic and must stay fixed)")
+    if args.distill > 0 and not (args.teacher and args.freeze_speaker):
+        ap.error("--distill needs --teacher and --freeze-speaker (student and teacher share the speaker encoder)")
 
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
@@ -207,6 +231,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"vq: content encoder, codebooks and decoder from {args.init_vq}", flush=True)
     if args.freeze_speaker:
         freeze_speaker(model)
+    teacher: Optional[VCModel] = None
+    if args.distill > 0:
+        teacher, tck = load_model(args.teacher)
+        assert tck["voices"] == train_voices, "the teacher must share the training voices (and speaker encoder)"
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        if not all(torch.equal(a, b) for a, b in zip(teacher.speaker.state_dict().values(),
+                                                     model.speaker.state_dict().values())):
+            print("warning: teacher and student speaker encoders differ", flush=True)
+        print(f"distilling conversions from {args.teacher} (weight {args.distill})", flush=True)
     aux = torch.nn.Linear(cfg.emb_dim, 1)
     adv = SpeakerAdversary(model.content.out_dim, len(train_voices))
     params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if args.warp_reg > 0 else [])
@@ -320,6 +354,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                 cs, cc = conversion_losses(model, z, e, lf0, vuv)
                 loss = loss + args.conv_speaker * cs + args.conv_content * cc
                 spk = cs.detach()  # the conversion loss replaces the frozen classifier's in the 'spk' column
+            if teacher is not None:
+                dl = distillation_loss(model, teacher, mel, z, e, lf0, vuv)
+                loss = loss + args.distill * dl
+                acc = dl.detach()  # logged in the 'spk_acc' column (the frozen classifier's accuracy says nothing here)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
