@@ -232,12 +232,15 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     const content = await contentP;
     report('decoder', k, 0.3);
     const outMelP = launch(time('decoder', () => model.decode(content, target.embedding, f0In, frames)));
+    // The anomaly pass (a reconstruction of the source) runs on onnxruntime's thread while the vocoder runs in
+    // JavaScript: awaited only after the chunk is synthesized, so it is off the conversion's critical path.
+    let anomalyP: Promise<void> | null = null;
     if (embedP) {
       const e = await embedP;
       srcEmb.push({ e, w: frames });
       if (anomaly) {
-        const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
-        frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
+        anomalyP = launch(time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames))
+          .then((rec) => frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame)));
       }
     }
     const outMel = await outMelP;
@@ -249,6 +252,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
       pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: phaseFrom.phase, startSample: start,
     }));
     await yieldToEventLoop();
+    if (anomalyP) await anomalyP;
     if (wantSimilarity) {
       report('similarity', k, 0.9);
       const om = await time('mel', () => mel.compute(audio));
