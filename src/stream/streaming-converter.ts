@@ -336,6 +336,11 @@ export class StreamingConverter {
   /** Previous synthesis beyond the last emitted sample (for the crossfade); null after a drop / at start. */
   private tail: Float32Array | null = null;
   private readonly tailBuf: Float32Array;
+  /**
+   * Per-stream work buffers, each valid until the next take of its key (the reason is src/dsp/scratch.ts's:
+   * fresh typed arrays every 32 ms make V8 collect often). Only for data a block uses and drops; never for
+   * what `push` returns.
+   */
   private readonly work = new BufferPool((n) => new Float32Array(n));
   /** Absolute input position of the next output sample. */
   private outPos: number;
@@ -466,18 +471,9 @@ export class StreamingConverter {
     return this.peak > 0 ? Math.min(MAX_INPUT_GAIN, TRAINING_PEAK / this.peak) : 1;
   }
 
-  /**
-   * A per-stream work buffer of `n` samples under `key`, valid until the next take of that key (the reason is
-   * src/dsp/scratch.ts's: fresh typed arrays every 32 ms make V8 collect often). Only for data a block uses
-   * and drops; never for what `push` returns.
-   */
-  private buf(key: string, n: number): Float32Array {
-    return this.work.take(key, n);
-  }
-
   /** Input samples [a, b) (absolute) from the history, zeros before 0, in the work buffer `key`. */
   private slice(a: number, b: number, key: string): Float32Array {
-    const out = this.buf(key, b - a);
+    const out = this.work.take(key, b - a);
     const h = this.hist.length;
     const first = this.received - h; // absolute index of hist[0]
     if (a < 0) out.fill(0, 0, Math.min(b, 0) - a);
@@ -560,7 +556,7 @@ export class StreamingConverter {
       for (let b = 0; b < 80; b++) fr.mel[j + b] = m.data[b * m.frames + f - off];
     }
     this.melDone = Math.max(this.melDone, ready);
-    const out = this.buf('melWindow', 80 * frames);
+    const out = this.work.take('melWindow', 80 * frames);
     const lg = Math.log(gain);
     const floor = Math.log(1e-5);
     for (let t = 0; t < frames; t++) {
@@ -664,7 +660,7 @@ export class StreamingConverter {
     lap('decoder');
     const first = Math.max(0, Math.floor((outStart - this.synthContext) / HOP));
     const frames = newest - first + 1;
-    const out = this.buf('vocoderMel', 80 * frames);
+    const out = this.work.take('vocoderMel', 80 * frames);
     for (let t = 0; t < frames; t++) {
       const f = first + t;
       const k = f - d0;
@@ -733,7 +729,7 @@ export class StreamingConverter {
 
     lap('vocoder');
     // emitted: absolute [outStart, outStart + B) = [N - D - B, N - D)
-    const seg = this.buf('segment', B + X);
+    const seg = this.work.take('segment', B + X);
     for (let i = 0; i < B + X; i++) {
       const p = outStart + i - v0;
       seg[i] = p >= 0 && p < audio.length ? audio[p] : 0;
