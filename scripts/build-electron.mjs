@@ -15,5 +15,8 @@ const common = {
 await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist-electron/main.cjs' });
 await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist-electron/preload.cjs' });
 // The engine runs in a utilityProcess of its own (electron/engine-launcher.ts).
-await build({ ...common, entryPoints: ['src/engine-process/host.ts'], outfile: 'dist-electron/engine.cjs' });
-console.log('Built dist-electron/main.cjs, preload.cjs and engine.cjs');
+// Its import.meta (empty in CommonJS) is only read where a source checkout is run (dsp-thread.ts).
+await build({ ...common, entryPoints: ['src/engine-process/host.ts'], outfile: 'dist-electron/engine.cjs', logOverride: { 'empty-import-meta': 'silent' } });
+// The conversion's DSP thread (src/pipeline/dsp-thread.ts looks for it beside engine.cjs).
+await build({ ...common, entryPoints: ['src/pipeline/dsp-worker.ts'], outfile: 'dist-electron/dsp-worker.cjs' });
+console.log('Built dist-electron/main.cjs, preload.cjs, engine.cjs and dsp-worker.cjs');

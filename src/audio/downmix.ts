@@ -22,6 +22,13 @@ export function downmix(audio: Pick<DecodedAudio, 'channels'>, opts: DownmixOpti
   const w = opts.weights ?? chans.map(() => 1 / chans.length);
   if (w.length !== chans.length) throw new RangeError(`downmix: ${w.length} weights for ${chans.length} channels`);
   const out = new Float32Array(n);
+  if (chans.length === 2) {
+    // the common case in one pass, summed in double precision as below
+    const [a, b] = chans;
+    const [ga, gb] = w;
+    for (let i = 0; i < n; i++) out[i] = ga * a[i] + gb * b[i];
+    return out;
+  }
   const acc = new Float64Array(n);
   for (let c = 0; c < chans.length; c++) {
     const ch = chans[c];

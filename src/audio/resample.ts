@@ -127,7 +127,19 @@ export class Resampler {
       if (exact) {
         const row = num * taps;
         if (start >= 0 && start + taps <= n) {
-          for (let j = 0; j < taps; j++) acc += table[row + j] * input[start + j];
+          // four partial sums: independent additions keep the FPU busy (one chain waits on each add)
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          let j = 0;
+          for (const e = taps - 3; j < e; j += 4) {
+            acc += table[row + j] * input[start + j];
+            a1 += table[row + j + 1] * input[start + j + 1];
+            a2 += table[row + j + 2] * input[start + j + 2];
+            a3 += table[row + j + 3] * input[start + j + 3];
+          }
+          for (; j < taps; j++) acc += table[row + j] * input[start + j];
+          acc += a1 + a2 + a3;
         } else {
           for (let j = 0; j < taps; j++) {
             const idx = start + j;

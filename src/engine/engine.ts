@@ -19,6 +19,7 @@ import { toModelAudio } from '../pipeline/model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from '../pipeline/pipeline.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from '../quality-gate/speaker-meter.js';
+import { DspThread } from '../pipeline/dsp-thread.js';
 import { vocoderFor } from '../pipeline/vocoder.js';
 import { VoiceLibrary } from '../library/voice-library.js';
 import { createVoiceMap } from '../library/voice-map.js';
@@ -72,6 +73,8 @@ export class Engine {
   private readonly previewVerifier = new Map<string, Promise<Float32Array | null>>();
   /** Milliseconds to verify and load the models, the manifest and the library. */
   readonly loadMs: number;
+  /** Where a conversion's pitch tracking and neural synthesis run: a worker thread, started with the engine (src/pipeline/dsp-thread.ts). */
+  private readonly dspThread = new DspThread();
 
   private constructor(model: VoiceModel, converter: VoiceModel, library: VoiceLibrary, loadMs: number) {
     this.model = model;
@@ -188,8 +191,17 @@ export class Engine {
     const converter = await this.converterFor(options.variant);
     const calibrated = converter === this.model;
     const quality = options.quality ?? DEFAULT_QUALITY;
-    const vocoder = vocoderFor(quality, converter);
+    const vocoder = vocoderFor(quality, converter, this.dspThread);
+    // The meter's embedding of the source is computed while the first chunk is synthesized (its graph
+    // then runs beside the synthesis thread instead of after the conversion).
+    let sourceEmbedding: Promise<Float32Array | null> | undefined;
     const out = await convertAudio(converter, mono, target, {
+      dspThread: this.dspThread,
+      whileSynthesizing: (f0) => {
+        if (!this.verifier.available) return;
+        sourceEmbedding = verifierEmbeddingOf(this.verifier, mono, f0.voiced);
+        sourceEmbedding.catch(() => {}); // awaited by the meter; a conversion that fails first never reads it
+      },
       pitchSemitones: options.pitchSemitones,
       vocoder,
       chunkSeconds: options.chunkSeconds,
@@ -213,6 +225,7 @@ export class Engine {
       sourceF0: out.sourceF0,
       inputGate: { verdict: report.verdict, reasons: report.reasons },
       target: target.verifier,
+      sourceEmbedding,
     });
     const meterMs = performance.now() - tm;
     const total = performance.now() - t0;
@@ -248,6 +261,7 @@ export class Engine {
 
   /** Closes the model sessions. */
   async dispose(): Promise<void> {
+    await this.dspThread.dispose();
     await this.model.registry.dispose();
   }
 }

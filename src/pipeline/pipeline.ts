@@ -17,6 +17,7 @@ import { cosine, meanEmbedding } from './similarity.js';
 import type { VerifierTarget } from '../quality-gate/speaker-meter.js';
 import { DEFAULT_QUALITY } from './quality.js';
 import { vocoderFor, type Vocoder } from './vocoder.js';
+import type { DspThread } from './dsp-thread.js';
 
 export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
 
@@ -65,6 +66,13 @@ export interface ConvertOptions {
   inputGain?: number;
   /** Match the output loudness to the source. Default true. */
   matchLoudness?: boolean;
+  /** Where the source's pitch is tracked (beside the first content encoder run). Default: this thread. */
+  dspThread?: DspThread;
+  /**
+   * Called once, right after the first chunk's synthesis is handed to the vocoder, with the source's pitch
+   * track: graphs the callback queues run on this thread while a synthesis thread works (synth-thread.ts).
+   */
+  whileSynthesizing?: (sourceF0: F0Track) => void;
   /** Checked between stages and chunks; aborting throws ApiError('CANCELLED'). */
   signal?: AbortSignal;
   /** Called at each stage of each chunk. */
@@ -75,7 +83,7 @@ export interface ConvertOptions {
 export interface ConvertOutput {
   /** 16 kHz mono output, as long as the input. */
   audio: Float32Array;
-  /** Stage -> milliseconds, summed over chunks. Model stages run natively in parallel with JavaScript stages, so stages may overlap: the sum can exceed the wall time. */
+  /** Stage -> milliseconds, summed over chunks. The vocoder's synthesis runs on a worker thread beside the source's embedding and anomaly pass, so stages may overlap: the sum can exceed the wall time. */
   timings: Record<string, number>;
   /** Cosine similarity of the output's speaker embedding to the target's and to the source's (NaN when not measured). */
   similarity: { toTarget: number; toSource: number };
@@ -188,9 +196,9 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   const semis = options.pitchSemitones ?? 0;
   const totalFrames = 1 + Math.floor(source.length / HOP);
   const anomaly = options.anomaly ? { errors: new Float32Array(totalFrames), meanLogMel: new Float32Array(totalFrames) } : undefined;
-  // Model runs are native and asynchronous: start them, do JavaScript work (F0, Griffin-Lim of the
-  // previous step) meanwhile, await them when needed. A launched promise gets a no-op catch so a
-  // failure while other work runs is not an unhandled rejection; awaiting it still throws.
+  // Model runs are queued (onnxruntime-node runs them on this thread, each in its own setImmediate):
+  // start them, then queue or do other work, await them when needed. A launched promise gets a no-op
+  // catch so a failure while other work runs is not an unhandled rejection; awaiting it still throws.
   const launch = <T>(p: Promise<T>): Promise<T> => {
     p.catch(() => {});
     return p;
@@ -204,6 +212,9 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   let pitchHz: Float64Array | null = null;
   // pulse phase at the start of the last chunk, carried forward so each chunk sums only its own frames
   let phaseFrom = { frame: 0, phase: 0 };
+  // The pitch of the whole source (its statistics drive the conversion): on the DSP thread, while the
+  // first chunk's features and content encoder run here.
+  const pitchP = options.dspThread ? launch(options.dspThread.pitch(source, gain)) : null;
 
   for (let k = 0; k < chunks.length; k++) {
     const { start, end } = chunks[k];
@@ -215,11 +226,16 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     const frames = m.frames;
     report('content', k, 0.1);
     const contentP = launch(time('contentEncoder', () => model.content(m.data, frames)));
-    const embedP = wantSimilarity || anomaly ? launch(time('speakerEncoder', () => model.embed(m.data, frames))) : null;
     if (!track) {
-      // Pitch of the whole source (its statistics drive the conversion), while the encoders run.
       report('pitch', k, 0.1);
-      track = await time('f0', () => f0Blocked(source, undefined, gain));
+      if (pitchP) {
+        const p = await pitchP;
+        timings.f0 = p.ms;
+        track = p.value;
+      } else {
+        // no DSP thread: here, before the queued content encoder runs
+        track = await time('f0', () => f0Blocked(source, undefined, gain));
+      }
       srcStats = f0Stats(track.logF0, track.voiced);
       convLogF0 = convertLogF0(track.logF0, track.voiced, srcStats, target.f0, semis);
       pitchHz = heldPitchHz(convLogF0, track.voiced);
@@ -231,28 +247,31 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     const f0In = model.f0Input(outLf0, vuv);
     const content = await contentP;
     report('decoder', k, 0.3);
-    const outMelP = launch(time('decoder', () => model.decode(content, target.embedding, f0In, frames)));
-    // The anomaly pass (a reconstruction of the source) runs on onnxruntime's thread while the vocoder runs in
-    // JavaScript: awaited only after the chunk is synthesized, so it is off the conversion's critical path.
-    let anomalyP: Promise<void> | null = null;
-    if (embedP) {
-      const e = await embedP;
-      srcEmb.push({ e, w: frames });
-      if (anomaly) {
-        anomalyP = launch(time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames))
-          .then((rec) => frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame)));
-      }
-    }
-    const outMel = await outMelP;
+    const outMel = await time('decoder', () => model.decode(content, target.embedding, f0In, frames));
     await yieldToEventLoop();
     report('vocoder', k, 0.45);
     phaseFrom = { frame: f0Frame, phase: pulsePhaseAt(pitchHz!, f0Frame, phaseFrom) };
-    const audio = await time('vocoder', () => vocoder.vocode({
+    throwIfCancelled(signal);
+    const vocodedP = launch(vocoder.vocode({
       logMel: outMel, frames, length: piece.length, logF0: outLf0, voiced: vuv,
       pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: phaseFrom.phase, startSample: start,
     }));
+    // onnxruntime-node runs graphs synchronously on this thread (queued with setImmediate, in order): the
+    // source's embedding and the anomaly reconstruction are queued after the vocoder's graph, so they run
+    // here while the synthesis runs on its worker thread (synth-thread.ts).
+    const sideP = wantSimilarity || anomaly ? launch((async () => {
+      const e = await time('speakerEncoder', () => model.embed(m.data, frames));
+      srcEmb.push({ e, w: frames });
+      if (!anomaly) return;
+      const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
+      frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
+    })()) : null;
+    if (k === 0) options.whileSynthesizing?.(track);
+    const vocoded = await vocodedP;
+    timings.vocoder = (timings.vocoder ?? 0) + vocoded.ms;
+    const audio = vocoded.audio;
     await yieldToEventLoop();
-    if (anomalyP) await anomalyP;
+    if (sideP) await sideP;
     if (wantSimilarity) {
       report('similarity', k, 0.9);
       const om = await time('mel', () => mel.compute(audio));

@@ -4,10 +4,10 @@
 // setting. The pipeline knows only this interface.
 import type { VocoderQuality } from '../api/types.js';
 import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
-import { sourceFilter } from '../dsp/source-filter.js';
 import type { VoiceModel } from '../model/inference.js';
 import { VocoderGraph } from '../model/vocoder-graph.js';
 import { QUALITY } from './quality.js';
+import { DspThread } from './dsp-thread.js';
 
 /** One chunk to synthesize. */
 export interface VocoderInput {
@@ -27,6 +27,12 @@ export interface VocoderInput {
   startSample: number;
 }
 
+/** A synthesized chunk and the milliseconds the vocoder computed it in (not counting waits for a thread). */
+export interface VocodedAudio {
+  audio: Float32Array;
+  ms: number;
+}
+
 /** Turns log-mel into audio. */
 export interface Vocoder {
   /** What runs: reported with the result. */
@@ -36,7 +42,7 @@ export interface Vocoder {
    * position): then chunks are joined with a linear crossfade; otherwise (random phases) an equal-power one.
    */
   readonly coherent: boolean;
-  vocode(input: VocoderInput): Promise<Float32Array>;
+  vocode(input: VocoderInput): Promise<VocodedAudio>;
 }
 
 /** Griffin-Lim from the log-mel alone. */
@@ -45,32 +51,41 @@ export class GriffinLimVocoder implements Vocoder {
   readonly coherent = false;
   constructor(readonly iterations: number) {}
 
-  async vocode(input: VocoderInput): Promise<Float32Array> {
-    return griffinLimFromLogMel(input.logMel, input.frames, { iterations: this.iterations, length: input.length });
+  async vocode(input: VocoderInput): Promise<VocodedAudio> {
+    const t0 = performance.now();
+    const audio = griffinLimFromLogMel(input.logMel, input.frames, { iterations: this.iterations, length: input.length });
+    return { audio, ms: performance.now() - t0 };
   }
 }
 
-/** The neural vocoder: aperiodicity and detail from vocoder.onnx, harmonic-plus-noise synthesis at the given pitch. */
+/**
+ * The neural vocoder: aperiodicity and detail from vocoder.onnx, harmonic-plus-noise synthesis at the given
+ * pitch, on `thread` when given (the graph runs on the calling thread either way).
+ */
 export class SourceFilterVocoder implements Vocoder {
   readonly kind = 'neural';
   readonly coherent = true;
-  constructor(private readonly graph: VocoderGraph, private readonly model: VoiceModel, readonly passes: number) {}
+  constructor(private readonly graph: VocoderGraph, private readonly model: VoiceModel, readonly passes: number, private readonly thread?: DspThread) {}
 
-  async vocode(input: VocoderInput): Promise<Float32Array> {
+  async vocode(input: VocoderInput): Promise<VocodedAudio> {
+    const t0 = performance.now();
     const { aperiodicity, detail } = await this.graph.controls(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
-    return sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, aperiodicity, {
-      detail,
-      passes: this.passes,
-      length: input.length,
-      phase0: input.phase0,
-      startSample: input.startSample,
-    });
+    const netMs = performance.now() - t0;
+    const job = {
+      logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
+      options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample },
+    };
+    const r = this.thread ? await this.thread.synthesize(job) : (DspThread.inThread({ kind: 'synthesize', job }) as { value: Float32Array; ms: number });
+    return { audio: r.value, ms: netMs + r.ms };
   }
 }
 
-/** The vocoder of a quality setting for this export (Griffin-Lim when it has no vocoder.onnx). */
-export function vocoderFor(quality: VocoderQuality, model: VoiceModel): Vocoder {
+/**
+ * The vocoder of a quality setting for this export (Griffin-Lim when it has no vocoder.onnx).
+ * @param thread where the neural vocoder's synthesis runs (default: the calling thread)
+ */
+export function vocoderFor(quality: VocoderQuality, model: VoiceModel, thread?: DspThread): Vocoder {
   const spec = QUALITY[quality];
   const graph = new VocoderGraph(model.registry);
-  return spec.neural && graph.available ? new SourceFilterVocoder(graph, model, spec.passes) : new GriffinLimVocoder(spec.griffinLimIterations);
+  return spec.neural && graph.available ? new SourceFilterVocoder(graph, model, spec.passes, thread) : new GriffinLimVocoder(spec.griffinLimIterations);
 }

@@ -106,6 +106,8 @@ export interface MeterInput {
   /** The quality gate's verdict on the input, with its reasons. */
   inputGate: { verdict: Verdict; reasons: string[] };
   target: VerifierTarget | undefined;
+  /** The source's verifier embedding when the caller started it already (verifierEmbeddingOf with `sourceF0.voiced`). */
+  sourceEmbedding?: Promise<Float32Array | null>;
 }
 
 /**
@@ -129,7 +131,7 @@ export async function measureMeter(m: MeterInput): Promise<{ toTarget: SpeakerMa
     speechProblem((srcStats.voicedFrames * HOP) / MODEL_RATE, srcStats.std, 'input') ??
     (20 * Math.log10(Math.max(peak, 1e-12)) < GATE.silentPeakDb ? 'The result is silent, so whose voice it has cannot be judged.' : null);
   const [srcEmb, outEmb, target] = await Promise.all([
-    verifierEmbeddingOf(m.verifier, m.source, voiced),
+    m.sourceEmbedding ?? verifierEmbeddingOf(m.verifier, m.source, voiced),
     verifierEmbeddingOf(m.verifier, m.output, voiced),
     resolveVerifierTarget(m.target),
   ]);

@@ -30,7 +30,7 @@ import type { StepState, VoiceModel } from '../model/inference.js';
 import { HOP, MAX_INPUT_GAIN, MODEL_RATE, TRAINING_PEAK } from '../pipeline/frames.js';
 import type { TargetVoice } from '../pipeline/pipeline.js';
 import { convertLogF0, MIN_VOICED_FRAMES, type F0Stats } from '../pipeline/pitch.js';
-import { vocoderFor, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
+import { vocoderFor, type VocodedAudio, type Vocoder, type VocoderInput } from '../pipeline/vocoder.js';
 import { QUALITY } from '../pipeline/quality.js';
 import { ChannelStats, instanceNormalize } from '../model/content-norm.js';
 import { ComputeHistogram, keepSlowest } from './latency.js';
@@ -205,13 +205,15 @@ export function plainSourceFilterVocoder(passes = 1): Vocoder {
   return {
     kind: 'neural',
     coherent: true,
-    async vocode(input: VocoderInput): Promise<Float32Array> {
-      return sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, plainAperiodicity(input.frames, input.voiced), {
+    async vocode(input: VocoderInput): Promise<VocodedAudio> {
+      const t0 = performance.now();
+      const audio = sourceFilter(input.logMel, input.frames, input.pitchHz, input.voiced, plainAperiodicity(input.frames, input.voiced), {
         passes,
         length: input.length,
         phase0: input.phase0,
         startSample: input.startSample,
       });
+      return { audio, ms: performance.now() - t0 };
     },
   };
 }
@@ -722,7 +724,7 @@ export class StreamingConverter {
     const { mel: vMel, first: vf0, frames: vFrames } = this.step ? await this.stepFrames(N, gain, outStart, lap) : await this.windowFrames(N, gain, outStart, lap);
     const v0 = vf0 * HOP;
     const p = this.pitchFrames(vf0, vFrames);
-    const audio = await this.vocoder.vocode({
+    const { audio } = await this.vocoder.vocode({
       logMel: vMel, frames: vFrames, length: N - v0, logF0: p.lf0, voiced: p.vuv,
       pitchHz: p.hz, phase0: this.phaseAt(vf0), startSample: v0,
     });

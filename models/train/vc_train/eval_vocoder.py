@@ -10,7 +10,7 @@ real speakers of real_split.tsv that no training step sees, what that buys and c
 
 a. Resynthesis (analysis -> vocoder -> compare with the original): `--clips` seeded 'test' clips per held-out speaker
    (cut to `--max-seconds`, peak-normalized to 0.5), vocoded from their own log-mel and YIN pitch by
-     neural       source-filter + trained aperiodicity, 4 consistency iterations (the shipped setting)
+     neural       source-filter + trained aperiodicity, `--passes` consistency passes (the app's Best setting)
      neural fast  the same with 1 iteration
      GL32, GL8    Griffin-Lim (vocoder.griffin_lim) with 32 / 8 iterations
      SF untrained source-filter with the fixed default_aperiodicity profile (the network's baseline)
@@ -63,6 +63,7 @@ EVAL_DIR = MODELS_DIR / "eval"
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 REF_SECONDS = 3.0
 RESYN = ("neural", "neural fast", "GL32", "GL8", "SF untrained")
+NEURAL_PASSES = 4  # consistency passes of the "neural" rows (--passes)
 CONV = ("neural", "GL32", "GL8")
 GENDERS = ("female", "male")
 Aperiodicity = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -98,7 +99,7 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
     extra = {}
     if isinstance(a, tuple):  # newer vocoder_net: (aperiodicity, detail)
         a, extra["detail"] = a
-    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else 4, **extra)
+    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else NEURAL_PASSES, **extra)
 
 
 # ---------------------------------------------------------------- metrics
@@ -288,7 +289,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap_.add_argument("--seed", type=int, default=7)
     ap_.add_argument("--no-wer", action="store_true")
     ap_.add_argument("--quick", action="store_true", help="1 clip per speaker, 1 pair per direction (a smoke run)")
+    ap_.add_argument("--passes", type=int, default=4, help="consistency passes of the neural rows (the app's Best)")
     args = ap_.parse_args(argv)
+    global NEURAL_PASSES
+    NEURAL_PASSES = args.passes
     if args.quick:
         args.clips, args.pairs_per_dir = 1, 1
     torch.set_num_threads(1)
@@ -415,8 +419,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         "command": "cd models/train && nice -n 15 /usr/bin/python3 -m vc_train.eval_vocoder --out ../eval/vocoder"
                    + (f" --vocoder-ckpt {args.vocoder_ckpt}" if trained else "")
                    + ("" if args.clips == 2 else f" --clips {args.clips}")
-                   + ("" if args.pairs_per_dir == 4 else f" --pairs-per-dir {args.pairs_per_dir}"),
-        "seed": args.seed, "clipsPerSpeaker": args.clips, "maxSeconds": args.max_seconds,
+                   + ("" if args.pairs_per_dir == 4 else f" --pairs-per-dir {args.pairs_per_dir}")
+                   + ("" if args.passes == 4 else f" --passes {args.passes}"),
+        "seed": args.seed, "neuralPasses": args.passes, "clipsPerSpeaker": args.clips, "maxSeconds": args.max_seconds,
         "resynthesis": {n: {"all": summarise(r), **{g: summarise([x for x in r if x["gender"] == g]) for g in GENDERS}}
                         for n, r in resyn.items()},
         "sourceWer": ({"wer": round(100 * sum(r["err"] for r in src_wer) / max(1, sum(r["words"] for r in src_wer)), 1),
@@ -466,7 +471,7 @@ def to_markdown(res: dict) -> str:
               "and are identical to **SF untrained**.", ""]
     L += ["Reproduce: `" + res["command"] + "`", "",
           "## a. Resynthesis (vocoder(log-mel(x)) vs x)", "",
-          "Rows: neural (4 consistency iterations), neural fast (1 iteration), Griffin-Lim 32 / 8 iterations, "
+          f"Rows: neural ({res.get('neuralPasses', 4)} consistency passes), neural fast (1 pass), Griffin-Lim 32 / 8 iterations, "
           "source-filter with the untrained aperiodicity profile. Best per column in bold.", ""]
     for grp in ("all",) + GENDERS:
         keys = [k for k in METRICS if k in rs[RESYN[0]][grp]]

@@ -32,7 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import source_filter as sfv
-from .features import HOP, N_FFT, SAMPLE_RATE, log_mel, mel_filterbank
+from .features import HOP, LOG_FLOOR, N_FFT, SAMPLE_RATE, log_mel, mel_filterbank
 from .f0 import f0_yin
 from .model import F0_CENTER, F0_SCALE
 
@@ -121,6 +121,15 @@ def mr_stft_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         lm = (torch.log(X + 1e-5) - torch.log(Y + 1e-5)).abs().mean()
         total = total + sc + lm
     return total / len(RESOLUTIONS)
+
+
+def mel_l1_loss(y: torch.Tensor, x: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
+    """Mean |log-mel difference| at the DESIGN section 3 analysis (the envelope an ASR front end and the converter
+    see): the MR-STFT loss weighs harmonic fine structure as much as the envelope, this term only the envelope."""
+    w = torch.hann_window(N_FFT, periodic=True)
+    Y = torch.einsum("bf,nft->nbt", fb, torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs())
+    X = torch.einsum("bf,nft->nbt", fb, torch.stft(x, N_FFT, HOP, window=w, return_complex=True).abs())
+    return (torch.log(Y.clamp_min(LOG_FLOOR)) - torch.log(X.clamp_min(LOG_FLOOR))).abs().mean()
 
 
 # ------------------------------------------------------------------ data
@@ -243,6 +252,9 @@ def train(args: argparse.Namespace) -> int:
         s["batch"], s["frames"], s["trainPasses"] = args.batch, args.frames, args.iterations
         if decoder is not None:
             s["decoderShare"] = args.decoder_share
+            s["decoderCkpt"] = args.decoder_ckpt
+        if args.mel_loss > 0:
+            s["melLossWeight"] = args.mel_loss
         if ema is not None:
             s["lossMrStft"] = round(ema, 4)
         return s
@@ -250,15 +262,16 @@ def train(args: argparse.Namespace) -> int:
         mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations)
-        loss = mr_stft_loss(y, aud)
+        mr = mr_stft_loss(y, aud)
+        loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
-        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        ema = mr.item() if ema is None else 0.98 * ema + 0.02 * mr.item()
         if step % 25 == 0:
-            print(f"step {step} loss {ema:.4f} ({(time.time() - t0):.0f} s)", flush=True)
+            print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
     save(net, opt, step, last, current())
@@ -356,6 +369,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--ckpt-every", type=int, default=100)
     t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
     t.add_argument("--decoder-share", type=float, default=0.5)
+    t.add_argument("--mel-loss", type=float, default=0.0, help="weight of a log-mel L1 term (envelope) beside the MR-STFT loss")
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
     e.add_argument("--models", default="..", help="the export folder (models/) holding manifest.json")
