@@ -20,6 +20,7 @@ import { defaultAperiodicity, heldPitchHz, sourceFilter } from './dsp/source-fil
 import { runEngineBench, type EngineBenchResult } from './engine/bench-engine';
 import { runStreamBench, type StreamBenchResult } from './stream/stream-bench';
 import { VOCODER_QUALITIES, type VocoderQuality } from './api/types';
+import { QUALITY } from './pipeline/quality';
 
 /** The real speech the bench converts: the CC0 Cathy clips shipped in the checkout (fixtures/README.md). */
 export const BENCH_SPEECH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cathy', 'audio');
@@ -142,7 +143,8 @@ export async function runDspBench(opts: DspBenchOptions = {}): Promise<DspBenchR
   // The neural vocoder's signal path alone (a fixed aperiodicity profile in place of the network's output).
   const ap = defaultAperiodicity(mel.frames);
   const hz = heldPitchHz(f0.logF0, f0.voiced);
-  await timeStage(stages, 'sourceFilter4', () => sourceFilter(mel.data, mel.frames, hz, f0.voiced, ap, { length: audio16k.length }), repeats, cpu);
+  const passes = QUALITY.best.passes;
+  await timeStage(stages, `sourceFilter${passes}`, () => sourceFilter(mel.data, mel.frames, hz, f0.voiced, ap, { passes, length: audio16k.length }), repeats, cpu);
   await timeStage(stages, 'encodeWav', () => encodeWav({ sampleRate: 16000, channels: [vocoded] }), repeats, cpu);
   return {
     clipSeconds: audio16k.length / 16000,
@@ -210,7 +212,7 @@ async function main(): Promise<void> {
     return;
   }
   const epad = Math.max(...Object.keys(engine.stages).map((k) => k.length));
-  console.log(`Engine bench: model load ${engine.modelLoadMs} ms; ${r.clipSeconds.toFixed(2)} s clip end to end (FLAC bytes in, WAV bytes out) to voice "${engine.voiceId}", median of 3 runs after a warm-up`);
+  console.log(`Engine bench: model load ${engine.modelLoadMs} ms; ${r.clipSeconds.toFixed(2)} s clip end to end (FLAC bytes in, WAV bytes out) to voice "${engine.voiceId}", median of 3 runs after two untimed ones; DSP thread: ${engine.dspThread}`);
   for (const [k, v] of Object.entries(engine.stages)) console.log(`  ${k.padEnd(epad)}  ${v.toFixed(1).padStart(9)} ms`);
   console.log(`  ${'total'.padEnd(epad)}  ${engine.endToEndMs.toFixed(1).padStart(9)} ms wall, ${engine.cpuMs.toFixed(1)} ms cpu (cold run ${engine.coldMs} ms)`);
   for (const [q, s] of Object.entries(settings)) console.log(`  quality ${q.padEnd(8)} (${s.synthesis?.vocoder}): vocoder ${s.stages.vocoder} ms, end to end ${s.endToEndMs} ms, RTF ${s.rtf}`);
@@ -234,6 +236,7 @@ async function main(): Promise<void> {
       voiceId: engine.voiceId,
       quality: 'best',
       synthesis: engine.synthesis,
+      dspThread: engine.dspThread,
       similarity: engine.similarity,
       settings: Object.fromEntries(Object.entries(settings).map(([q, s]) => [q, { vocoder: s.synthesis?.vocoder, vocoderMs: s.stages.vocoder, stages: s.stages, endToEndMs: s.endToEndMs, rtf: s.rtf, cpuRtf: s.cpuRtf }])),
       targets: {

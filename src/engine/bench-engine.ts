@@ -49,6 +49,8 @@ export interface EngineBenchResult {
   coldMs: number;
   /** The verifier's meter of the last run (null when no run finished). */
   similarity: ConvertResult['similarity'] | null;
+  /** Where pitch tracking and synthesis ran: 'worker', or why they ran on the engine's thread. */
+  dspThread: string;
   /** The quality setting and the vocoder that ran it (last run). */
   synthesis: ConvertResult['synthesis'] | null;
 }
@@ -123,6 +125,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       cpuMs: Math.round(cpuMs * 10) / 10,
       cpuRtf: Math.round((cpuMs / 1000 / clipSeconds) * 10000) / 10000,
       coldMs: Math.round(coldMs * 10) / 10,
+      dspThread: engine.dspThreadUnavailable ?? 'worker',
       similarity,
       synthesis,
     };

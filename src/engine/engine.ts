@@ -241,6 +241,11 @@ export class Engine {
     };
   }
 
+  /** Why pitch tracking and synthesis run on the engine's own thread (null: they run on the DSP worker). */
+  get dspThreadUnavailable(): string | null {
+    return this.dspThread.unavailableReason;
+  }
+
   /** Whether this export has the neural vocoder (otherwise every quality setting runs Griffin-Lim). */
   get hasNeuralVocoder(): boolean {
     return this.model.registry.has('vocoder');
