@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultAperiodicity } from '../dsp/source-filter.js';
 import { HOP } from '../dsp/stft.js';
+import { cathySeconds, HAVE_CATHY, HAVE_MODELS, sharedEngine } from '../test-support/models.js';
 import { DspThread, type SynthJob } from './dsp-thread.js';
+import { toModelAudio } from './model-audio.js';
+import { convertAudio } from './pipeline.js';
 import { f0Blocked } from './pitch.js';
+import { vocoderFor } from './vocoder.js';
 
 /** A 1 s synthesis job with a gliding pitch, a voiced/unvoiced pattern and a formant-like log-mel. */
 function job(frames = 63): SynthJob {
@@ -78,4 +82,26 @@ describe('the DSP thread', () => {
     expect(thread.threaded).toBe(true);
     expect((await thread.synthesize(j)).value.length).toBe(62 * HOP);
   });
+});
+
+describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)('a conversion with the DSP thread', () => {
+  it('gives the same audio, pitch and anomaly errors as one on a single thread (12 s: two chunks)', async () => {
+    const engine = await sharedEngine();
+    const model = engine.converter;
+    const source = toModelAudio(await cathySeconds(12));
+    const target = engine.library.list().map((v) => engine.library.require(v.id).target)[0];
+    const thread = new DspThread();
+    try {
+      const run = (t?: DspThread) => convertAudio(model, source, target, { vocoder: vocoderFor('best', model, t), dspThread: t, anomaly: true, similarity: false });
+      const threaded = await run(thread);
+      const single = await run();
+      expect(thread.threaded).toBe(true);
+      expect(threaded.chunks).toBe(2);
+      expect(Array.from(threaded.audio)).toEqual(Array.from(single.audio));
+      expect(Array.from(threaded.sourceF0.logF0)).toEqual(Array.from(single.sourceF0.logF0));
+      expect(Array.from(threaded.anomaly!.errors)).toEqual(Array.from(single.anomaly!.errors));
+    } finally {
+      await thread.dispose();
+    }
+  }, 120_000);
 });
