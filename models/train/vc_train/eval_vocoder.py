@@ -290,7 +290,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap_.add_argument("--no-wer", action="store_true")
     ap_.add_argument("--quick", action="store_true", help="1 clip per speaker, 1 pair per direction (a smoke run)")
     ap_.add_argument("--passes", type=int, default=4, help="consistency passes of the neural rows (the app's Best)")
+    ap_.add_argument("--rows", default=",".join(RESYN), help="resynthesis rows to run (comma-separated; 'neural' first)")
+    ap_.add_argument("--splits", default="test", help="held-out clip sets to draw resynthesis clips from: test, enrol or both "
+                     "(no training step sees any held-out speaker)")
+    ap_.add_argument("--no-conversions", action="store_true", help="skip part b (converted mels)")
     args = ap_.parse_args(argv)
+    rows = tuple(r for r in args.rows.split(",") if r)
+    assert rows and rows[0] == "neural" and all(r in RESYN for r in rows), f"--rows: 'neural' first, then any of {RESYN}"
     global NEURAL_PASSES
     NEURAL_PASSES = args.passes
     if args.quick:
@@ -331,10 +337,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     # ---- a. resynthesis
     rng = np.random.default_rng(args.seed)
     clips = []
+    splits = set(args.splits.split(","))
+    pool = {v: (test[v] if "test" in splits else []) + (enrol[v] if "enrol" in splits else []) for v in voices}
     for v in voices:
-        order = rng.permutation(len(test[v]))
-        clips += [(v, test[v][int(i)]) for i in order[: args.clips]]
-    resyn: dict[str, list[dict]] = {n: [] for n in RESYN}
+        order = rng.permutation(len(pool[v]))
+        clips += [(v, pool[v][int(i)]) for i in order[: args.clips]]
+    resyn: dict[str, list[dict]] = {n: [] for n in rows}
     spec_clips = {clips[i * len(clips) // 3][1].uid for i in range(3)} if len(clips) >= 3 else set()
     n_spec = 0
     for ci, (v, u) in enumerate(clips):
@@ -343,7 +351,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         lf0, vuv = f0_yin(x)
         text = text_of.get((v, u.uid), "")
         outs = {}
-        for name in RESYN:
+        for name in rows:
             if name == "SF untrained" and not trained:  # identical signal path: reuse the fallback "neural" output
                 y, ms = outs["neural"], resyn["neural"][-1]["ms"]
             else:
@@ -354,7 +362,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             rec = {"voice": v, "gender": gender[v], "uid": u.uid, "seconds": len(x) / SR, "ms": ms,
                    "rtf": ms / 1000 / (len(x) / SR), **resyn_metrics(y, x, (lf0, vuv)), **wer_of(y, text)}
             resyn[name].append(rec)
-        if u.uid in spec_clips:
+        if u.uid in spec_clips and "GL32" in outs:
             n_spec += 1
             spectrogram_png(out / f"spec_{n_spec}.png", [x, outs["GL32"], outs["neural"]])
         if (ci + 1) % 8 == 0:
@@ -363,19 +371,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     src_wer = [r for r in src_wer if r]
 
     # ---- b. converted mels
+    trials = []
+    conv: dict[str, list[dict]] = {n: [] for n in CONV}
+    conv_src_wer: list[dict] = []
+    ver = None
     from .onnx_import import load_onnx_model
     model = load_onnx_model(args.models_dir)
-    ver = None
-    if args.verifier and Path(args.verifier).exists():
+    if args.verifier and Path(args.verifier).exists() and not args.no_conversions:
         from .verifier import load_verifier
         ver = load_verifier(args.verifier)
         with torch.no_grad():
             ver_tgt = {v: ver(torch.from_numpy(np.ascontiguousarray(reference(enrol[v], 30.0)[0])).unsqueeze(0))[0]
                        for v in voices}
-    refs = {v: one_shot(model, reference(enrol[v], REF_SECONDS)) for v in voices}
+    refs = {v: one_shot(model, reference(enrol[v], REF_SECONDS)) for v in voices} if not args.no_conversions else {}
     rng = np.random.default_rng(args.seed + 1)
-    trials = []
-    for dn in DIRS:
+    for dn in (() if args.no_conversions else DIRS):
         gs, gt = ("female" if dn[0] == "F" else "male"), ("female" if dn[-1] == "F" else "male")
         srcs = [v for v in voices if gender[v] == gs]
         tgts = [v for v in voices if gender[v] == gt]
@@ -385,8 +395,6 @@ def main(argv: Optional[list[str]] = None) -> int:
             while t == s:
                 t = tgts[int(rng.integers(len(tgts)))]
             trials.append((dn, s, t, test[s][int(rng.integers(len(test[s])))]))
-    conv: dict[str, list[dict]] = {n: [] for n in CONV}
-    conv_src_wer: list[dict] = []
     for dn, s, t, su in trials:
         e, f0s = refs[t]
         ymel = convert(model, su.mel, su.lf0, su.vuv, e, f0s)
@@ -420,7 +428,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                    + (f" --vocoder-ckpt {args.vocoder_ckpt}" if trained else "")
                    + ("" if args.clips == 2 else f" --clips {args.clips}")
                    + ("" if args.pairs_per_dir == 4 else f" --pairs-per-dir {args.pairs_per_dir}")
-                   + ("" if args.passes == 4 else f" --passes {args.passes}"),
+                   + ("" if args.passes == 4 else f" --passes {args.passes}")
+                   + ("" if rows == RESYN else f" --rows {args.rows}")
+                   + ("" if args.splits == "test" else f" --splits {args.splits}")
+                   + (" --no-conversions" if args.no_conversions else ""),
         "seed": args.seed, "neuralPasses": args.passes, "clipsPerSpeaker": args.clips, "maxSeconds": args.max_seconds,
         "resynthesis": {n: {"all": summarise(r), **{g: summarise([x for x in r if x["gender"] == g]) for g in GENDERS}}
                         for n, r in resyn.items()},
@@ -431,9 +442,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         "conversion": {n: {"all": summarise(r), **{dn: summarise([x for x in r if x["dir"] == dn]) for dn in DIRS}}
                        for n, r in conv.items()},
         "conversionSetup": {"converter": f"{args.models_dir} (onnx_import.load_onnx_model)", "referenceSeconds": REF_SECONDS,
-                            "pairsPerDirection": args.pairs_per_dir,
+                            "pairsPerDirection": 0 if args.no_conversions else args.pairs_per_dir,
                             "verifier": args.verifier if ver is not None else None},
         "spectrograms": [f"spec_{i + 1}.png" for i in range(n_spec)],
+        "rows": list(rows), "splits": args.splits,
+        "pairedWer": {n: paired_wer(resyn["neural"], resyn[n]) for n in rows[1:]},
         "seconds": round(time.time() - t0),
         "loadAverage": {"start": load0, "end": [round(x, 2) for x in os.getloadavg()]},
     }
@@ -443,6 +456,23 @@ def main(argv: Optional[list[str]] = None) -> int:
     (out / "results_vocoder.md").write_text(md)
     print(md, flush=True)
     return 0
+
+
+def paired_wer(a: list[dict], b: list[dict], draws: int = 2000, seed: int = 0) -> Optional[dict]:
+    """WER of vocoder a minus vocoder b on the same clips (both with transcripts), in points, with a 95 % interval
+    from a seeded bootstrap over clips, and how many clips each had fewer word errors on."""
+    pairs = [(x, y) for x, y in zip(a, b) if "err" in x and "err" in y and x["uid"] == y["uid"]]
+    if not pairs:
+        return None
+    ea = np.array([x["err"] for x, _ in pairs], np.float64)
+    eb = np.array([y["err"] for _, y in pairs], np.float64)
+    n = np.array([x["words"] for x, _ in pairs], np.float64)
+    diff = 100 * (ea.sum() - eb.sum()) / n.sum()
+    idx = np.random.default_rng(seed).integers(0, len(pairs), size=(draws, len(pairs)))
+    boot = 100 * (ea[idx].sum(1) - eb[idx].sum(1)) / n[idx].sum(1)
+    return {"clips": len(pairs), "diffPoints": round(float(diff), 2),
+            "ci95": [round(float(np.percentile(boot, 2.5)), 2), round(float(np.percentile(boot, 97.5)), 2)],
+            "fewerErrors": int((ea < eb).sum()), "moreErrors": int((ea > eb).sum()), "same": int((ea == eb).sum())}
 
 
 def winners(table: dict) -> dict:
@@ -474,11 +504,11 @@ def to_markdown(res: dict) -> str:
           f"Rows: neural ({res.get('neuralPasses', 4)} consistency passes), neural fast (1 pass), Griffin-Lim 32 / 8 iterations, "
           "source-filter with the untrained aperiodicity profile. Best per column in bold.", ""]
     for grp in ("all",) + GENDERS:
-        keys = [k for k in METRICS if k in rs[RESYN[0]][grp]]
-        L += [f"### {grp} (n = {rs[RESYN[0]][grp]['n']} clips)", "",
+        keys = [k for k in METRICS if k in rs["neural"][grp]]
+        L += [f"### {grp} (n = {rs['neural'][grp]['n']} clips)", "",
               "| vocoder | " + " | ".join(METRICS[k][0] + (" ↓" if METRICS[k][1] == "lower" else " ↑") for k in keys) + " |",
               "|---|" + "---|" * len(keys)]
-        for n in RESYN:
+        for n in rs:
             d = rs[n][grp]
             cells = []
             for k in keys:
@@ -494,30 +524,36 @@ def to_markdown(res: dict) -> str:
     if res.get("sourceWer"):
         L += [f"WER of the original clips (same ASR and LM): {res['sourceWer']['wer']} % over {res['sourceWer']['wer_n']} "
               "clips (the floor).", ""]
+    for n, pw in (res.get("pairedWer") or {}).items():
+        if pw:
+            L += [f"Paired WER, neural minus {n}, same {pw['clips']} clips: {pw['diffPoints']:+.2f} points (95 % bootstrap "
+                  f"interval {pw['ci95'][0]:+.2f} to {pw['ci95'][1]:+.2f}); fewer word errors with neural on {pw['fewerErrors']} "
+                  f"clips, more on {pw['moreErrors']}, the same on {pw['same']}.", ""]
     L += ["Winner per metric (overall / female / male):", ""]
     for k, w in res["winners"].items():
         L.append(f"- {METRICS[k][0]}: {w.get('all')} / {w.get('female')} / {w.get('male')}")
     cs = res["conversionSetup"]
     cv = res["conversion"]
-    L += ["", "## b. Converted mels (shipped converter, one-shot 3 s reference, same mel through each vocoder)", "",
-          f"{cs['pairsPerDirection']} seeded pairs per direction; vocoder F0 = the converted log-F0 the decoder was given. "
-          "WER against the source transcript (speechocean762 sources only)."
-          + (" Verifier: identification among the 24 held-out speakers (% to target) and cosine to the target's 30 s "
-             "enrolment." if cs["verifier"] else " (verifier checkpoint absent: no speaker figures)"), "",
-          "| vocoder | dir | n | WER % (n) | verifier ID → target % | verifier cos → target | ms per clip |",
-          "|---|---|---|---|---|---|---|"]
-    sw = res.get("conversionSourceWer") or {}
-    for dn in ("all",) + DIRS:
-        if sw.get(dn) is not None:
-            L.append(f"| source audio (no conversion) | {dn} | - | {sw[dn]} | - | - | - |")
-    for n in CONV:
+    if cs['pairsPerDirection']:
+        L += ["", "## b. Converted mels (shipped converter, one-shot 3 s reference, same mel through each vocoder)", "",
+              f"{cs['pairsPerDirection']} seeded pairs per direction; vocoder F0 = the converted log-F0 the decoder was given. "
+              "WER against the source transcript (speechocean762 sources only)."
+              + (" Verifier: identification among the 24 held-out speakers (% to target) and cosine to the target's 30 s "
+                 "enrolment." if cs["verifier"] else " (verifier checkpoint absent: no speaker figures)"), "",
+              "| vocoder | dir | n | WER % (n) | verifier ID → target % | verifier cos → target | ms per clip |",
+              "|---|---|---|---|---|---|---|"]
+        sw = res.get("conversionSourceWer") or {}
         for dn in ("all",) + DIRS:
-            d = cv[n][dn]
-            if not d.get("n"):
-                continue
-            w = f"{d['wer']} ({d['wer_n']})" if "wer" in d else "-"
-            L.append(f"| {n} | {dn} | {d['n']} | {w} | {d.get('ver_to_target', '-')} | {d.get('ver_cos', '-')} | "
-                     f"{d.get('ms', 0):.0f} |")
+            if sw.get(dn) is not None:
+                L.append(f"| source audio (no conversion) | {dn} | - | {sw[dn]} | - | - | - |")
+        for n in CONV:
+            for dn in ("all",) + DIRS:
+                d = cv[n][dn]
+                if not d.get("n"):
+                    continue
+                w = f"{d['wer']} ({d['wer_n']})" if "wer" in d else "-"
+                L.append(f"| {n} | {dn} | {d['n']} | {w} | {d.get('ver_to_target', '-')} | {d.get('ver_cos', '-')} | "
+                         f"{d.get('ms', 0):.0f} |")
     L += ["", "## c. Spectrograms", "",
           "Each PNG stacks three panels, top to bottom: original, Griffin-Lim 32, neural; log |STFT| (1024 / 256), "
           "0-8 kHz, 80 dB range.", ""]

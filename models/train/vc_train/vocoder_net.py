@@ -132,6 +132,53 @@ def mel_l1_loss(y: torch.Tensor, x: torch.Tensor, fb: torch.Tensor) -> torch.Ten
     return (torch.log(Y.clamp_min(LOG_FLOOR)) - torch.log(X.clamp_min(LOG_FLOOR))).abs().mean()
 
 
+STOI_WIN, STOI_HOP, STOI_FFT, STOI_SEG, STOI_SEG_STRIDE = 410, 205, 512, 30, 10  # 25.6 / 12.8 ms at 16 kHz
+_STOI_OBM: dict[str, torch.Tensor] = {}
+
+
+def third_octave_bins() -> torch.Tensor:
+    """[15, 257] 0/1: the bins of STOI's one-third-octave bands (centres 150 * 2^(k/3) Hz) at 16 kHz, 512-point FFT."""
+    if "obm" not in _STOI_OBM:
+        f = np.arange(STOI_FFT // 2 + 1) * SAMPLE_RATE / STOI_FFT
+        k = np.arange(15, dtype=np.float64)
+        lo, hi = 150.0 * 2.0 ** ((2 * k - 1) / 6), 150.0 * 2.0 ** ((2 * k + 1) / 6)
+        obm = np.zeros((15, len(f)), np.float32)
+        for i in range(15):
+            obm[i, int(np.argmin((f - lo[i]) ** 2)):int(np.argmin((f - hi[i]) ** 2))] = 1.0
+        _STOI_OBM["obm"] = torch.tensor(obm)
+    return _STOI_OBM["obm"]
+
+
+def estoi_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """1 - a differentiable ESTOI (Jensen & Taal 2016, as intelligibility.py) of y against x, at 16 kHz: frames more
+    than 40 dB below the loudest clean frame are dropped from both (STOI's silent-frame removal, chosen by x alone),
+    then band envelopes of 384 ms segments (every 10th frame) are normalized per band over time and per frame over
+    bands and correlated. A crop with under one segment of speech adds 0."""
+    w = torch.hann_window(STOI_WIN, periodic=False)
+    obm = third_octave_bins()
+
+    def bands(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        spec = torch.stft(z, STOI_FFT, STOI_HOP, win_length=STOI_WIN, window=w, center=False, return_complex=True)
+        power = spec.real ** 2 + spec.imag ** 2  # [B, 257, M]
+        return torch.sqrt(torch.einsum("jf,nfm->njm", obm, power) + 1e-10), power.sum(1)
+
+    def norm(a: torch.Tensor, dim: int) -> torch.Tensor:
+        a = a - a.mean(dim, keepdim=True)
+        return a / torch.sqrt((a * a).sum(dim, keepdim=True) + 1e-12)  # (norm() has no gradient at a zero vector)
+
+    X, ex = bands(x)
+    Y, _ = bands(y)
+    scores = []
+    for i in range(x.shape[0]):
+        keep = ex[i] > ex[i].max() * 1e-4
+        if int(keep.sum()) < STOI_SEG:
+            continue
+        xs = X[i][:, keep].unfold(1, STOI_SEG, STOI_SEG_STRIDE)  # [15, S, 30]
+        ys = Y[i][:, keep].unfold(1, STOI_SEG, STOI_SEG_STRIDE)
+        scores.append((norm(norm(xs, -1), 0) * norm(norm(ys, -1), 0)).sum(0).mean())
+    return 1.0 - torch.stack(scores).mean() if scores else y.sum() * 0.0
+
+
 # ------------------------------------------------------------------ data
 class Clip:
     def __init__(self, audio: np.ndarray) -> None:
@@ -255,6 +302,8 @@ def train(args: argparse.Namespace) -> int:
             s["decoderCkpt"] = args.decoder_ckpt
         if args.mel_loss > 0:
             s["melLossWeight"] = args.mel_loss
+        if args.estoi_loss > 0:
+            s["estoiLossWeight"] = args.estoi_loss
         if ema is not None:
             s["lossMrStft"] = round(ema, 4)
         return s
@@ -264,6 +313,8 @@ def train(args: argparse.Namespace) -> int:
         y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations)
         mr = mr_stft_loss(y, aud)
         loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
+        if args.estoi_loss > 0:
+            loss = loss + args.estoi_loss * estoi_loss(y, aud)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -370,6 +421,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
     t.add_argument("--decoder-share", type=float, default=0.5)
     t.add_argument("--mel-loss", type=float, default=0.0, help="weight of a log-mel L1 term (envelope) beside the MR-STFT loss")
+    t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
     e.add_argument("--models", default="..", help="the export folder (models/) holding manifest.json")
