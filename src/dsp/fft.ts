@@ -95,8 +95,25 @@ export class RealFFT {
     for (; 4 * q <= m; q *= 4, pass++) {
       const tw = tables[pass];
       const size = 4 * q;
+      // k = 0: all three twiddles are 1, so the products are the inputs themselves (bit-identical, no multiplies)
+      for (let i0 = 0; i0 < m; i0 += size) {
+        const i1 = i0 + q, i2 = i1 + q, i3 = i2 + q;
+        const p1r = re[i1], p1i = im[i1];
+        const p2r = re[i2], p2i = im[i2];
+        const p3r = re[i3], p3i = im[i3];
+        const p0r = re[i0], p0i = im[i0];
+        const ar = p0r + p1r, ai = p0i + p1i;
+        const br = p0r - p1r, bi = p0i - p1i;
+        const cr = p2r + p3r, ci = p2i + p3i;
+        const dr = p2r - p3r, di = p2i - p3i;
+        const er = -sign * di, ei = sign * dr;
+        re[i0] = ar + cr; im[i0] = ai + ci;
+        re[i2] = ar - cr; im[i2] = ai - ci;
+        re[i1] = br + er; im[i1] = bi + ei;
+        re[i3] = br - er; im[i3] = bi - ei;
+      }
       // k outer / blocks inner: each twiddle triple is loaded once per pass
-      for (let k = 0; k < q; k++) {
+      for (let k = 1; k < q; k++) {
         const t6 = 6 * k;
         const c1 = tw[t6], s1 = tw[t6 + 1];
         const c2 = tw[t6 + 2], s2 = tw[t6 + 3];
