@@ -116,8 +116,28 @@ export class Resampler {
       y.set(input);
       return y;
     }
+    this.run(input, y, 0, m);
+    return y;
+  }
+
+  /**
+   * Output samples [from, to) of `process(input)`, computed alone (each output sample depends only on the
+   * input, so two threads can each take a range and the joined result is the same, sample for sample).
+   */
+  processRange(input: Float32Array, from: number, to: number): Float32Array {
+    const m = this.outputLength(input.length);
+    if (!(from >= 0 && from <= to && to <= m)) throw new RangeError(`resample: range ${from}..${to} outside 0..${m}`);
+    const y = new Float32Array(to - from);
+    if (this.up === this.down) y.set(input.subarray(from, to));
+    else this.run(input, y, from, to);
+    return y;
+  }
+
+  /** Output samples k in [from, to) into y[k - from]. */
+  private run(input: Float32Array, y: Float32Array, from: number, to: number): void {
+    const n = input.length;
     const { up, down, taps, half, table, phases, exact } = this;
-    for (let k = 0; k < m; k++) {
+    for (let k = from; k < to; k++) {
       // input position k * down / up = i + num / up
       const pos = k * down;
       const i = Math.floor(pos / up);
@@ -157,9 +177,8 @@ export class Resampler {
           if (idx >= 0 && idx < n) acc += (table[r0 + j] + w * (table[r1 + j] - table[r0 + j])) * input[idx];
         }
       }
-      y[k] = acc;
+      y[k - from] = acc;
     }
-    return y;
   }
 }
 
@@ -182,6 +201,17 @@ function plan(fromRate: number, toRate: number, opts: ResampleOptions): Resample
 export function resample(input: Float32Array, fromRate: number, toRate: number, opts: ResampleOptions = {}): Float32Array {
   if (fromRate === toRate) return Float32Array.from(input);
   return plan(fromRate, toRate, opts).process(input);
+}
+
+/** Output samples [from, to) of `resample(input, fromRate, toRate, opts)` (see Resampler.processRange). */
+export function resampleRange(input: Float32Array, fromRate: number, toRate: number, opts: ResampleOptions, from: number, to: number): Float32Array {
+  return plan(fromRate, toRate, opts).processRange(input, from, to);
+}
+
+/** Output length of `resample(input, fromRate, toRate)` for `n` input samples. */
+export function resampledLength(n: number, fromRate: number, toRate: number): number {
+  const g = gcd(fromRate, toRate);
+  return fromRate === toRate ? n : Math.ceil((n * (toRate / g)) / (fromRate / g));
 }
 
 /** Resample every channel of decoded audio. */

@@ -15,7 +15,7 @@ import { analyzeAudio, buildReport, measureLevels, scoresFromErrors } from '../q
 import { blendVoices } from '../pipeline/blend.js';
 import { enrollReference, type EnrolledTarget, type ReferencePurpose } from '../library/enroll.js';
 import { inputGain, MODEL_RATE, scaled, throwIfCancelled } from '../pipeline/frames.js';
-import { toModelAudio } from '../pipeline/model-audio.js';
+import { toModelAudio, toModelAudioOn } from '../pipeline/model-audio.js';
 import { convertAudio, type ConvertProgress, type TargetVoice } from '../pipeline/pipeline.js';
 import { DEFAULT_QUALITY } from '../pipeline/quality.js';
 import { measureMeter, verifierEmbeddingOf, type VerifierTarget } from '../quality-gate/speaker-meter.js';
@@ -186,7 +186,7 @@ export class Engine {
   async convert(source: AudioData, target: TargetVoice, options: EngineConvertOptions = {}): Promise<ConvertResult> {
     const t0 = performance.now();
     const tp = performance.now();
-    const mono = toModelAudio(source);
+    const mono = await toModelAudioOn(source, this.dspThread);
     const prepareMs = performance.now() - tp;
     const converter = await this.converterFor(options.variant);
     const calibrated = converter === this.model;

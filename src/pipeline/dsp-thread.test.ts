@@ -3,7 +3,7 @@ import { defaultAperiodicity } from '../dsp/source-filter.js';
 import { HOP } from '../dsp/stft.js';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, sharedEngine } from '../test-support/models.js';
 import { DspThread, type SynthJob } from './dsp-thread.js';
-import { toModelAudio } from './model-audio.js';
+import { toModelAudio, toModelAudioOn } from './model-audio.js';
 import { convertAudio } from './pipeline.js';
 import { f0Blocked } from './pitch.js';
 import { vocoderFor } from './vocoder.js';
@@ -73,6 +73,16 @@ describe('the DSP thread', () => {
     const here = inThread(j);
     expect(Array.from(a.value)).toEqual(Array.from(here));
     expect(Array.from(b.value)).toEqual(Array.from(here));
+  });
+
+  it('resamples stereo 44.1 kHz input to the model rate split across both threads, sample for sample as on one', async () => {
+    thread = new DspThread();
+    const left = Float32Array.from({ length: 44100 + 37 }, (_, i) => Math.sin(i / 7) * 0.4 + ((i * 7919) % 101) / 500);
+    const audio = { sampleRate: 44100, channels: [left, left.map((v) => -0.5 * v)] };
+    const split = await toModelAudioOn(audio, thread);
+    expect(thread.threaded).toBe(true);
+    expect(Array.from(split)).toEqual(Array.from(toModelAudio(audio)));
+    expect(Array.from(await toModelAudioOn({ sampleRate: 16000, channels: [left] }, thread))).toEqual(Array.from(left));
   });
 
   it('rejects a malformed job with the synthesis error and keeps working', async () => {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { resampleRange, type ResampleOptions } from '../audio/resample.js';
 import type { F0Track } from '../dsp/f0.js';
 import { sourceFilter, type SourceFilterOptions } from '../dsp/source-filter.js';
 import { f0Blocked } from './pitch.js';
@@ -21,13 +22,27 @@ export interface SynthJob {
   options: SourceFilterOptions;
 }
 
+/** Output samples [from, to) of a resampling (resampleRange). */
+export interface ResampleJob {
+  audio: Float32Array;
+  fromRate: number;
+  toRate: number;
+  options: ResampleOptions;
+  from: number;
+  to: number;
+}
+
 /** A request as posted to the worker. */
-export type DspRequest = { id: number; kind: 'synthesize'; job: SynthJob } | { id: number; kind: 'pitch'; audio: Float32Array; gain: number };
+export type DspRequest =
+  | { id: number; kind: 'synthesize'; job: SynthJob }
+  | { id: number; kind: 'pitch'; audio: Float32Array; gain: number }
+  | { id: number; kind: 'resample'; job: ResampleJob };
 
 /** The worker's answer, with its compute milliseconds. */
 export type DspReply =
   | { id: number; kind: 'synthesize'; audio: Float32Array; ms: number }
   | { id: number; kind: 'pitch'; track: F0Track; ms: number }
+  | { id: number; kind: 'resample'; audio: Float32Array; ms: number }
   | { id: number; kind: 'error'; error: string; ms: number };
 
 /** A result and the milliseconds it took to compute (not counting the wait for the thread). */
@@ -60,7 +75,8 @@ function own<T extends Float32Array | Float64Array>(a: T): T {
   return (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice()) as T;
 }
 
-type Job = { kind: 'synthesize'; job: SynthJob } | { kind: 'pitch'; audio: Float32Array; gain: number };
+/** A job of any kind, without its id. */
+export type Job = { kind: 'synthesize'; job: SynthJob } | { kind: 'pitch'; audio: Float32Array; gain: number } | { kind: 'resample'; job: ResampleJob };
 
 /** A worker thread for the conversion's DSP: one job at a time, in order. */
 export class DspThread {
@@ -109,13 +125,26 @@ export class DspThread {
     return this.post({ kind: 'pitch', audio, gain }) as Promise<Timed<F0Track>>;
   }
 
+  /** Output samples [from, to) of resampling `job.audio` (resampleRange). */
+  resample(job: ResampleJob): Promise<Timed<Float32Array>> {
+    return this.post({ kind: 'resample', job }) as Promise<Timed<Float32Array>>;
+  }
+
   /** The same work on the calling thread. */
   static inThread(job: Job): Timed<unknown> {
     const t0 = performance.now();
-    const value = job.kind === 'synthesize'
-      ? sourceFilter(job.job.logMel, job.job.frames, job.job.pitchHz, job.job.voiced, job.job.aperiodicity, job.job.options)
-      : f0Blocked(job.audio, undefined, job.gain);
-    return { value, ms: performance.now() - t0 };
+    return { value: DspThread.compute(job), ms: performance.now() - t0 };
+  }
+
+  /** What a job computes, wherever it runs (dsp-worker.ts calls this too). */
+  static compute(job: Job): Float32Array | F0Track {
+    if (job.kind === 'synthesize') {
+      const j = job.job;
+      return sourceFilter(j.logMel, j.frames, j.pitchHz, j.voiced, j.aperiodicity, j.options);
+    }
+    if (job.kind === 'pitch') return f0Blocked(job.audio, undefined, job.gain);
+    const r = job.job;
+    return resampleRange(r.audio, r.fromRate, r.toRate, r.options, r.from, r.to);
   }
 
   private post(job: Job): Promise<Timed<unknown>> {
@@ -132,8 +161,10 @@ export class DspThread {
       const j = job.job;
       const options = j.options.detail ? { ...j.options, detail: own(j.options.detail) } : j.options;
       request = { id, kind: 'synthesize', job: { ...j, options, logMel: own(j.logMel), pitchHz: own(j.pitchHz), voiced: own(j.voiced), aperiodicity: own(j.aperiodicity) } };
-    } else {
+    } else if (job.kind === 'pitch') {
       request = { id, kind: 'pitch', audio: own(job.audio), gain: job.gain };
+    } else {
+      request = { id, kind: 'resample', job: { ...job.job, audio: own(job.job.audio) } };
     }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, job });
@@ -146,7 +177,7 @@ export class DspThread {
     if (!p) return;
     this.pending.delete(r.id);
     if (r.kind === 'error') p.reject(new Error(r.error));
-    else p.resolve({ value: r.kind === 'synthesize' ? r.audio : r.track, ms: r.ms });
+    else p.resolve({ value: r.kind === 'pitch' ? r.track : r.audio, ms: r.ms });
   }
 
   /** The worker is gone: its open jobs run in-thread, later ones too. */

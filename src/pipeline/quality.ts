@@ -20,7 +20,7 @@ export interface QualitySpec {
 
 /** Each setting. Griffin-Lim spectral convergence on 10 s of speech: 0.186 / 0.135 at 8 / 32 iterations. */
 export const QUALITY: Record<VocoderQuality, QualitySpec> = {
-  best: { neural: true, passes: 4, griffinLimIterations: 32 },
+  best: { neural: true, passes: 3, griffinLimIterations: 32 },
   fast: { neural: true, passes: 1, griffinLimIterations: 8 },
   classic: { neural: false, passes: 0, griffinLimIterations: 32 },
 };
