@@ -70,7 +70,7 @@ export interface ConvertOptions {
   dspThread?: DspThread;
   /**
    * Called once, right after the first chunk's synthesis is handed to the vocoder, with the source's pitch
-   * track: graphs the callback queues run on this thread while a synthesis thread works (synth-thread.ts).
+   * track: graphs the callback queues run on this thread while the DSP thread synthesizes (dsp-thread.ts).
    */
   whileSynthesizing?: (sourceF0: F0Track) => void;
   /** Checked between stages and chunks; aborting throws ApiError('CANCELLED'). */
@@ -258,7 +258,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     }));
     // onnxruntime-node runs graphs synchronously on this thread (queued with setImmediate, in order): the
     // source's embedding and the anomaly reconstruction are queued after the vocoder's graph, so they run
-    // here while the synthesis runs on its worker thread (synth-thread.ts).
+    // here while the synthesis runs on its worker thread (dsp-thread.ts).
     const sideP = wantSimilarity || anomaly ? launch((async () => {
       const e = await time('speakerEncoder', () => model.embed(m.data, frames));
       srcEmb.push({ e, w: frames });

@@ -65,11 +65,13 @@ export class GriffinLimVocoder implements Vocoder {
 export class SourceFilterVocoder implements Vocoder {
   readonly kind = 'neural';
   readonly coherent = true;
-  constructor(private readonly graph: VocoderGraph, private readonly model: VoiceModel, readonly passes: number, private readonly thread?: DspThread) {}
+  constructor(private readonly graph: VocoderGraph, private readonly model: VoiceModel, readonly passes: number, private readonly thread?: DspThread, readonly detailFloor = 0) {}
 
   async vocode(input: VocoderInput): Promise<VocodedAudio> {
     const t0 = performance.now();
     const { aperiodicity, detail } = await this.graph.controls(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
+    const floor = this.detailFloor;
+    if (floor > 0) for (let i = 0; i < detail.length; i++) if (detail[i] < floor) detail[i] = floor;
     const netMs = performance.now() - t0;
     const job = {
       logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
@@ -87,5 +89,5 @@ export class SourceFilterVocoder implements Vocoder {
 export function vocoderFor(quality: VocoderQuality, model: VoiceModel, thread?: DspThread): Vocoder {
   const spec = QUALITY[quality];
   const graph = new VocoderGraph(model.registry);
-  return spec.neural && graph.available ? new SourceFilterVocoder(graph, model, spec.passes, thread) : new GriffinLimVocoder(spec.griffinLimIterations);
+  return spec.neural && graph.available ? new SourceFilterVocoder(graph, model, spec.passes, thread, spec.detailFloor) : new GriffinLimVocoder(spec.griffinLimIterations);
 }

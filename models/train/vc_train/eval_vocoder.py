@@ -64,6 +64,7 @@ RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 REF_SECONDS = 3.0
 RESYN = ("neural", "neural fast", "GL32", "GL8", "SF untrained")
 NEURAL_PASSES = 4  # consistency passes of the "neural" rows (--passes)
+DETAIL_FLOOR = 0.0  # lowest envelope detail of the neural rows (--detail-floor; the app's QUALITY)
 CONV = ("neural", "GL32", "GL8")
 GENDERS = ("female", "male")
 Aperiodicity = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -99,6 +100,8 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
     extra = {}
     if isinstance(a, tuple):  # newer vocoder_net: (aperiodicity, detail)
         a, extra["detail"] = a
+        if name != "SF untrained":
+            extra["detail"] = np.maximum(extra["detail"], DETAIL_FLOOR)
     return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else NEURAL_PASSES, **extra)
 
 
@@ -290,6 +293,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap_.add_argument("--no-wer", action="store_true")
     ap_.add_argument("--quick", action="store_true", help="1 clip per speaker, 1 pair per direction (a smoke run)")
     ap_.add_argument("--passes", type=int, default=4, help="consistency passes of the neural rows (the app's Best)")
+    ap_.add_argument("--detail-floor", type=float, default=0.0, help="lowest envelope detail of the neural rows")
     ap_.add_argument("--rows", default=",".join(RESYN), help="resynthesis rows to run (comma-separated; 'neural' first)")
     ap_.add_argument("--splits", default="test", help="held-out clip sets to draw resynthesis clips from: test, enrol or both "
                      "(no training step sees any held-out speaker)")
@@ -297,8 +301,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = ap_.parse_args(argv)
     rows = tuple(r for r in args.rows.split(",") if r)
     assert rows and rows[0] == "neural" and all(r in RESYN for r in rows), f"--rows: 'neural' first, then any of {RESYN}"
-    global NEURAL_PASSES
-    NEURAL_PASSES = args.passes
+    global NEURAL_PASSES, DETAIL_FLOOR
+    NEURAL_PASSES, DETAIL_FLOOR = args.passes, args.detail_floor
     if args.quick:
         args.clips, args.pairs_per_dir = 1, 1
     torch.set_num_threads(1)
@@ -429,10 +433,11 @@ def main(argv: Optional[list[str]] = None) -> int:
                    + ("" if args.clips == 2 else f" --clips {args.clips}")
                    + ("" if args.pairs_per_dir == 4 else f" --pairs-per-dir {args.pairs_per_dir}")
                    + ("" if args.passes == 4 else f" --passes {args.passes}")
+                   + ("" if not args.detail_floor else f" --detail-floor {args.detail_floor:g}")
                    + ("" if rows == RESYN else f" --rows {args.rows}")
                    + ("" if args.splits == "test" else f" --splits {args.splits}")
                    + (" --no-conversions" if args.no_conversions else ""),
-        "seed": args.seed, "neuralPasses": args.passes, "clipsPerSpeaker": args.clips, "maxSeconds": args.max_seconds,
+        "seed": args.seed, "neuralPasses": args.passes, "detailFloor": args.detail_floor, "clipsPerSpeaker": args.clips, "maxSeconds": args.max_seconds,
         "resynthesis": {n: {"all": summarise(r), **{g: summarise([x for x in r if x["gender"] == g]) for g in GENDERS}}
                         for n, r in resyn.items()},
         "sourceWer": ({"wer": round(100 * sum(r["err"] for r in src_wer) / max(1, sum(r["words"] for r in src_wer)), 1),
@@ -501,7 +506,7 @@ def to_markdown(res: dict) -> str:
               "and are identical to **SF untrained**.", ""]
     L += ["Reproduce: `" + res["command"] + "`", "",
           "## a. Resynthesis (vocoder(log-mel(x)) vs x)", "",
-          f"Rows: neural ({res.get('neuralPasses', 4)} consistency passes), neural fast (1 pass), Griffin-Lim 32 / 8 iterations, "
+          f"Rows: neural ({res.get('neuralPasses', 4)} consistency passes, detail floor {res.get('detailFloor', 0):g}), neural fast (1 pass), Griffin-Lim 32 / 8 iterations, "
           "source-filter with the untrained aperiodicity profile. Best per column in bold.", ""]
     for grp in ("all",) + GENDERS:
         keys = [k for k in METRICS if k in rs["neural"][grp]]

@@ -392,7 +392,7 @@ def export(args: argparse.Namespace) -> int:
         "outputs": ["aperiodicity", "detail"],
         "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail",
         "parameters": sum(p.numel() for p in net.parameters()),
-        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "defaultPasses": sfv.DEFAULT_ITERATIONS, "smoothF0": sfv.SMOOTH_F0,
+        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
                       "noise": "lowbias32 hash of the sample index",
                       "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
         "training": ck.get("summary", {"steps": int(ck["step"])}),
@@ -425,6 +425,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
     e.add_argument("--models", default="..", help="the export folder (models/) holding manifest.json")
+    e.add_argument("--passes", type=int, default=2, help="consistency passes of the app's Best setting (src/pipeline/quality.ts), "
+                   "recorded in the manifest")
     a = p.parse_args(argv)
     return train(a) if a.cmd == "train" else export(a)
 
