@@ -7,7 +7,7 @@ import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import type { VoiceModel } from '../model/inference.js';
 import { VocoderGraph } from '../model/vocoder-graph.js';
 import { QUALITY } from './quality.js';
-import { DspThread } from './dsp-thread.js';
+import { DspThread, type Timed } from './dsp-thread.js';
 
 /** One chunk to synthesize. */
 export interface VocoderInput {
@@ -77,7 +77,7 @@ export class SourceFilterVocoder implements Vocoder {
       logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
       options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample },
     };
-    const r = this.thread ? await this.thread.synthesize(job) : (DspThread.inThread({ kind: 'synthesize', job }) as { value: Float32Array; ms: number });
+    const r = this.thread ? await this.thread.synthesize(job) : (DspThread.inThread({ kind: 'synthesize', job }) as Timed<Float32Array>);
     return { audio: r.value, ms: netMs + r.ms };
   }
 }
