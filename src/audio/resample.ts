@@ -208,10 +208,9 @@ export function resampleRange(input: Float32Array, fromRate: number, toRate: num
   return plan(fromRate, toRate, opts).processRange(input, from, to);
 }
 
-/** Output length of `resample(input, fromRate, toRate)` for `n` input samples. */
-export function resampledLength(n: number, fromRate: number, toRate: number): number {
-  const g = gcd(fromRate, toRate);
-  return fromRate === toRate ? n : Math.ceil((n * (toRate / g)) / (fromRate / g));
+/** Output length of `resample(input, fromRate, toRate, opts)` for `n` input samples. */
+export function resampledLength(n: number, fromRate: number, toRate: number, opts: ResampleOptions = {}): number {
+  return fromRate === toRate ? n : plan(fromRate, toRate, opts).outputLength(n);
 }
 
 /** Resample every channel of decoded audio. */

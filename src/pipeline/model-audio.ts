@@ -24,9 +24,9 @@ export function toModelAudio(audio: AudioData): Float32Array {
  * on the input, so the result is the same, sample for sample): half the time for a long input.
  */
 export async function toModelAudioOn(audio: AudioData, thread: DspThread): Promise<Float32Array> {
+  if (audio.sampleRate === MODEL_RATE || !thread.threaded) return toModelAudio(audio);
   const mono = downmix(audio);
-  if (audio.sampleRate === MODEL_RATE || !thread.threaded) return audio.sampleRate === MODEL_RATE ? mono : resample(mono, audio.sampleRate, MODEL_RATE, MODEL_INPUT_RESAMPLE);
-  const m = resampledLength(mono.length, audio.sampleRate, MODEL_RATE);
+  const m = resampledLength(mono.length, audio.sampleRate, MODEL_RATE, MODEL_INPUT_RESAMPLE);
   const split = m >> 1;
   const tail = thread.resample({ audio: mono, fromRate: audio.sampleRate, toRate: MODEL_RATE, options: MODEL_INPUT_RESAMPLE, from: split, to: m });
   tail.catch(() => {}); // awaited below, after this thread's half

@@ -63,8 +63,6 @@ EVAL_DIR = MODELS_DIR / "eval"
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 REF_SECONDS = 3.0
 RESYN = ("neural", "neural fast", "GL32", "GL8", "SF untrained")
-NEURAL_PASSES = 4  # consistency passes of the "neural" rows (--passes)
-DETAIL_FLOOR = 0.0  # lowest envelope detail of the neural rows (--detail-floor; the app's QUALITY)
 CONV = ("neural", "GL32", "GL8")
 GENDERS = ("female", "male")
 Aperiodicity = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -92,7 +90,9 @@ def load_aperiodicity_or_default(path: str) -> tuple[Aperiodicity, str, bool]:
     return fn, f"trained aperiodicity network ({path}{step})", True
 
 
-def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length: int, ap: Aperiodicity) -> np.ndarray:
+def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length: int, ap: Aperiodicity,
+           passes: int = 4, detail_floor: float = 0.0) -> np.ndarray:
+    """One row's vocoder; `passes` and `detail_floor` are the "neural" row's (--passes, --detail-floor)."""
     if name.startswith("GL"):
         return griffin_lim(mel, int(name[2:]))
     fn = untrained if name == "SF untrained" else ap
@@ -100,9 +100,9 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
     extra = {}
     if isinstance(a, tuple):  # newer vocoder_net: (aperiodicity, detail)
         a, extra["detail"] = a
-        if name != "SF untrained":
-            extra["detail"] = np.maximum(extra["detail"], DETAIL_FLOOR)
-    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else NEURAL_PASSES, **extra)
+        if name == "neural":  # the app's Fast keeps the network's detail (src/pipeline/quality.ts)
+            extra["detail"] = np.maximum(extra["detail"], detail_floor)
+    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else passes, **extra)
 
 
 # ---------------------------------------------------------------- metrics
@@ -301,8 +301,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = ap_.parse_args(argv)
     rows = tuple(r for r in args.rows.split(",") if r)
     assert rows and rows[0] == "neural" and all(r in RESYN for r in rows), f"--rows: 'neural' first, then any of {RESYN}"
-    global NEURAL_PASSES, DETAIL_FLOOR
-    NEURAL_PASSES, DETAIL_FLOOR = args.passes, args.detail_floor
     if args.quick:
         args.clips, args.pairs_per_dir = 1, 1
     torch.set_num_threads(1)
@@ -360,7 +358,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 y, ms = outs["neural"], resyn["neural"][-1]["ms"]
             else:
                 t1 = time.perf_counter()
-                y = vocode(name, mel, lf0, vuv, len(x), ap)
+                y = vocode(name, mel, lf0, vuv, len(x), ap, args.passes, args.detail_floor)
                 ms = 1000 * (time.perf_counter() - t1)
             outs[name] = y
             rec = {"voice": v, "gender": gender[v], "uid": u.uid, "seconds": len(x) / SR, "ms": ms,
@@ -412,7 +410,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             conv_src_wer.append({"dir": dn, **wer_of(load_audio(s, su), text)})
         for name in CONV:
             t1 = time.perf_counter()
-            y = vocode(name, ymel, lf, su.vuv, length, ap)
+            y = vocode(name, ymel, lf, su.vuv, length, ap, args.passes, args.detail_floor)
             ms = 1000 * (time.perf_counter() - t1)
             rec = {"dir": dn, "src": s, "tgt": t, "uid": su.uid, "ms": ms, "rtf": ms / 1000 / (length / SR),
                    **wer_of(y, text)}

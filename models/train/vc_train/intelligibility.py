@@ -38,7 +38,7 @@ BETA = -15.0        # lower signal-to-distortion bound, dB (STOI clipping)
 DYN_RANGE = 40.0    # silent-frame threshold below the loudest frame, dB
 EPS = float(np.finfo(np.float64).eps)
 
-_OBM: dict[str, np.ndarray] = {}
+_OBM: dict[tuple[int, int], np.ndarray] = {}
 
 
 def _window() -> np.ndarray:
@@ -46,10 +46,11 @@ def _window() -> np.ndarray:
     return np.hanning(N_FRAME + 2)[1:-1]
 
 
-def third_octave_matrix() -> np.ndarray:
-    """[15, NFFT/2 + 1] 0/1 matrix: bins of each one-third-octave band (edges rounded to the nearest bin)."""
-    if "obm" not in _OBM:
-        f = np.linspace(0, FS, NFFT + 1)[: NFFT // 2 + 1]
+def third_octave_matrix(fs: int = FS, nfft: int = NFFT) -> np.ndarray:
+    """[15, nfft/2 + 1] 0/1 matrix: bins of each one-third-octave band (edges rounded to the nearest bin) of an
+    nfft-point spectrum at fs (STOI's: 10 kHz, 512; vocoder_net.estoi_loss also takes it at 16 kHz)."""
+    if (fs, nfft) not in _OBM:
+        f = np.linspace(0, fs, nfft + 1)[: nfft // 2 + 1]
         k = np.arange(NUM_BANDS, dtype=np.float64)
         lo = MIN_FREQ * 2.0 ** ((2 * k - 1) / 6)
         hi = MIN_FREQ * 2.0 ** ((2 * k + 1) / 6)
@@ -58,8 +59,8 @@ def third_octave_matrix() -> np.ndarray:
             a = int(np.argmin((f - lo[i]) ** 2))
             b = int(np.argmin((f - hi[i]) ** 2))
             obm[i, a:b] = 1.0
-        _OBM["obm"] = obm
-    return _OBM["obm"]
+        _OBM[(fs, nfft)] = obm
+    return _OBM[(fs, nfft)]
 
 
 def resample(x: np.ndarray, fs: int) -> np.ndarray:

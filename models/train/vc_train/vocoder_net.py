@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from . import source_filter as sfv
 from .features import HOP, LOG_FLOOR, N_FFT, SAMPLE_RATE, log_mel, mel_filterbank
 from .f0 import f0_yin
+from .intelligibility import third_octave_matrix
 from .model import F0_CENTER, F0_SCALE
 
 MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
@@ -133,29 +134,13 @@ def mel_l1_loss(y: torch.Tensor, x: torch.Tensor, fb: torch.Tensor) -> torch.Ten
 
 
 STOI_WIN, STOI_HOP, STOI_FFT, STOI_SEG, STOI_SEG_STRIDE = 410, 205, 512, 30, 10  # 25.6 / 12.8 ms at 16 kHz
-_STOI_OBM: dict[str, torch.Tensor] = {}
-
-
-def third_octave_bins() -> torch.Tensor:
-    """[15, 257] 0/1: the bins of STOI's one-third-octave bands (centres 150 * 2^(k/3) Hz) at 16 kHz, 512-point FFT."""
-    if "obm" not in _STOI_OBM:
-        f = np.arange(STOI_FFT // 2 + 1) * SAMPLE_RATE / STOI_FFT
-        k = np.arange(15, dtype=np.float64)
-        lo, hi = 150.0 * 2.0 ** ((2 * k - 1) / 6), 150.0 * 2.0 ** ((2 * k + 1) / 6)
-        obm = np.zeros((15, len(f)), np.float32)
-        for i in range(15):
-            obm[i, int(np.argmin((f - lo[i]) ** 2)):int(np.argmin((f - hi[i]) ** 2))] = 1.0
-        _STOI_OBM["obm"] = torch.tensor(obm)
-    return _STOI_OBM["obm"]
-
-
 def estoi_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """1 - a differentiable ESTOI (Jensen & Taal 2016, as intelligibility.py) of y against x, at 16 kHz: frames more
     than 40 dB below the loudest clean frame are dropped from both (STOI's silent-frame removal, chosen by x alone),
     then band envelopes of 384 ms segments (every 10th frame) are normalized per band over time and per frame over
     bands and correlated. A crop with under one segment of speech adds 0."""
     w = torch.hann_window(STOI_WIN, periodic=False)
-    obm = third_octave_bins()
+    obm = torch.tensor(third_octave_matrix(SAMPLE_RATE, STOI_FFT), dtype=torch.float32)
 
     def bands(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         spec = torch.stft(z, STOI_FFT, STOI_HOP, win_length=STOI_WIN, window=w, center=False, return_complex=True)
