@@ -144,6 +144,50 @@ export class RealFFT {
   }
 
   /**
+   * In-place complex inverse FFT (sign +1) of (zr, zi) of length half by decimation in frequency: input in natural
+   * order, output in bit-reversed order. Radix-4 passes from the largest block down; when log2(half) is odd the last
+   * radix-2 pass (no twiddles) is left to the caller, which fuses it with reading the output out of bit-reversed
+   * order (`inverse`, `inverseOverlapAdd`): one sweep fewer than loading the input bit-reversed for `complexFft`.
+   */
+  private complexDif(): void {
+    const m = this.half;
+    const re = this.zr;
+    const im = this.zi;
+    const tables = this.tw4[1];
+    for (let pass = tables.length - 1; pass >= 0; pass--) {
+      const tw = tables[pass];
+      const q = tw.length / 6;
+      const size = 4 * q;
+      // each block: A = x0 + x2, B = x1 + x3, C = x0 - x2, D = i (x1 - x3); out0 = A + B, out1 = (A - B) w^2k,
+      // out2 = (C + D) w^k, out3 = (C - D) w^3k (two radix-2 DIF stages in one)
+      for (let k = 0; k < q; k++) {
+        const t6 = 6 * k;
+        const c1 = tw[t6], s1 = tw[t6 + 1];
+        const c2 = tw[t6 + 2], s2 = tw[t6 + 3];
+        const c3 = tw[t6 + 4], s3 = tw[t6 + 5];
+        for (let i0 = k; i0 < m; i0 += size) {
+          const i1 = i0 + q, i2 = i1 + q, i3 = i2 + q;
+          const x0r = re[i0], x0i = im[i0];
+          const x1r = re[i1], x1i = im[i1];
+          const x2r = re[i2], x2i = im[i2];
+          const x3r = re[i3], x3i = im[i3];
+          const ar = x0r + x2r, ai = x0i + x2i;
+          const br = x1r + x3r, bi = x1i + x3i;
+          const cr = x0r - x2r, ci = x0i - x2i;
+          const dr = -(x1i - x3i), di = x1r - x3r; // i (x1 - x3)
+          re[i0] = ar + br; im[i0] = ai + bi;
+          const er = ar - br, ei = ai - bi;
+          re[i1] = er * c2 - ei * s2; im[i1] = er * s2 + ei * c2;
+          const fr = cr + dr, fi = ci + di;
+          re[i2] = fr * c1 - fi * s1; im[i2] = fr * s1 + fi * c1;
+          const gr = cr - dr, gi = ci - di;
+          re[i3] = gr * c3 - gi * s3; im[i3] = gr * s3 + gi * c3;
+        }
+      }
+    }
+  }
+
+  /**
    * Forward real FFT.
    * @param input `size` real samples (read from `offset`)
    * @param outRe real parts, length >= bins
@@ -245,10 +289,24 @@ export class RealFFT {
     const m = this.half;
     const zr = this.zr;
     const zi = this.zi;
+    const rev = this.rev;
     const scale = 1 / m;
-    for (let k = 0; k < m; k++) {
-      out[offset + 2 * k] = zr[k] * scale;
-      out[offset + 2 * k + 1] = zi[k] * scale;
+    if (this.oddStages) {
+      // the last radix-2 pass fused: positions p, p + 1 hold outputs rev[p] and rev[p] + m / 2
+      for (let p = 0; p < m; p += 2) {
+        const ar = zr[p], ai = zi[p], br = zr[p + 1], bi = zi[p + 1];
+        const j = offset + 2 * rev[p];
+        out[j] = (ar + br) * scale;
+        out[j + 1] = (ai + bi) * scale;
+        out[j + m] = (ar - br) * scale;
+        out[j + m + 1] = (ai - bi) * scale;
+      }
+    } else {
+      for (let p = 0; p < m; p++) {
+        const j = offset + 2 * rev[p];
+        out[j] = zr[p] * scale;
+        out[j + 1] = zi[p] * scale;
+      }
     }
   }
 
@@ -263,10 +321,24 @@ export class RealFFT {
     const zi = this.zi;
     // zr * (window / m) is zr / m * window exactly: m is a power of two, so both scalings are exact
     const sw = this.scaledWindow(window);
-    for (let k = 0; k < m; k++) {
-      const j = 2 * k;
-      acc[accOffset + j] += zr[k] * sw[j];
-      acc[accOffset + j + 1] += zi[k] * sw[j + 1];
+    const rev = this.rev;
+    if (this.oddStages) {
+      // the last radix-2 pass fused: positions p, p + 1 hold outputs rev[p] and rev[p] + m / 2 (samples 2 rev[p] + m ..)
+      for (let p = 0; p < m; p += 2) {
+        const ar = zr[p], ai = zi[p], br = zr[p + 1], bi = zi[p + 1];
+        const j = 2 * rev[p];
+        const o = accOffset + j;
+        acc[o] += (ar + br) * sw[j];
+        acc[o + 1] += (ai + bi) * sw[j + 1];
+        acc[o + m] += (ar - br) * sw[j + m];
+        acc[o + m + 1] += (ai - bi) * sw[j + m + 1];
+      }
+    } else {
+      for (let p = 0; p < m; p++) {
+        const j = 2 * rev[p];
+        acc[accOffset + j] += zr[p] * sw[j];
+        acc[accOffset + j + 1] += zi[p] * sw[j + 1];
+      }
     }
   }
 
@@ -284,7 +356,6 @@ export class RealFFT {
     const m = this.half;
     const zr = this.zr;
     const zi = this.zi;
-    const rev = this.rev;
     const wRe = this.wRe;
     const wIm = this.wIm;
     {
@@ -302,15 +373,13 @@ export class RealFFT {
       const wr = wRe[k], wi = -wIm[k];
       const or = dr * wr - di * wi;
       const oi = dr * wi + di * wr;
-      const rk = rev[k];
-      zr[rk] = er - oi;
-      zi[rk] = ei + or;
+      zr[k] = er - oi;
+      zi[k] = ei + or;
       // bin j: even = (er, -ei), d = (-dr, di), conj(w[j]) = (-wr, wi): odd(j) = (or, -oi)
-      const rj = rev[j];
-      zr[rj] = er + oi;
-      zi[rj] = or - ei;
+      zr[j] = er + oi;
+      zi[j] = or - ei;
     }
-    this.complexFft(1, false);
+    this.complexDif();
   }
 }
 

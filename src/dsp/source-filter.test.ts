@@ -77,6 +77,26 @@ describe('source-filter synthesis', () => {
     expect(err / back.data.length).toBeLessThan(0.3);
   });
 
+  it('makes frames the tracker called unvoiced periodic only with free voicing', () => {
+    // a 220 Hz harmonic tone marked unvoiced throughout, pitch held at 220 Hz, aperiodicity 0.02 everywhere
+    const n = 16000;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) for (let h = 1; h <= 10; h++) x[i] += (0.2 / h) * Math.sin((2 * Math.PI * 220 * h * i) / 16000);
+    const m = logMel(x);
+    const T = m.frames;
+    const hz = new Float64Array(T).fill(220);
+    const unvoiced = new Float32Array(T);
+    const ap = new Float32Array(80 * T).fill(0.02);
+    // detail 0: the smooth envelope alone, so matching the log-mel cannot carve harmonics into noise
+    const detail = new Float32Array(80 * T);
+    const voicedShare = (freeVoicing: boolean): number => {
+      const track = f0Yin(sourceFilter(m.data, T, hz, unvoiced, ap, { length: n, freeVoicing, detail }));
+      return track.voiced.reduce((a, v) => a + v, 0) / T;
+    };
+    expect(voicedShare(true)).toBeGreaterThan(0.8);
+    expect(voicedShare(false)).toBeLessThan(0.5);
+  });
+
   it('puts harmonics under a smooth envelope (a decoder-like log-mel) instead of noise in the valleys', () => {
     const T = 120;
     const smoothMel = new Float32Array(80 * T);

@@ -46,6 +46,11 @@ export interface SourceFilterOptions {
   seed?: number;
   /** Band-major [80][frames] in [0, 1]: 0 = smooth envelope over the excitation's harmonics, 1 = match every band. Default DEFAULT_DETAIL. */
   detail?: Float32Array;
+  /**
+   * Take the aperiodicity as given in unvoiced frames too (a network trained so decides voicing there, e.g. in
+   * frames the pitch tracker missed). Default false: unvoiced frames are all noise.
+   */
+  freeVoicing?: boolean;
 }
 
 /** Per-frame envelope kernels, sparse: row (t, i) holds weights for bands lo..lo+len-1 at offset off. */
@@ -268,21 +273,70 @@ export function positionNoise(start: number, out: Float64Array, seed = NOISE_SEE
   return out;
 }
 
-/** Band-limited pulse train of unit power (sum of cos(k phi), k f0 < HARMONIC_CEIL) into `out`. */
+/**
+ * Band-limited pulse train of unit power (sum of cos(k phi), k f0 < HARMONIC_CEIL) into `out`: the Dirichlet
+ * kernel sin((k + 1/2) phi) / (2 sin(phi / 2)) - 1/2, scaled by sqrt(2 / k).
+ * Two sines per sample were a sixth of the synthesis, so within a frame both sines come from phasors
+ * (e^{i phi/2} and e^{i (k+1/2) phi}) advanced by rotations: the F0 is linear across a frame, so the per-sample
+ * rotation itself turns by a constant step. Each frame re-anchors both phasors from the accumulated phase
+ * (as are samples where the harmonic count k changes), so rounding never builds up over more than HOP samples.
+ */
 function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array): void {
   const t = f0Hz.length;
+  const n = out.length;
   let phi = phase0;
   const twoPi = 2 * Math.PI;
-  for (let i = 0; i < out.length; i++) {
-    const x = i / HOP;
-    const k0 = Math.floor(x);
-    const f = k0 + 1 < t ? f0Hz[k0] + (f0Hz[k0 + 1] - f0Hz[k0]) * (x - k0) : f0Hz[Math.min(k0, t - 1)];
-    phi += (twoPi * f) / SR;
-    if (phi >= twoPi) phi -= twoPi * Math.floor(phi / twoPi);
-    const k = Math.max(1, Math.floor(HARMONIC_CEIL / Math.max(f, 1)));
-    const half = Math.sin(phi / 2);
-    const v = Math.abs(half) > 1e-6 ? Math.sin((k + 0.5) * phi) / (2 * half) - 0.5 : k;
-    out[i] = v * Math.sqrt(2 / k);
+  const w = twoPi / SR;
+  for (let s = 0, k0 = 0; s < n; s += HOP, k0++) {
+    // this frame's F0 ramp: f(i) = fa + slope (i - s); the phase step w f(i) then grows by w slope per sample
+    const last = k0 + 1 >= t;
+    const fa = last ? f0Hz[Math.min(k0, t - 1)] : f0Hz[k0];
+    const slope = last ? 0 : (f0Hz[k0 + 1] - f0Hz[k0]) / HOP;
+    const e = Math.min(n, s + HOP);
+    let k = -1;
+    // e^{i phi/2} (hr, hi) and its per-sample rotation (rr, ri), turned by (dr, di) each sample
+    let hr = 0, hi = 0, rr = 0, ri = 0;
+    const dr = Math.cos((w * slope) / 2), di = Math.sin((w * slope) / 2);
+    // e^{i (k+1/2) phi} (nr, ni), its rotation (qr, qi) and that rotation's turn (er, ei)
+    let nr = 0, ni = 0, qr = 0, qi = 0, er = 1, ei = 0;
+    for (let i = s; i < e; i++) {
+      const f = fa + slope * (i - s);
+      const step = w * f;
+      phi += step;
+      if (phi >= twoPi) phi -= twoPi * Math.floor(phi / twoPi);
+      const kf = Math.max(1, Math.floor(HARMONIC_CEIL / Math.max(f, 1)));
+      if (i === s) {
+        hr = Math.cos(phi / 2); hi = Math.sin(phi / 2);
+        const next = (w * (f + slope)) / 2; // the rotation to the next sample
+        rr = Math.cos(next); ri = Math.sin(next);
+      } else {
+        const h2r = hr * rr - hi * ri;
+        hi = hr * ri + hi * rr;
+        hr = h2r;
+        const r2r = rr * dr - ri * di;
+        ri = rr * di + ri * dr;
+        rr = r2r;
+      }
+      if (kf !== k) {
+        // (re-)anchor the numerator at this sample, and the denominator with it: after a wrap of phi within
+        // the frame the rotated e^{i phi/2} is the negative of the wrapped phase's, and the ratio needs both alike
+        k = kf;
+        const m = k + 0.5;
+        hr = Math.cos(phi / 2); hi = Math.sin(phi / 2);
+        nr = Math.cos(m * phi); ni = Math.sin(m * phi);
+        qr = Math.cos(m * w * (f + slope)); qi = Math.sin(m * w * (f + slope));
+        er = Math.cos(m * w * slope); ei = Math.sin(m * w * slope);
+      } else {
+        const n2r = nr * qr - ni * qi;
+        ni = nr * qi + ni * qr;
+        nr = n2r;
+        const q2r = qr * er - qi * ei;
+        qi = qr * ei + qi * er;
+        qr = q2r;
+      }
+      const v = Math.abs(hi) > 1e-6 ? ni / (2 * hi) - 0.5 : k;
+      out[i] = v * Math.sqrt(2 / k);
+    }
   }
 }
 
@@ -349,13 +403,10 @@ interface Synth {
   kernels: Kernels;
   mel: MelBins;
   plan: BandPlan;
-  logMel: Float32Array;
-  /** ln of the smoothed target envelope, band-major [nMels][frames]. */
-  logTs: Float64Array;
-  /** The detail blend, band-major [nMels][frames]. */
+  /** The detail blend d, frame-major [frames][nMels] (read frame by frame: contiguous). */
   det: Float64Array;
-  /** exp((logTs + logMel) / 2) where the detail is 1/2 (else 0), band-major [nMels][frames]. */
-  halfGain: Float64Array;
+  /** sTarget^(1 - d) target^d (the smoothed and the exact target envelope blended), frame-major [frames][nMels]. */
+  envGain: Float64Array;
   /** The frame's spectrum. */
   re: Float64Array;
   im: Float64Array;
@@ -380,17 +431,30 @@ function bandsToBins(p: BandPlan, v: Float64Array, out: Float64Array): void {
 }
 
 /**
- * out = fround(spectrum * g) per bin, g interpolated from the per-band `v` as in `bandsToBins` (or its
- * reciprocal with `divide`), in one sweep over the runs.
+ * out = fround(spectrum * g) per bin, g interpolated from the per-band `v` as in `bandsToBins`, in one sweep
+ * over the runs.
  */
-function scaleBins(p: BandPlan, v: Float64Array, divide: boolean, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+function scaleBins(p: BandPlan, v: Float64Array, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
   const { runStart, runLo, runHi, wLo, wHi } = p;
   for (let r = 0, nr = runLo.length; r < nr; r++) {
     const vl = v[runLo[r]];
     const vh = v[runHi[r]];
     for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) {
-      const x = wLo[k] * vl + wHi[k] * vh;
-      const g = divide ? 1 / x : x;
+      const g = wLo[k] * vl + wHi[k] * vh;
+      outRe[k] = Math.fround(re[k] * g);
+      outIm[k] = Math.fround(im[k] * g);
+    }
+  }
+}
+
+/** As `scaleBins` with the reciprocal of the interpolated value (one division per bin, not two). */
+function divideBins(p: BandPlan, v: Float64Array, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+  const { runStart, runLo, runHi, wLo, wHi } = p;
+  for (let r = 0, nr = runLo.length; r < nr; r++) {
+    const vl = v[runLo[r]];
+    const vh = v[runHi[r]];
+    for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) {
+      const g = 1 / (wLo[k] * vl + wHi[k] * vh);
       outRe[k] = Math.fround(re[k] * g);
       outIm[k] = Math.fround(im[k] * g);
     }
@@ -440,12 +504,12 @@ function flatten(s: Synth, t: number): void {
   bandMean(s);
   smoothBands(s.kernels, t, band, sBand);
   for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
-  scaleBins(s.plan, sBand, true, re, im, outRe, outIm); // one division per bin, not two
+  divideBins(s.plan, sBand, re, im, outRe, outIm);
 }
 
 /**
  * Mixes the flat harmonic (hRe, hIm) and noise (s.outRe, s.outIm) excitations of frame t into (s.re, s.im):
- * sqrt(1 - a) and sqrt(a) with the aperiodicity a interpolated to each bin (1 in unvoiced frames).
+ * sqrt(1 - a) and sqrt(a) with the aperiodicity a interpolated to each bin (1 in unvoiced frames unless the synthesis has `freeVoicing`).
  */
 function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodicity: Float32Array, isVoiced: boolean, apBand: Float64Array): void {
   const { re, im, outRe, outIm, nMels, bins, frames, perBin } = s;
@@ -464,20 +528,19 @@ function mix(s: Synth, t: number, hRe: Float64Array, hIm: Float64Array, aperiodi
 
 /** Shapes frame t, held in (s.re, s.im), to the target envelope, into (s.outRe, s.outIm). */
 function shape(s: Synth, t: number): void {
-  const { re, im, band, sBand, gain, outRe, outIm, nMels, frames, logTs, det, halfGain, logMel } = s;
+  const { re, im, band, sBand, gain, outRe, outIm, nMels, det, envGain } = s;
   bandMean(s);
   for (let b = 0; b < nMels; b++) band[b] = Math.max(band[b], EPS);
   smoothBands(s.kernels, t, band, sBand);
-  for (let b = 0; b < nMels; b++) {
-    // log-domain blend of the smoothed-envelope ratio and the band-by-band ratio
-    const i = b * frames + t;
+  for (let b = 0, i = t * nMels; b < nMels; b++, i++) {
+    // the log-domain blend of the smoothed-envelope ratio and the band-by-band ratio,
+    // exp((1 - d) ln(sTarget / sBand) + d ln(target / band)) = envGain / sBand * (band / sBand)^-d:
+    // one log and one exp (at d = 1/2, the default, one sqrt)
     const d = det[i];
-    // at d = 1/2 (the default) this is exp((logTs + logMel) / 2) / sqrt(sBand band): one sqrt, not two logs and an exp
-    gain[b] = d === 0.5
-      ? halfGain[i] / Math.sqrt(Math.max(sBand[b], EPS) * band[b])
-      : Math.exp((1 - d) * (logTs[i] - Math.log(Math.max(sBand[b], EPS))) + d * (logMel[i] - Math.log(band[b])));
+    const sb = Math.max(sBand[b], EPS);
+    gain[b] = d === 0.5 ? envGain[i] / Math.sqrt(sb * band[b]) : (envGain[i] / sb) * Math.exp(-d * Math.log(band[b] / sb));
   }
-  scaleBins(s.plan, gain, false, re, im, outRe, outIm);
+  scaleBins(s.plan, gain, re, im, outRe, outIm);
 }
 
 /**
@@ -499,17 +562,17 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
   if (frameCount(length, HOP) !== frames) throw new RangeError(`length ${length} does not give ${frames} frames`);
   const passes = opts.passes ?? DEFAULT_PASSES;
   const detail = opts.detail;
+  const freeVoicing = opts.freeVoicing ?? false;
   if (detail && detail.length !== nMels * frames) throw new RangeError('detail size does not match frames');
   const fft = getRealFFT(N_FFT);
   const win = hannPeriodic(N_FFT);
   const pad = N_FFT / 2;
   const kernels = envelopeKernels(f0Hz, frames, centresHz);
 
-  // per frame and band, fixed across passes: ln of the smoothed target envelope and the detail blend
+  // per frame and band, fixed across passes: the detail blend and the blended target envelope
   // work space from the pools (scratch.ts: this function is synchronous and returns a fresh array)
-  const logTs = scratch64('sf.logTs', nMels * frames);
   const det = scratch64('sf.det', nMels * frames);
-  const halfGain = scratch64('sf.halfGain', nMels * frames);
+  const envGain = scratch64('sf.envGain', nMels * frames);
   const target = scratch64('sf.target', nMels);
   const sTarget = scratch64('sf.sTarget', nMels);
   for (let t = 0; t < frames; t++) {
@@ -517,13 +580,14 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
     smoothBands(kernels, t, target, sTarget);
     for (let b = 0; b < nMels; b++) {
       const i = b * frames + t;
-      logTs[i] = Math.log(sTarget[b]);
-      det[i] = detail ? Math.min(1, Math.max(0, detail[i])) : DEFAULT_DETAIL;
-      if (det[i] === 0.5) halfGain[i] = Math.sqrt(sTarget[b] * target[b]); // exp((logTs + logMel) / 2)
+      const d = detail ? Math.min(1, Math.max(0, detail[i])) : DEFAULT_DETAIL;
+      const j = t * nMels + b;
+      det[j] = d;
+      envGain[j] = d === 0.5 ? Math.sqrt(sTarget[b] * target[b]) : Math.exp((1 - d) * Math.log(sTarget[b]) + d * logMel[i]);
     }
   }
   const s: Synth = {
-    frames, nMels, bins, kernels, mel: melBins(fb), plan: bp, logMel, logTs, det, halfGain,
+    frames, nMels, bins, kernels, mel: melBins(fb), plan: bp, det, envGain,
     re: scratch64('sf.re', bins), im: scratch64('sf.im', bins),
     band: scratch64('sf.band', nMels), sBand: scratch64('sf.sBand', nMels), gain: scratch64('sf.gain', nMels),
     outRe: scratch64('sf.outRe', bins), outIm: scratch64('sf.outIm', bins), perBin: scratch64('sf.perBin', bins),
@@ -556,7 +620,7 @@ export function sourceFilter(logMel: Float32Array, frames: number, f0Hz: ArrayLi
         hIm.set(s.outIm);
         fft.forwardWindowed(noise, t * HOP, win, s.re, s.im);
         flatten(s, t);
-        mix(s, t, hRe, hIm, aperiodicity, voiced[t] > 0.5, apBand);
+        mix(s, t, hRe, hIm, aperiodicity, freeVoicing || voiced[t] > 0.5, apBand);
       } else {
         fft.forwardWindowed(padded, t * HOP, win, s.re, s.im);
       }

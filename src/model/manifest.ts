@@ -23,6 +23,11 @@ export interface ModelFileEntry {
    * [1, channels, frames] (each convolution's last final input frames, stacked).
    */
   state?: { channels: number; frames: number };
+  /**
+   * The vocoder's `synthesis.freeVoicing`: its aperiodicity holds in frames the pitch tracker calls unvoiced too
+   * (src/dsp/source-filter.ts `freeVoicing`); absent or false: those frames are all noise.
+   */
+  freeVoicing?: boolean;
 }
 
 /** The anomaly calibration: quantiles of per-frame (and per-utterance mean) reconstruction error on clean speech. */
@@ -132,6 +137,12 @@ function stepState(v: unknown, name: string): { channels: number; frames: number
   return { channels, frames };
 }
 
+function freeVoicing(v: unknown, name: string): boolean {
+  const f = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).freeVoicing : undefined;
+  if (f !== undefined && typeof f !== 'boolean') throw modelError(`manifest.json: ${name}.synthesis.freeVoicing must be true or false.`);
+  return f === true;
+}
+
 function strList(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw modelError(`manifest.json: ${what} must be a list of names.`);
   return v as string[];
@@ -161,6 +172,7 @@ export function loadManifest(modelsDir: string): Manifest {
       ...(m.lookaheadFrames === undefined ? {} : { lookaheadFrames: num(m.lookaheadFrames, `${name}.lookaheadFrames`) }),
       ...(m.contentNorm === undefined ? {} : { contentNorm: contentNorm(m.contentNorm, name) }),
       ...(m.state === undefined ? {} : { state: stepState(m.state, name) }),
+      ...(freeVoicing(m.synthesis, name) ? { freeVoicing: true } : {}),
     };
   }
   for (const req of REQUIRED_MODELS) {

@@ -18,6 +18,11 @@ export class VocoderGraph {
     return this.registry.has('vocoder');
   }
 
+  /** Whether the network decides voicing (manifest `synthesis.freeVoicing`): the synthesis then takes its aperiodicity in unvoiced frames too. */
+  get freeVoicing(): boolean {
+    return this.registry.manifest.models.vocoder?.freeVoicing === true;
+  }
+
   /**
    * The synthesis controls of each mel band and frame, in [0, 1]: aperiodicity (noise share) and detail
    * (how closely the envelope follows single bands; src/dsp/source-filter.ts).

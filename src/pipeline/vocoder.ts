@@ -75,7 +75,7 @@ export class SourceFilterVocoder implements Vocoder {
     const netMs = performance.now() - t0;
     const job = {
       logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
-      options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample },
+      options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample, freeVoicing: this.graph.freeVoicing },
     };
     const r = this.thread ? await this.thread.synthesize(job) : (DspThread.inThread({ kind: 'synthesize', job }) as Timed<Float32Array>);
     return { audio: r.value, ms: netMs + r.ms };

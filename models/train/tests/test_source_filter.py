@@ -41,15 +41,21 @@ class SourceFilterTest(unittest.TestCase):
         x = tone(150.0, 0.5)
         mel = log_mel(x)
         lf0, vuv = f0_yin(x)
+        vuv[::3] = 0  # some unvoiced frames, where free voicing differs
         t, n = mel.shape[1], len(x)
         ap = sfv.default_aperiodicity(t)
         det = np.full((80, t), 0.3)
-        want = sfv.synthesize(mel, lf0, vuv, ap, n, iterations=1, detail=det)
         h, z = sfv.excitations(lf0, vuv, n, t)
         ker = sfv.envelope_kernels(sfv.frame_f0(lf0, vuv))
         tt = lambda a, dt=torch.float32: torch.tensor(np.asarray(a), dtype=dt)[None]  # noqa: E731
-        got = TorchSynth()(tt(mel), tt(vuv), tt(ap), tt(det), tt(h, torch.complex64), tt(z, torch.complex64), tt(ker), n, 1)
-        self.assertLess(float(np.abs(got[0].numpy() - want).max()), 1e-3 * float(np.abs(want).max()) + 1e-4)
+        outs = []
+        for free in (False, True):
+            want = sfv.synthesize(mel, lf0, vuv, ap, n, iterations=1, detail=det, free_voicing=free)
+            got = TorchSynth()(tt(mel), tt(vuv), tt(ap), tt(det), tt(h, torch.complex64), tt(z, torch.complex64), tt(ker), n, 1,
+                               free_voicing=free)
+            self.assertLess(float(np.abs(got[0].numpy() - want).max()), 1e-3 * float(np.abs(want).max()) + 1e-4)
+            outs.append(want)
+        self.assertGreater(float(np.abs(outs[0] - outs[1]).max()), 1e-2 * float(np.abs(outs[0]).max()))
 
     def test_network_outputs_controls_in_range(self) -> None:
         net = AperiodicityNet().eval()

@@ -315,13 +315,14 @@ def make_vocoder(vocoder: str, gl_iters: int, passes: int = 4, detail_floor: flo
     if not vocoder:
         return lambda mel, lf0, vuv, tgt: griffin_lim(mel, gl_iters)
     from .source_filter import synthesize
-    from .vocoder_net import load_aperiodicity
+    from .vocoder_net import free_voicing_of, load_aperiodicity
     controls = load_aperiodicity(vocoder)
+    free = free_voicing_of(vocoder)
 
     def neural(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
         lf = map_f0(lf0, vuv, tgt)
         a, d = controls(mel, lf, vuv)
-        return synthesize(mel, lf, vuv, a, detail=np.maximum(d, detail_floor), iterations=passes)
+        return synthesize(mel, lf, vuv, a, detail=np.maximum(d, detail_floor), iterations=passes, free_voicing=free)
     return neural
 
 

@@ -306,7 +306,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                              "lookaheadFrames": stm.cfg.lookahead, "norm": stm.cfg.stream}} if stm is not None else {}),
            "seconds": round(time.time() - t0)}
     (out / f"{args.name}.json").write_text(json.dumps(res, indent=1))
-    (out / f"{args.name.replace('results', 'clips')}.json").write_text(json.dumps(per, indent=0, default=str))
+    clips_name = args.name.replace("results", "clips") if "results" in args.name else f"clips_{args.name}"
+    (out / f"{clips_name}.json").write_text(json.dumps(per, indent=0, default=str))
     md = to_markdown(res)
     (out / f"{args.name}.md").write_text(md)
     print(md, flush=True)

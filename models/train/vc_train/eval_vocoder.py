@@ -91,8 +91,9 @@ def load_aperiodicity_or_default(path: str) -> tuple[Aperiodicity, str, bool]:
 
 
 def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length: int, ap: Aperiodicity,
-           passes: int = 4, detail_floor: float = 0.0) -> np.ndarray:
-    """One row's vocoder; `passes` and `detail_floor` are the "neural" row's (--passes, --detail-floor)."""
+           passes: int = 4, detail_floor: float = 0.0, free_voicing: bool = False) -> np.ndarray:
+    """One row's vocoder; `passes` and `detail_floor` are the "neural" row's (--passes, --detail-floor), `free_voicing`
+    the trained network's (vocoder_net.free_voicing_of)."""
     if name.startswith("GL"):
         return griffin_lim(mel, int(name[2:]))
     fn = untrained if name == "SF untrained" else ap
@@ -102,7 +103,8 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
         a, extra["detail"] = a
         if name == "neural":  # the app's Fast keeps the network's detail (src/pipeline/quality.ts)
             extra["detail"] = np.maximum(extra["detail"], detail_floor)
-    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else passes, **extra)
+    free = free_voicing and name != "SF untrained"
+    return synthesize(mel, lf0, vuv, a, length, iterations=1 if name == "neural fast" else passes, free_voicing=free, **extra)
 
 
 # ---------------------------------------------------------------- metrics
@@ -310,6 +312,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     corpus = Path(args.corpus)
     ap, ap_desc, trained = load_aperiodicity_or_default(args.vocoder_ckpt)
+    free = False
+    if trained:
+        from .vocoder_net import free_voicing_of
+        free = free_voicing_of(args.vocoder_ckpt)
+        ap_desc += ", free voicing" if free else ""
     print(f"neural vocoder: {ap_desc}", flush=True)
 
     held = [s for s in read_split() if s.role == "heldout"]
@@ -358,7 +365,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 y, ms = outs["neural"], resyn["neural"][-1]["ms"]
             else:
                 t1 = time.perf_counter()
-                y = vocode(name, mel, lf0, vuv, len(x), ap, args.passes, args.detail_floor)
+                y = vocode(name, mel, lf0, vuv, len(x), ap, args.passes, args.detail_floor, free)
                 ms = 1000 * (time.perf_counter() - t1)
             outs[name] = y
             rec = {"voice": v, "gender": gender[v], "uid": u.uid, "seconds": len(x) / SR, "ms": ms,
@@ -410,7 +417,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             conv_src_wer.append({"dir": dn, **wer_of(load_audio(s, su), text)})
         for name in CONV:
             t1 = time.perf_counter()
-            y = vocode(name, ymel, lf, su.vuv, length, ap, args.passes, args.detail_floor)
+            y = vocode(name, ymel, lf, su.vuv, length, ap, args.passes, args.detail_floor, free)
             ms = 1000 * (time.perf_counter() - t1)
             rec = {"dir": dn, "src": s, "tgt": t, "uid": su.uid, "ms": ms, "rtf": ms / 1000 / (length / SR),
                    **wer_of(y, text)}

@@ -173,9 +173,10 @@ def band_gain(target: np.ndarray, target_s: np.ndarray, got: np.ndarray, ker: np
 def synthesize(log_mel: np.ndarray, log_f0: np.ndarray, voiced: np.ndarray, aperiodicity: np.ndarray,
                length: int | None = None, seed: int = NOISE_SEED, iterations: int = DEFAULT_ITERATIONS,
                phase0: float = 0.0, start_sample: int = 0, smooth: float = SMOOTH_F0,
-               detail: Optional[np.ndarray] = None) -> np.ndarray:
+               detail: Optional[np.ndarray] = None, free_voicing: bool = False) -> np.ndarray:
     """Audio [length] from log-mel [80, T], log-F0 and voiced flag [T], aperiodicity and detail [80, T] in [0, 1]
-    (detail: see band_gain; default DEFAULT_DETAIL everywhere)."""
+    (detail: see band_gain; default DEFAULT_DETAIL everywhere). Unvoiced frames are all noise unless `free_voicing`:
+    then the aperiodicity decides there too (a network trained so can voice frames the pitch tracker missed)."""
     frames = log_mel.shape[1]
     if length is None:
         length = (frames - 1) * HOP
@@ -183,7 +184,8 @@ def synthesize(log_mel: np.ndarray, log_f0: np.ndarray, voiced: np.ndarray, aper
     ker = envelope_kernels(frame_f0(log_f0, voiced), smooth)
     b2b = band_to_bin()
     a = np.clip(aperiodicity.astype(np.float64), 0.0, 1.0)
-    a = np.where(voiced[None, :] > 0.5, a, 1.0)
+    if not free_voicing:
+        a = np.where(voiced[None, :] > 0.5, a, 1.0)
     a_bins = np.clip(b2b @ a, 0.0, 1.0)
     x = np.sqrt(1.0 - a_bins) * h + np.sqrt(a_bins) * z
     target = np.exp(log_mel.astype(np.float64))

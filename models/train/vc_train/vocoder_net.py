@@ -92,9 +92,11 @@ class TorchSynth:
         return torch.istft(spec, N_FFT, HOP, window=self.win, center=True, length=length)
 
     def __call__(self, log_mel: torch.Tensor, voiced: torch.Tensor, ap: torch.Tensor, detail: torch.Tensor,
-                 h: torch.Tensor, z: torch.Tensor, ker: torch.Tensor, length: int, iterations: int) -> torch.Tensor:
-        """h, z: the excitations of source_filter.excitations; ker: [B, T, 80, 80] envelope_kernels."""
-        a = torch.where(voiced[:, None, :] > 0.5, ap, torch.ones_like(ap))
+                 h: torch.Tensor, z: torch.Tensor, ker: torch.Tensor, length: int, iterations: int,
+                 free_voicing: bool = False) -> torch.Tensor:
+        """h, z: the excitations of source_filter.excitations; ker: [B, T, 80, 80] envelope_kernels; free_voicing: as
+        source_filter.synthesize (the aperiodicity is not forced to 1 in unvoiced frames)."""
+        a = ap if free_voicing else torch.where(voiced[:, None, :] > 0.5, ap, torch.ones_like(ap))
         a_bins = torch.clamp(torch.einsum("fb,nbt->nft", self.b2b, a), 0.0, 1.0)
         x = torch.sqrt(1.0 - a_bins + 1e-8) * h + torch.sqrt(a_bins + 1e-8) * z
         target = torch.exp(log_mel)
@@ -242,6 +244,87 @@ def make_decoder(ckpt: str) -> Callable[[Clip, int, int], np.ndarray]:
     return run
 
 
+class Converter:
+    """The converter's conversions of crops, for the conversion stage: clip A's content decoded with clip B's speaker
+    embedding and A's log-F0 mapped to B's voiced mean and deviation (as the engine maps pitch). No recording of that
+    conversion exists, so these crops are scored against their own input mel and its content (`conversion_loss`)."""
+
+    def __init__(self, ckpt: str) -> None:
+        from .train import load_model
+        self.model, _ = load_model(ckpt)
+        self.model.eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.cache: dict[int, tuple[torch.Tensor, float, float]] = {}
+
+    def voice(self, c: Clip) -> tuple[torch.Tensor, float, float]:
+        """Clip -> (speaker embedding, voiced log-F0 mean, deviation), cached per clip."""
+        key = id(c)
+        if key not in self.cache:
+            with torch.no_grad():
+                e = self.model.speaker(torch.tensor(c.mel)[None])
+            v = c.lf0[c.vuv > 0.5]
+            mu, sd = (float(v.mean()), float(v.std()) + 1e-2) if len(v) > 1 else (math.log(sfv.DEFAULT_F0), 0.1)
+            self.cache[key] = (e, mu, sd)
+        return self.cache[key]
+
+    def convert(self, a: Clip, b: Clip, t0: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """(converted log-mel [80, frames], converted log-F0 [frames]) of crop t0.. of `a` toward `b`'s voice."""
+        _, mu_a, sd_a = self.voice(a)
+        e_b, mu_b, sd_b = self.voice(b)
+        lf, vv = a.lf0[t0:t0 + frames], a.vuv[t0:t0 + frames]
+        lt = np.where(vv > 0.5, (lf - mu_a) / sd_a * sd_b + mu_b, lf).astype(np.float32)
+        with torch.no_grad():
+            mel = torch.tensor(a.mel[:, t0:t0 + frames])[None]
+            f0 = f0_features(torch.tensor(lt)[None], torch.tensor(vv)[None])
+            out = self.model.decoder(self.model.content(mel), e_b, f0)
+        return out[0].numpy(), lt
+
+    def content(self, log_mel: torch.Tensor) -> torch.Tensor:
+        """The frozen content encoder's codes of a raw log-mel batch (differentiable in the input)."""
+        return self.model.content(log_mel)
+
+
+def conversion_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int, conv: Converter):
+    """Random crops converted toward another clip's voice: converted log-mel, converted log-F0, voicing and the
+    excitation spectra driven by the converted pitch (what the app synthesizes)."""
+    length = (frames - 1) * HOP
+    mels, lf0s, vuvs, hs, zs, ks = [], [], [], [], [], []
+    while len(mels) < b:
+        a = clips[int(rng.integers(0, len(clips)))]
+        o = clips[int(rng.integers(0, len(clips)))]
+        if a.mel.shape[1] < frames or o is a:
+            continue
+        t0 = int(rng.integers(0, max(1, a.mel.shape[1] - frames)))
+        mel, lt = conv.convert(a, o, t0, frames)
+        vv = a.vuv[t0:t0 + frames]
+        h, z = sfv.excitations(lt, vv, length, frames, start_sample=int(rng.integers(0, 2 ** 30)))
+        mels.append(mel); lf0s.append(lt); vuvs.append(vv); hs.append(h); zs.append(z)
+        ks.append(sfv.envelope_kernels(sfv.frame_f0(lt, vv)))
+    t = lambda xs, dt=torch.float32: torch.tensor(np.stack(xs), dtype=dt)
+    return t(mels), t(lf0s), t(vuvs), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length
+
+
+def synth_log_mel(y: torch.Tensor, fb: torch.Tensor, frames: int) -> torch.Tensor:
+    """The DESIGN section 3 log-mel of a waveform batch, differentiable: [B, 80, frames]."""
+    w = torch.hann_window(N_FFT, periodic=True)
+    spec = torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs()
+    return torch.log(torch.einsum("bf,nft->nbt", fb, spec).clamp_min(LOG_FLOOR))[..., :frames]
+
+
+def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: torch.Tensor,
+                    content_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
+    and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
+    the synthesis and of the requested mel: the words, not the exact envelope). Returns (total, content term)."""
+    ly = synth_log_mel(y, fb, mel.shape[-1])
+    lm = (ly - mel.clamp_min(math.log(LOG_FLOOR))).abs().mean()
+    with torch.no_grad():
+        zt = conv.content(mel)
+    cc = F.l1_loss(conv.content(ly), zt)
+    return lm + content_weight * cc, cc
+
+
 # ------------------------------------------------------------------ train / export / load
 def train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
@@ -268,6 +351,10 @@ def train(args: argparse.Namespace) -> int:
     clips = [c for c in (load_clip(p) for p in paths) if c is not None]
     print(f"{len(clips)} clips ({sum(len(c.audio) for c in clips) / SAMPLE_RATE / 60:.1f} min) loaded in {time.time() - t0:.0f} s", flush=True)
     decoder = make_decoder(args.decoder_ckpt) if args.decoder_ckpt else None
+    conv = Converter(args.decoder_ckpt) if args.convert_every > 0 else None
+    if conv is not None and not args.decoder_ckpt:
+        raise SystemExit("--convert-every needs --decoder-ckpt (the converter whose conversions are vocoded)")
+    cema = None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
     ema = None
@@ -289,13 +376,31 @@ def train(args: argparse.Namespace) -> int:
             s["melLossWeight"] = args.mel_loss
         if args.estoi_loss > 0:
             s["estoiLossWeight"] = args.estoi_loss
+        if conv is not None:
+            s["convertEvery"], s["contentLossWeight"] = args.convert_every, args.content_loss
+        if args.free_voicing:
+            s["freeVoicing"] = True
         if ema is not None:
             s["lossMrStft"] = round(ema, 4)
         return s
     while time.time() < deadline and (args.steps <= 0 or step < args.steps):
+        if conv is not None and step % args.convert_every == args.convert_every - 1:
+            mel, lf0, vuv, h, z, ker, length = conversion_batch(clips, rng, args.batch, args.frames, conv)
+            ap, det = net(mel, f0_features(lf0, vuv))
+            y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
+            loss, cc = conversion_loss(y, mel, conv, synth.fb, args.content_loss)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            step += 1
+            cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
+            if step % args.ckpt_every == 0:
+                save(net, opt, step, last, current())
+            continue
         mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
         ap, det = net(mel, f0_features(lf0, vuv))
-        y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations)
+        y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         mr = mr_stft_loss(y, aud)
         loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
         if args.estoi_loss > 0:
@@ -307,7 +412,8 @@ def train(args: argparse.Namespace) -> int:
         step += 1
         ema = mr.item() if ema is None else 0.98 * ema + 0.02 * mr.item()
         if step % 25 == 0:
-            print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f} ({(time.time() - t0):.0f} s)", flush=True)
+            extra = f" content {cema:.4f}" if cema is not None else ""
+            print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f}{extra} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
     save(net, opt, step, last, current())
@@ -329,9 +435,21 @@ def load_net(ckpt: str) -> AperiodicityNet:
     return net
 
 
+def free_voicing_of(path: str) -> bool:
+    """Whether the network at `path` (checkpoint, or vocoder.onnx beside its manifest.json) was trained with free
+    voicing (--free-voicing): its synthesis must then take the aperiodicity in unvoiced frames too."""
+    if path.endswith(".onnx"):
+        man = Path(path).parent / "manifest.json"
+        if not man.exists():
+            return False
+        entry = json.loads(man.read_text()).get("models", {}).get("vocoder", {})
+        return bool(entry.get("synthesis", {}).get("freeVoicing", False))
+    return bool(torch.load(path, map_location="cpu").get("summary", {}).get("freeVoicing", False))
+
+
 def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """A checkpoint (.pt) or an exported vocoder.onnx -> function (log_mel [80,T], log_f0 [T], voiced [T]) ->
-    (aperiodicity, detail), each [80, T]."""
+    (aperiodicity, detail), each [80, T]. Whether the synthesis must use free voicing: `free_voicing_of(path)`."""
     if path.endswith(".onnx"):
         import onnxruntime as ort  # optional: only where the ONNX runtime for Python exists
         sess = ort.InferenceSession(path)
@@ -378,6 +496,7 @@ def export(args: argparse.Namespace) -> int:
         "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail",
         "parameters": sum(p.numel() for p in net.parameters()),
         "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
+                      "freeVoicing": free_voicing_of(args.ckpt),
                       "noise": "lowbias32 hash of the sample index",
                       "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
         "training": ck.get("summary", {"steps": int(ck["step"])}),
@@ -406,6 +525,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
     t.add_argument("--decoder-share", type=float, default=0.5)
     t.add_argument("--mel-loss", type=float, default=0.0, help="weight of a log-mel L1 term (envelope) beside the MR-STFT loss")
+    t.add_argument("--free-voicing", action="store_true",
+                   help="the network's aperiodicity holds in unvoiced frames too (not forced to 1): it decides voicing")
+    t.add_argument("--convert-every", type=int, default=0,
+                   help="every Nth step vocodes the converter's conversions (--decoder-ckpt) scored by conversion_loss (0: never)")
+    t.add_argument("--content-loss", type=float, default=4.0, help="weight of the content-code term on conversion steps")
     t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
