@@ -14,7 +14,9 @@ import { f0Yin } from '../dsp/f0';
 import { Engine } from './engine';
 import type { TargetVoice } from '../pipeline/pipeline';
 import { cosine } from '../pipeline/similarity';
+import { loudnessLufs } from '../quality-gate/analyze';
 import { resolveVerifierTarget, verifierEmbeddingOf } from '../quality-gate/speaker-meter';
+import { toModelAudio } from '../pipeline/model-audio';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from '../test-support/models';
 
 
@@ -89,7 +91,9 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     expect(out.length).toBe(source.channels[0].length);
     expect(out.every(Number.isFinite)).toBe(true);
     expect(Math.max(...out.map(Math.abs))).toBeLessThanOrEqual(0.945);
-    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['contentEncoder', 'decoder', 'vocoder', 'total']));
+    // as loud as the source (the gain comes from the DSP thread, applied after the meter read the result)
+    expect(Math.abs(loudnessLufs([out], 16000) - loudnessLufs([toModelAudio(source)], 16000))).toBeLessThan(1);
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['contentEncoder', 'decoder', 'vocoder', 'loudness', 'total']));
     const before = await unconvertedToTarget(target);
     console.info(`built-in ${id}: verifier cosine to target ${r.similarity.toTarget.cosine} (unconverted ${before.toFixed(3)}), to source ${r.similarity.toSource.cosine}`);
     expect(r.similarity.toTarget.cosine!).toBeGreaterThan(before);

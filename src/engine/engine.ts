@@ -211,6 +211,8 @@ export class Engine {
       anomaly: calibrated,
       // The converter's own speaker encoder does not grade the output: the verifier does, below.
       similarity: false,
+      // matched below, on the DSP thread while the verifier reads the result
+      matchLoudness: false,
     });
     const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] }, { loudness: false });
     const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;
@@ -218,7 +220,10 @@ export class Engine {
     throwIfCancelled(options.signal);
     options.onProgress?.({ stage: 'similarity', progress: 1, chunk: out.chunks - 1, chunks: out.chunks });
     const tm = performance.now();
-    const similarity = await measureMeter({
+    // The result's loudness gain on the DSP thread, beside the meter's verifier run here (the verifier's
+    // embedding does not depend on the gain: it normalizes the peak); the gain is applied once both are done.
+    const gainP = this.dspThread.loudnessGain(out.audio, mono);
+    const similarityP = measureMeter({
       verifier: this.verifier,
       source: mono,
       output: out.audio,
@@ -226,7 +231,13 @@ export class Engine {
       inputGate: { verdict: report.verdict, reasons: report.reasons },
       target: target.verifier,
       sourceEmbedding,
+      outputGain: gainP.then((g) => g.value),
     });
+    similarityP.catch(() => {}); // awaited below; a failing gain must not leave it unhandled
+    const gain = await gainP;
+    const similarity = await similarityP;
+    for (let i = 0; i < out.audio.length; i++) out.audio[i] *= gain.value;
+    out.timings.loudness = Math.round(gain.ms * 10) / 10;
     const meterMs = performance.now() - tm;
     const total = performance.now() - t0;
     const timings = { prepare: Math.round(prepareMs * 10) / 10, ...out.timings, verifier: Math.round(meterMs * 10) / 10, total: Math.round(total * 10) / 10 };

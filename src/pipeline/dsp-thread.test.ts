@@ -5,6 +5,7 @@ import { cathySeconds, HAVE_CATHY, HAVE_MODELS, sharedEngine } from '../test-sup
 import { DspThread, type SynthJob } from './dsp-thread.js';
 import { toModelAudio, toModelAudioOn } from './model-audio.js';
 import { convertAudio } from './pipeline.js';
+import { loudnessGain } from './loudness.js';
 import { f0Blocked } from './pitch.js';
 import { vocoderFor } from './vocoder.js';
 
@@ -51,6 +52,15 @@ describe('the DSP thread', () => {
     expect(Array.from(value.voiced)).toEqual(Array.from(here.voiced));
     expect(value.voiced[20]).toBe(1);
     expect(value.voiced[100]).toBe(0);
+  });
+
+  it("computes the result's loudness gain on a worker exactly as loudnessGain does here", async () => {
+    thread = new DspThread();
+    const source = speechLike();
+    const quiet = source.map((v) => 0.1 * v);
+    const { value } = await thread.loudnessGain(quiet, source);
+    expect(value).toBe(loudnessGain(quiet, source));
+    expect(value).toBeGreaterThan(5); // 20 dB quieter: brought back (about 10x, within the peak ceiling)
   });
 
   it("leaves the caller's arrays usable (views are copied, not transferred)", async () => {

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { resampleRange, type ResampleOptions } from '../audio/resample.js';
 import type { F0Track } from '../dsp/f0.js';
 import { sourceFilter, type SourceFilterOptions } from '../dsp/source-filter.js';
+import { loudnessGain } from './loudness.js';
 import { f0Blocked } from './pitch.js';
 
 /** One synthesis: the arguments of `sourceFilter`. */
@@ -36,13 +37,15 @@ export interface ResampleJob {
 export type DspRequest =
   | { id: number; kind: 'synthesize'; job: SynthJob }
   | { id: number; kind: 'pitch'; audio: Float32Array; gain: number }
-  | { id: number; kind: 'resample'; job: ResampleJob };
+  | { id: number; kind: 'resample'; job: ResampleJob }
+  | { id: number; kind: 'loudness'; output: Float32Array; source: Float32Array };
 
 /** The worker's answer, with its compute milliseconds. */
 export type DspReply =
   | { id: number; kind: 'synthesize'; audio: Float32Array; ms: number }
   | { id: number; kind: 'pitch'; track: F0Track; ms: number }
   | { id: number; kind: 'resample'; audio: Float32Array; ms: number }
+  | { id: number; kind: 'loudness'; gain: number; ms: number }
   | { id: number; kind: 'error'; error: string; ms: number };
 
 /** A result and the milliseconds it took to compute (not counting the wait for the thread). */
@@ -76,7 +79,11 @@ function own<T extends Float32Array | Float64Array>(a: T): T {
 }
 
 /** A job of any kind, without its id. */
-export type Job = { kind: 'synthesize'; job: SynthJob } | { kind: 'pitch'; audio: Float32Array; gain: number } | { kind: 'resample'; job: ResampleJob };
+export type Job =
+  | { kind: 'synthesize'; job: SynthJob }
+  | { kind: 'pitch'; audio: Float32Array; gain: number }
+  | { kind: 'resample'; job: ResampleJob }
+  | { kind: 'loudness'; output: Float32Array; source: Float32Array };
 
 /** A worker thread for the conversion's DSP: one job at a time, in order. */
 export class DspThread {
@@ -130,6 +137,11 @@ export class DspThread {
     return this.post({ kind: 'resample', job }) as Promise<Timed<Float32Array>>;
   }
 
+  /** The gain that matches `output`'s loudness to `source`'s (loudnessGain; the caller applies it). */
+  loudnessGain(output: Float32Array, source: Float32Array): Promise<Timed<number>> {
+    return this.post({ kind: 'loudness', output, source }) as Promise<Timed<number>>;
+  }
+
   /** The same work on the calling thread. */
   static inThread(job: Job): Timed<unknown> {
     const t0 = performance.now();
@@ -137,12 +149,13 @@ export class DspThread {
   }
 
   /** What a job computes, wherever it runs (dsp-worker.ts calls this too). */
-  static compute(job: Job): Float32Array | F0Track {
+  static compute(job: Job): Float32Array | F0Track | number {
     if (job.kind === 'synthesize') {
       const j = job.job;
       return sourceFilter(j.logMel, j.frames, j.pitchHz, j.voiced, j.aperiodicity, j.options);
     }
     if (job.kind === 'pitch') return f0Blocked(job.audio, undefined, job.gain);
+    if (job.kind === 'loudness') return loudnessGain(job.output, job.source);
     const r = job.job;
     return resampleRange(r.audio, r.fromRate, r.toRate, r.options, r.from, r.to);
   }
@@ -163,6 +176,8 @@ export class DspThread {
       request = { id, kind: 'synthesize', job: { ...j, options, logMel: own(j.logMel), pitchHz: own(j.pitchHz), voiced: own(j.voiced), aperiodicity: own(j.aperiodicity) } };
     } else if (job.kind === 'pitch') {
       request = { id, kind: 'pitch', audio: own(job.audio), gain: job.gain };
+    } else if (job.kind === 'loudness') {
+      request = { id, kind: 'loudness', output: own(job.output), source: own(job.source) };
     } else {
       request = { id, kind: 'resample', job: { ...job.job, audio: own(job.job.audio) } };
     }
@@ -177,7 +192,7 @@ export class DspThread {
     if (!p) return;
     this.pending.delete(r.id);
     if (r.kind === 'error') p.reject(new Error(r.error));
-    else p.resolve({ value: r.kind === 'pitch' ? r.track : r.audio, ms: r.ms });
+    else p.resolve({ value: r.kind === 'pitch' ? r.track : r.kind === 'loudness' ? r.gain : r.audio, ms: r.ms });
   }
 
   /** The worker is gone: its open jobs run in-thread, later ones too. */

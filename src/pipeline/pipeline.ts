@@ -9,7 +9,8 @@ import type { PipelineStage } from '../api/types.js';
 import { heldPitchHz, pulsePhaseAt } from '../dsp/source-filter.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import { frameErrors, loudnessLufs } from '../quality-gate/analyze.js';
+import { frameErrors } from '../quality-gate/analyze.js';
+import { matchLoudness } from './loudness.js';
 import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
 import type { F0Track } from '../dsp/f0.js';
 import { convertLogF0, f0Blocked, f0Stats, type F0Stats } from './pitch.js';
@@ -20,6 +21,7 @@ import { vocoderFor, type Vocoder } from './vocoder.js';
 import type { DspThread } from './dsp-thread.js';
 
 export { HOP, MODEL_RATE, throwIfCancelled, yieldToEventLoop };
+export { activeRms, loudnessGain, matchLoudness } from './loudness.js';
 
 /** What the decoder needs to know about the target voice. */
 export interface TargetVoice {
@@ -121,48 +123,6 @@ export function planChunks(n: number, chunk: number, overlap: number): Chunk[] {
     out.push({ start, end });
   }
   return out;
-}
-
-/** Root mean square over the louder half of 20 ms frames (speech level, ignoring pauses). */
-export function activeRms(x: Float32Array, rate = MODEL_RATE): number {
-  const frame = Math.max(1, Math.round(rate * 0.02));
-  const energies: number[] = [];
-  for (let i = 0; i + frame <= x.length; i += frame) {
-    let s = 0;
-    for (let j = i; j < i + frame; j++) s += x[j] * x[j];
-    energies.push(s / frame);
-  }
-  if (energies.length === 0) {
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-    return Math.sqrt(s / Math.max(1, x.length));
-  }
-  energies.sort((a, b) => b - a);
-  const top = energies.slice(0, Math.max(1, Math.ceil(energies.length / 2)));
-  return Math.sqrt(top.reduce((a, b) => a + b, 0) / top.length);
-}
-
-/**
- * Scales `out` so its integrated loudness (BS.1770 LUFS; the louder-half RMS when either is silent by
- * that measure) equals the source's, then keeps the peak at or below -0.5 dBFS.
- * @returns the applied gain
- */
-export function matchLoudness(out: Float32Array, source: Float32Array): number {
-  const la = loudnessLufs([source], MODEL_RATE);
-  const lb = loudnessLufs([out], MODEL_RATE);
-  let gain: number;
-  if (la > -70 && lb > -70) gain = 10 ** ((la - lb) / 20);
-  else {
-    const a = activeRms(source);
-    const b = activeRms(out);
-    gain = b > 1e-9 ? a / b : 1;
-  }
-  let peak = 0;
-  for (let i = 0; i < out.length; i++) peak = Math.max(peak, Math.abs(out[i]));
-  const ceiling = 0.944; // -0.5 dBFS
-  if (peak * gain > ceiling) gain = ceiling / peak;
-  for (let i = 0; i < out.length; i++) out[i] *= gain;
-  return gain;
 }
 
 /**

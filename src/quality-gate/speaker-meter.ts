@@ -108,6 +108,11 @@ export interface MeterInput {
   target: VerifierTarget | undefined;
   /** The source's verifier embedding when the caller started it already (verifierEmbeddingOf with `sourceF0.voiced`). */
   sourceEmbedding?: Promise<Float32Array | null>;
+  /**
+   * The gain `output` gets after the meter has read it (its loudness matching, computed beside the meter):
+   * the silence check applies it. The embedding needs none: verifierEmbeddingOf normalizes the peak. Default 1.
+   */
+  outputGain?: Promise<number>;
 }
 
 /**
@@ -126,6 +131,7 @@ export async function measureMeter(m: MeterInput): Promise<{ toTarget: SpeakerMa
   const srcStats = f0Stats(m.sourceF0.logF0, voiced);
   let peak = 0;
   for (const v of m.output) peak = Math.max(peak, Math.abs(v));
+  peak *= m.outputGain ? await m.outputGain : 1;
   const blocked =
     (m.inputGate.verdict === 'reject' ? `The input was rejected by the quality check (${m.inputGate.reasons.join(' ') || 'see the analysis'}), so whose voice the result has is not judged.` : null) ??
     speechProblem((srcStats.voicedFrames * HOP) / MODEL_RATE, srcStats.std, 'input') ??
