@@ -431,30 +431,17 @@ function bandsToBins(p: BandPlan, v: Float64Array, out: Float64Array): void {
 }
 
 /**
- * out = fround(spectrum * g) per bin, g interpolated from the per-band `v` as in `bandsToBins`, in one sweep
- * over the runs.
+ * out = fround(spectrum * g) per bin, g interpolated from the per-band `v` as in `bandsToBins` (or its
+ * reciprocal with `divide`: one division per bin, not two), in one sweep over the runs.
  */
-function scaleBins(p: BandPlan, v: Float64Array, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+function scaleBins(p: BandPlan, v: Float64Array, divide: boolean, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
   const { runStart, runLo, runHi, wLo, wHi } = p;
   for (let r = 0, nr = runLo.length; r < nr; r++) {
     const vl = v[runLo[r]];
     const vh = v[runHi[r]];
     for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) {
-      const g = wLo[k] * vl + wHi[k] * vh;
-      outRe[k] = Math.fround(re[k] * g);
-      outIm[k] = Math.fround(im[k] * g);
-    }
-  }
-}
-
-/** As `scaleBins` with the reciprocal of the interpolated value (one division per bin, not two). */
-function divideBins(p: BandPlan, v: Float64Array, re: Float64Array, im: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
-  const { runStart, runLo, runHi, wLo, wHi } = p;
-  for (let r = 0, nr = runLo.length; r < nr; r++) {
-    const vl = v[runLo[r]];
-    const vh = v[runHi[r]];
-    for (let k = runStart[r], e = runStart[r + 1]; k < e; k++) {
-      const g = 1 / (wLo[k] * vl + wHi[k] * vh);
+      const x = wLo[k] * vl + wHi[k] * vh;
+      const g = divide ? 1 / x : x;
       outRe[k] = Math.fround(re[k] * g);
       outIm[k] = Math.fround(im[k] * g);
     }
@@ -504,7 +491,7 @@ function flatten(s: Synth, t: number): void {
   bandMean(s);
   smoothBands(s.kernels, t, band, sBand);
   for (let b = 0; b < nMels; b++) sBand[b] = Math.max(sBand[b], EPS);
-  divideBins(s.plan, sBand, re, im, outRe, outIm);
+  scaleBins(s.plan, sBand, true, re, im, outRe, outIm);
 }
 
 /**
@@ -540,7 +527,7 @@ function shape(s: Synth, t: number): void {
     const sb = Math.max(sBand[b], EPS);
     gain[b] = d === 0.5 ? envGain[i] / Math.sqrt(sb * band[b]) : (envGain[i] / sb) * Math.exp(-d * Math.log(band[b] / sb));
   }
-  scaleBins(s.plan, gain, re, im, outRe, outIm);
+  scaleBins(s.plan, gain, false, re, im, outRe, outIm);
 }
 
 /**
