@@ -1,8 +1,9 @@
 // The quality setting (VoiceApi `quality`), in one place: what each name means for the vocoder, and the
 // Griffin-Lim fallback when an export has no neural vocoder. Measured on held-out real speech and in
-// `npm run bench` (models/MODEL_CARD.md, README): 'best' beats Griffin-Lim 32 on resynthesis (MR-STFT, MCD,
-// F0 and voicing error, STOI/ESTOI; not on word error) and on speaker similarity of converted speech, in
-// about 40 % of its time; 'fast' is one consistency pass (previews, scripts); 'classic' is the old sound.
+// `npm run bench` (models/MODEL_CARD.md, README): 'best' (3 passes, the network trained at 3) beats Griffin-Lim 32
+// on resynthesis (MR-STFT, MCD, F0 and voicing error, STOI/ESTOI; word error a tie) and on speaker similarity of
+// converted speech, in about a quarter of its time; it still loses about 2 words in 100 of converted speech to it
+// (within the ASR's noise); 'fast' is one consistency pass (live mode, previews); 'classic' is the old sound.
 import type { VocoderQuality } from '../api/types.js';
 
 /** The quality a conversion gets when the caller does not choose. */
@@ -27,7 +28,7 @@ export interface QualitySpec {
 
 /** Each setting. Griffin-Lim spectral convergence on 10 s of speech: 0.186 / 0.135 at 8 / 32 iterations. */
 export const QUALITY: Record<VocoderQuality, QualitySpec> = {
-  best: { neural: true, passes: 2, detailFloor: 0.6, griffinLimIterations: 32 },
+  best: { neural: true, passes: 3, detailFloor: 0.6, griffinLimIterations: 32 },
   fast: { neural: true, passes: 1, detailFloor: 0, griffinLimIterations: 8 },
   classic: { neural: false, passes: 0, detailFloor: 0, griffinLimIterations: 32 },
 };
