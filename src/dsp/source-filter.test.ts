@@ -25,6 +25,13 @@ function rms(x: ArrayLike<number>): number {
   return Math.sqrt(s / Math.max(1, x.length));
 }
 
+/** n samples of a 220 Hz tone with 10 harmonics falling as 1/h. */
+function tone220(n: number): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) for (let h = 1; h <= 10; h++) x[i] += (0.2 / h) * Math.sin((2 * Math.PI * 220 * h * i) / 16000);
+  return x;
+}
+
 describe('source-filter synthesis', () => {
   for (const c of index.cases) {
     it(`matches the Python synthesis (${c.name})`, () => {
@@ -60,9 +67,7 @@ describe('source-filter synthesis', () => {
   it('puts the harmonics at the requested pitch and the energy where the log-mel asks', () => {
     // a 220 Hz harmonic tone, analysed, then resynthesized at 220 Hz
     const n = 16000;
-    const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) for (let h = 1; h <= 10; h++) x[i] += (0.2 / h) * Math.sin((2 * Math.PI * 220 * h * i) / 16000);
-    const m = logMel(x);
+    const m = logMel(tone220(n));
     const T = m.frames;
     const hz = new Float64Array(T).fill(220);
     const voiced = new Float32Array(T).fill(1);
@@ -80,9 +85,7 @@ describe('source-filter synthesis', () => {
   it('makes frames the tracker called unvoiced periodic only with free voicing', () => {
     // a 220 Hz harmonic tone marked unvoiced throughout, pitch held at 220 Hz, aperiodicity 0.02 everywhere
     const n = 16000;
-    const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) for (let h = 1; h <= 10; h++) x[i] += (0.2 / h) * Math.sin((2 * Math.PI * 220 * h * i) / 16000);
-    const m = logMel(x);
+    const m = logMel(tone220(n));
     const T = m.frames;
     const hz = new Float64Array(T).fill(220);
     const unvoiced = new Float32Array(T);

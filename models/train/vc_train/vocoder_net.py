@@ -384,34 +384,28 @@ def train(args: argparse.Namespace) -> int:
             s["lossMrStft"] = round(ema, 4)
         return s
     while time.time() < deadline and (args.steps <= 0 or step < args.steps):
-        if conv is not None and step % args.convert_every == args.convert_every - 1:
+        converting = conv is not None and step % args.convert_every == args.convert_every - 1
+        if converting:
             mel, lf0, vuv, h, z, ker, length = conversion_batch(clips, rng, args.batch, args.frames, conv)
-            ap, det = net(mel, f0_features(lf0, vuv))
-            y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
-            loss, cc = conversion_loss(y, mel, conv, synth.fb, args.content_loss)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            step += 1
-            cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
-            if step % args.ckpt_every == 0:
-                save(net, opt, step, last, current())
-            continue
-        mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
+        else:
+            mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
-        mr = mr_stft_loss(y, aud)
-        loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
-        if args.estoi_loss > 0:
-            loss = loss + args.estoi_loss * estoi_loss(y, aud)
+        if converting:
+            loss, cc = conversion_loss(y, mel, conv, synth.fb, args.content_loss)
+            cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
+        else:
+            mr = mr_stft_loss(y, aud)
+            loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
+            if args.estoi_loss > 0:
+                loss = loss + args.estoi_loss * estoi_loss(y, aud)
+            ema = mr.item() if ema is None else 0.98 * ema + 0.02 * mr.item()
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
-        ema = mr.item() if ema is None else 0.98 * ema + 0.02 * mr.item()
-        if step % 25 == 0:
+        if step % 25 == 0 and ema is not None:
             extra = f" content {cema:.4f}" if cema is not None else ""
             print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f}{extra} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
