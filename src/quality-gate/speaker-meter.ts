@@ -131,16 +131,17 @@ export async function measureMeter(m: MeterInput): Promise<{ toTarget: SpeakerMa
   const srcStats = f0Stats(m.sourceF0.logF0, voiced);
   let peak = 0;
   for (const v of m.output) peak = Math.max(peak, Math.abs(v));
-  peak *= m.outputGain ? await m.outputGain : 1;
-  const blocked =
-    (m.inputGate.verdict === 'reject' ? `The input was rejected by the quality check (${m.inputGate.reasons.join(' ') || 'see the analysis'}), so whose voice the result has is not judged.` : null) ??
-    speechProblem((srcStats.voicedFrames * HOP) / MODEL_RATE, srcStats.std, 'input') ??
-    (20 * Math.log10(Math.max(peak, 1e-12)) < GATE.silentPeakDb ? 'The result is silent, so whose voice it has cannot be judged.' : null);
   const [srcEmb, outEmb, target] = await Promise.all([
     m.sourceEmbedding ?? verifierEmbeddingOf(m.verifier, m.source, voiced),
     verifierEmbeddingOf(m.verifier, m.output, voiced),
     resolveVerifierTarget(m.target),
   ]);
+  // the gain is awaited only now: it is computed elsewhere while the embeddings above run
+  peak *= m.outputGain ? await m.outputGain : 1;
+  const blocked =
+    (m.inputGate.verdict === 'reject' ? `The input was rejected by the quality check (${m.inputGate.reasons.join(' ') || 'see the analysis'}), so whose voice the result has is not judged.` : null) ??
+    speechProblem((srcStats.voicedFrames * HOP) / MODEL_RATE, srcStats.std, 'input') ??
+    (20 * Math.log10(Math.max(peak, 1e-12)) < GATE.silentPeakDb ? 'The result is silent, so whose voice it has cannot be judged.' : null);
   const measured = (other: Float32Array | null) => (outEmb && other ? { cosine: cosine(outEmb, other), calibration } : undefined);
   const one = (other: Float32Array | null, missing: string | null): SpeakerMatch => {
     if (blocked) return notShown(blocked, measured(other));
