@@ -6,12 +6,14 @@ network (about 0.1 M parameters) learns it from real speech, end to end: its out
 copy of the synthesis (excitations, mixing, band shaping, consistency passes through torch.stft/istft) and the loss
 is a multi-resolution STFT distance to the original recording. A second stage feeds it the converter's own decoder
 output (reconstructed mels) in place of clean mels, with the original audio as the target, so it handles what the
-converter produces.
+converter produces; `--convert-every N` makes every Nth step a conversion (another clip's voice), scored against the
+requested mel and its content codes (`conversion_loss`), since no recording of a conversion exists.
 
 Usage (from models/train; resumable, checkpoints every --ckpt-every steps):
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 40
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 20 \
       --decoder-ckpt ckpt/real/last.pt --decoder-share 0.5          (stage 2, resumes from ckpt/vocoder/last.pt)
+  (later stages: ckpt/vocoder<N>/run.sh; the shipped one is ckpt/vocoder7, models/MODEL_CARD.md "Round 9")
   /usr/bin/python3 -m vc_train.vocoder_net export --ckpt ckpt/vocoder/last.pt --models ..
 """
 from __future__ import annotations
