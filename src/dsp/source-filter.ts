@@ -306,7 +306,7 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
       if (phi >= twoPi) phi -= twoPi * Math.floor(phi / twoPi);
       const kf = Math.max(1, Math.floor(HARMONIC_CEIL / Math.max(f, 1)));
       if (i === s) {
-        hr = Math.cos(phi / 2); hi = Math.sin(phi / 2);
+        // e^{i phi/2} itself is anchored below (k changes from -1 at a frame's first sample)
         const next = (w * (f + slope)) / 2; // the rotation to the next sample
         rr = Math.cos(next); ri = Math.sin(next);
       } else {

@@ -128,13 +128,17 @@ def mr_stft_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return total / len(RESOLUTIONS)
 
 
+def synth_log_mel(y: torch.Tensor, fb: torch.Tensor, frames: Optional[int] = None) -> torch.Tensor:
+    """The DESIGN section 3 log-mel of a waveform batch, differentiable: [B, 80, T] (the first `frames` frames)."""
+    w = torch.hann_window(N_FFT, periodic=True)
+    spec = torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs()
+    return torch.log(torch.einsum("bf,nft->nbt", fb, spec).clamp_min(LOG_FLOOR))[..., :frames]
+
+
 def mel_l1_loss(y: torch.Tensor, x: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
     """Mean |log-mel difference| at the DESIGN section 3 analysis (the envelope an ASR front end and the converter
     see): the MR-STFT loss weighs harmonic fine structure as much as the envelope, this term only the envelope."""
-    w = torch.hann_window(N_FFT, periodic=True)
-    Y = torch.einsum("bf,nft->nbt", fb, torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs())
-    X = torch.einsum("bf,nft->nbt", fb, torch.stft(x, N_FFT, HOP, window=w, return_complex=True).abs())
-    return (torch.log(Y.clamp_min(LOG_FLOOR)) - torch.log(X.clamp_min(LOG_FLOOR))).abs().mean()
+    return (synth_log_mel(y, fb) - synth_log_mel(x, fb)).abs().mean()
 
 
 STOI_WIN, STOI_HOP, STOI_FFT, STOI_SEG, STOI_SEG_STRIDE = 410, 205, 512, 30, 10  # 25.6 / 12.8 ms at 16 kHz
@@ -227,29 +231,12 @@ def crop_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int,
     return (t(mels), t(lf0s), t(vuvs), t(auds), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length)
 
 
-def make_decoder(ckpt: str) -> Callable[[Clip, int, int], np.ndarray]:
-    """The converter's reconstruction of a crop (own speaker embedding from the whole clip, own F0)."""
-    from .train import load_model
-    model, _ = load_model(ckpt)
-    model.eval()
-    cache: dict[int, torch.Tensor] = {}
-
-    def run(c: Clip, t0: int, frames: int) -> np.ndarray:
-        with torch.no_grad():
-            key = id(c)
-            if key not in cache:
-                cache[key] = model.speaker(torch.tensor(c.mel)[None])
-            mel = torch.tensor(c.mel[:, t0:t0 + frames])[None]
-            f0 = f0_features(torch.tensor(c.lf0[t0:t0 + frames])[None], torch.tensor(c.vuv[t0:t0 + frames])[None])
-            out = model.decoder(model.content(mel), cache[key], f0)
-            return out[0].numpy()
-    return run
-
-
 class Converter:
-    """The converter's conversions of crops, for the conversion stage: clip A's content decoded with clip B's speaker
-    embedding and A's log-F0 mapped to B's voiced mean and deviation (as the engine maps pitch). No recording of that
-    conversion exists, so these crops are scored against their own input mel and its content (`conversion_loss`)."""
+    """The converter (frozen) as the vocoder's input source. `reconstruct`: a crop decoded with its own clip's speaker
+    embedding and F0 (stage 2 on: the original audio is the target). `convert`: clip A's content decoded with clip B's
+    speaker embedding and A's log-F0 mapped to B's voiced mean and deviation (as the engine maps pitch); no recording
+    of that conversion exists, so these crops are scored against their own input mel and its content
+    (`conversion_loss`)."""
 
     def __init__(self, ckpt: str) -> None:
         from .train import load_model
@@ -269,6 +256,14 @@ class Converter:
             mu, sd = (float(v.mean()), float(v.std()) + 1e-2) if len(v) > 1 else (math.log(sfv.DEFAULT_F0), 0.1)
             self.cache[key] = (e, mu, sd)
         return self.cache[key]
+
+    def reconstruct(self, c: Clip, t0: int, frames: int) -> np.ndarray:
+        """The converter's log-mel [80, frames] of crop t0.. of `c` (own speaker embedding from the whole clip, own F0)."""
+        e, _, _ = self.voice(c)
+        with torch.no_grad():
+            mel = torch.tensor(c.mel[:, t0:t0 + frames])[None]
+            f0 = f0_features(torch.tensor(c.lf0[t0:t0 + frames])[None], torch.tensor(c.vuv[t0:t0 + frames])[None])
+            return self.model.decoder(self.model.content(mel), e, f0)[0].numpy()
 
     def convert(self, a: Clip, b: Clip, t0: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
         """(converted log-mel [80, frames], converted log-F0 [frames]) of crop t0.. of `a` toward `b`'s voice."""
@@ -305,13 +300,6 @@ def conversion_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames
         ks.append(sfv.envelope_kernels(sfv.frame_f0(lt, vv)))
     t = lambda xs, dt=torch.float32: torch.tensor(np.stack(xs), dtype=dt)
     return t(mels), t(lf0s), t(vuvs), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length
-
-
-def synth_log_mel(y: torch.Tensor, fb: torch.Tensor, frames: int) -> torch.Tensor:
-    """The DESIGN section 3 log-mel of a waveform batch, differentiable: [B, 80, frames]."""
-    w = torch.hann_window(N_FFT, periodic=True)
-    spec = torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs()
-    return torch.log(torch.einsum("bf,nft->nbt", fb, spec).clamp_min(LOG_FLOOR))[..., :frames]
 
 
 def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: torch.Tensor,
@@ -352,10 +340,11 @@ def train(args: argparse.Namespace) -> int:
     t0 = time.time()
     clips = [c for c in (load_clip(p) for p in paths) if c is not None]
     print(f"{len(clips)} clips ({sum(len(c.audio) for c in clips) / SAMPLE_RATE / 60:.1f} min) loaded in {time.time() - t0:.0f} s", flush=True)
-    decoder = make_decoder(args.decoder_ckpt) if args.decoder_ckpt else None
-    conv = Converter(args.decoder_ckpt) if args.convert_every > 0 else None
-    if conv is not None and not args.decoder_ckpt:
+    if args.convert_every > 0 and not args.decoder_ckpt:
         raise SystemExit("--convert-every needs --decoder-ckpt (the converter whose conversions are vocoded)")
+    converter = Converter(args.decoder_ckpt) if args.decoder_ckpt else None
+    decoder = converter.reconstruct if converter is not None else None
+    conv = converter if args.convert_every > 0 else None
     cema = None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
