@@ -67,6 +67,26 @@ def one_shot(model: VCModel, ref: tuple[np.ndarray, np.ndarray, np.ndarray]) -> 
     return e, st
 
 
+def draw_trials(gender: dict[str, str], test: dict[str, list[Utt]], per_dir: int,
+                seed: int) -> list[tuple[str, str, str, Utt]]:
+    """The seeded (direction, source speaker, target speaker, source clip) trials, `per_dir` per direction: the same
+    draw for every run with the same seed, so runs that differ only in the vocoder pair clip by clip."""
+    voices = sorted(gender)
+    rng = np.random.default_rng(seed)
+    trials = []
+    for dn in DIRS:
+        gs, gt = ("female" if dn[0] == "F" else "male"), ("female" if dn[-1] == "F" else "male")
+        srcs = [v for v in voices if gender[v] == gs]
+        tgts = [v for v in voices if gender[v] == gt]
+        for _ in range(per_dir):
+            s = srcs[int(rng.integers(len(srcs)))]
+            t = s
+            while t == s:
+                t = tgts[int(rng.integers(len(tgts)))]
+            trials.append((dn, s, t, test[s][int(rng.integers(len(test[s])))]))
+    return trials
+
+
 def summarise(recs: list[dict]) -> dict:
     d: dict = {"n": len(recs)}
     if not recs:
@@ -189,18 +209,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     vocode = make_vocoder(args.vocoder, args.gl_iters, args.vocoder_passes, args.detail_floor)
 
-    rng = np.random.default_rng(args.seed)
-    trials = []
-    for dn in DIRS:
-        gs, gt = ("female" if dn[0] == "F" else "male"), ("female" if dn[-1] == "F" else "male")
-        srcs = [v for v in voices if gender[v] == gs]
-        tgts = [v for v in voices if gender[v] == gt]
-        for _ in range(args.per_dir):
-            s = srcs[int(rng.integers(len(srcs)))]
-            t = s
-            while t == s:
-                t = tgts[int(rng.integers(len(tgts)))]
-            trials.append((dn, s, t, test[s][int(rng.integers(len(test[s])))]))
+    trials = draw_trials(gender, test, args.per_dir, args.seed)
     texts = sorted({text_of[(v, u.uid)] for v in voices for u in enrol[v] + test[v] if text_of[(v, u.uid)].strip()})
     asr = None if args.no_wer else ASR(out, texts, "real_heldout")
     main_L = 3.0 if 3.0 in ref_secs else ref_secs[0]

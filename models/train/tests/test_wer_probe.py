@@ -1,0 +1,47 @@
+"""The word-error probe's variant grammar and its two signal helpers (vc_train/wer_probe.py)."""
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vc_train.features import log_mel  # noqa: E402
+from vc_train.wer_probe import gv_postfilter, parse_variant, refine_griffin_lim  # noqa: E402
+
+
+class WerProbeTest(unittest.TestCase):
+    def test_variants_take_defaults_and_typed_overrides(self) -> None:
+        kind, p = parse_variant("gl")
+        self.assertEqual((kind, p["iters"], p["seed"], p["gv"]), ("gl", 32, 0, 1.0))
+        kind, p = parse_variant("nv:ckpt=ckpt/x.pt:passes=2:ap=1.5:gv=1.1")
+        self.assertEqual((kind, p["ckpt"], p["passes"], p["ap"], p["floor"], p["gv"]), ("nv", "ckpt/x.pt", 2, 1.5, 0.6, 1.1))
+        self.assertIsInstance(p["passes"], int)
+        self.assertEqual(parse_variant("hy:gl=4")[1]["gl"], 4)
+
+    def test_unknown_kinds_and_keys_are_refused(self) -> None:
+        for bad in ("wavenet", "gl:passes=3", "nv:floor", "gl:iters=x"):
+            with self.assertRaises(ValueError, msg=bad):
+                parse_variant(bad)
+
+    def test_gv_postfilter_scales_each_band_around_its_mean(self) -> None:
+        mel = np.random.default_rng(0).normal(size=(80, 50)) + np.arange(80)[:, None]
+        np.testing.assert_array_equal(gv_postfilter(mel, 1.0), mel)
+        y = gv_postfilter(mel, 2.0)
+        np.testing.assert_allclose(y.mean(1), mel.mean(1), atol=1e-9)
+        np.testing.assert_allclose(y.std(1), 2 * mel.std(1), rtol=1e-9)
+
+    def test_griffin_lim_refinement_moves_noise_toward_the_log_mel(self) -> None:
+        t = np.arange(16000) / 16000.0
+        x = sum(0.2 / h * np.sin(2 * np.pi * 180 * h * t) for h in range(1, 10)).astype(np.float32)
+        mel = log_mel(x)
+        start = np.random.default_rng(1).normal(scale=0.1, size=len(x)).astype(np.float32)
+        y = refine_griffin_lim(start, mel, 8)
+        self.assertEqual(len(y), len(start))
+        err = lambda z: float(np.abs(log_mel(z)[:, 2:-2] - mel[:, 2:-2]).mean())  # noqa: E731
+        self.assertLess(err(y), 0.5 * err(start))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,182 @@
+"""Word error of converted speech under vocoder variants, paired on eval_real's trials (what costs the words?).
+
+Why this file exists: the neural vocoder loses 2-4 words in 100 of converted speech to Griffin-Lim 32 on the 256 real
+held-out trials while winning resynthesis. eval_real answers "how much" with a full run per vocoder (~12 min, speaker
+ID and all); this probe answers "which synthesis change moves it" by converting the transcribed trials once (the same
+seeded draw as eval_real, `draw_trials`), caching the converted log-mels, and running only vocoder + ASR per variant.
+Each variant's clips are kept, so a later run adds variants without redoing earlier ones; the summary pairs every
+variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
+own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two.
+
+Variant grammar: `kind[:key=value]...`
+  gl                      Griffin-Lim; iters=32, seed=0
+  nv                      neural source-filter; ckpt=ckpt/vocoder7/last.pt, passes=3, floor=0.6, ap=1 (aperiodicity
+                          scale), seed=0 (added to the synthesis noise seed)
+  hy                      nv's output, then `gl` more Griffin-Lim iterations from its phase (gl=8, + nv's keys)
+  any kind: gv=1.0        log-mel deviation from each band's utterance mean scaled (global-variance postfilter)
+
+Usage (from models/train):
+  /usr/bin/python3 -m vc_train.wer_probe --per-dir 64 gl gl:seed=1 nv nv:seed=1 hy:gl=8 --out /tmp/probe
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import pickle
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .data import load_voice
+from .eval import ASR, convert, map_f0, word_errors
+from .eval_real import DIRS, draw_trials, one_shot, reference
+from .eval_vocoder import paired_wer
+from .real import read_split
+from .source_filter import NOISE_SEED, synthesize
+from .train import load_model
+from .vocoder import griffin_lim, istft, mel_pinv, stft
+
+DEFAULTS = {"gl": {"iters": 32, "seed": 0},
+            "nv": {"ckpt": "ckpt/vocoder7/last.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
+            "hy": {"gl": 8, "ckpt": "ckpt/vocoder7/last.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0}}
+
+
+def parse_variant(spec: str) -> tuple[str, dict]:
+    """`kind:key=value:...` -> (kind, parameters with defaults; numbers as float or int, `gv` 1.0 by default)."""
+    kind, *pairs = spec.split(":")
+    if kind not in DEFAULTS:
+        raise ValueError(f"unknown vocoder kind {kind!r} in {spec!r} (gl, nv, hy)")
+    params: dict = {**DEFAULTS[kind], "gv": 1.0}
+    for p in pairs:
+        k, sep, v = p.partition("=")
+        if not sep or k not in params:
+            raise ValueError(f"bad parameter {p!r} in {spec!r}; {kind} takes {sorted(params)}")
+        d = params[k]
+        params[k] = v if isinstance(d, str) else int(float(v)) if isinstance(d, int) else float(v)
+    return kind, params
+
+
+def gv_postfilter(mel: np.ndarray, scale: float) -> np.ndarray:
+    """Each band's deviation from its mean over the utterance scaled by `scale` (1: unchanged)."""
+    if scale == 1.0:
+        return mel
+    mu = mel.mean(axis=1, keepdims=True)
+    return mu + scale * (mel - mu)
+
+
+def refine_griffin_lim(y0: np.ndarray, log_mel: np.ndarray, iters: int) -> np.ndarray:
+    """Griffin-Lim (momentum 0.99, as vocoder.griffin_lim) toward the log-mel's magnitude, from y0's phase."""
+    mag = np.maximum(mel_pinv() @ np.exp(log_mel.astype(np.float64)), 0.0)
+    t, length = mag.shape[1], len(y0)
+
+    def spec(x: np.ndarray) -> np.ndarray:
+        r = stft(x.astype(np.float64))[:, :t]
+        return np.pad(r, ((0, 0), (0, t - r.shape[1]))) if r.shape[1] < t else r
+
+    r = spec(y0)
+    ang, prev = r / np.maximum(np.abs(r), 1e-16), np.zeros_like(r)
+    for _ in range(iters):
+        rb = spec(istft(mag * ang, length))
+        a = rb - (0.99 / 1.99) * prev
+        ang, prev = a / np.maximum(np.abs(a), 1e-16), rb
+    return istft(mag * ang, length).astype(np.float32)
+
+
+class Vocoders:
+    """Runs variants; aperiodicity networks are loaded once per checkpoint."""
+
+    def __init__(self) -> None:
+        self.nets: dict = {}
+
+    def __call__(self, spec: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
+        kind, p = parse_variant(spec)
+        mel = gv_postfilter(mel, p["gv"])
+        if kind == "gl":
+            return griffin_lim(mel, p["iters"], seed=p["seed"])
+        if p["ckpt"] not in self.nets:
+            from .vocoder_net import load_aperiodicity
+            self.nets[p["ckpt"]] = load_aperiodicity(p["ckpt"])
+        lf = map_f0(lf0, vuv, tgt)
+        a, d = self.nets[p["ckpt"]](mel, lf, vuv)
+        y = synthesize(mel, lf, vuv, np.clip(a * p["ap"], 0.0, 1.0), detail=np.maximum(d, p["floor"]),
+                       iterations=p["passes"], seed=NOISE_SEED + p["seed"])
+        return refine_griffin_lim(y, mel, p["gl"]) if kind == "hy" else y
+
+
+def converted_trials(args: argparse.Namespace, out: Path) -> list[dict]:
+    """The transcribed trials with v2.3's converted log-mel (3 s references), cached in `out`."""
+    cache = out / f"converted_{args.per_dir}_{args.seed}.pkl"
+    if cache.exists():
+        with open(cache, "rb") as f:
+            return pickle.load(f)
+    corpus = Path(args.corpus)
+    with open(corpus / "metadata.tsv", encoding="utf-8") as f:
+        text_of = {(r["voice"], Path(r["path"]).stem): r["text"].strip() for r in csv.DictReader(f, delimiter="\t")}
+    model, _ = load_model(args.ckpt)
+    gender = {s.voice: s.gender for s in read_split() if s.role == "heldout"}
+    voices = sorted(gender)
+    enrol = {v: load_voice(corpus, v, {"enrol"}) for v in voices}
+    test = {v: load_voice(corpus, v, {"test"}) for v in voices}
+    refs = {v: one_shot(model, reference(enrol[v], 3.0)) for v in voices}
+    items = []
+    for dn, s, t, su in draw_trials(gender, test, args.per_dir, args.seed):
+        text = text_of[(s, su.uid)]
+        if text:
+            e, f0s = refs[t]
+            items.append({"dir": dn, "src": s, "tgt": t, "uid": su.uid, "text": text, "lf0": su.lf0, "vuv": su.vuv,
+                          "f0s": f0s, "mel": convert(model, su.mel, su.lf0, su.vuv, e, f0s)})
+    with open(cache, "wb") as f:
+        pickle.dump(items, f)
+    return items
+
+
+def wer(clips: list[dict], dn: Optional[str] = None) -> float:
+    c = [x for x in clips if dn is None or x["dir"] == dn]
+    return round(100 * sum(x["err"] for x in c) / max(1, sum(x["words"] for x in c)), 1)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("variants", nargs="+", help="the first is the reference of the paired differences")
+    ap.add_argument("--ckpt", default="ckpt/conv-spk/step1656.pt", help="the converter (v2.3)")
+    ap.add_argument("--corpus", default="/work/corpus")
+    ap.add_argument("--per-dir", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=7, help="eval_real's trial seed")
+    ap.add_argument("--out", default="/tmp/wer_probe")
+    args = ap.parse_args(argv)
+    for v in args.variants:
+        parse_variant(v)  # fail before the slow part
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    items = converted_trials(args, out)
+    held = {s.voice for s in read_split() if s.role == "heldout"}
+    asr = None
+    vocode = Vocoders()
+    runs: dict[str, list[dict]] = {}
+    for v in args.variants:
+        path = out / f"clips_{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
+        if not path.exists():
+            if asr is None:
+                with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
+                    texts = sorted({r["text"] for r in csv.DictReader(f, delimiter="\t")
+                                    if r["voice"] in held and r["text"].strip()})
+                asr = ASR(out, texts, "real_heldout")  # eval_real's LM: every held-out transcript
+            clips = []
+            for it in items:
+                e, n = word_errors(it["text"], asr.recognise(vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])))
+                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
+            path.write_text(json.dumps(clips))
+        runs[v] = json.loads(path.read_text())
+        print(json.dumps({"variant": v, "wer": wer(runs[v]), **{dn: wer(runs[v], dn) for dn in DIRS},
+                          "vsFirst": paired_wer(runs[v], runs[args.variants[0]]) if v != args.variants[0] else None}),
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
