@@ -8,7 +8,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.features import log_mel  # noqa: E402
-from vc_train.wer_probe import gv_postfilter, parse_variant, refine_griffin_lim  # noqa: E402
+from vc_train.wer_probe import gv_postfilter, parse_variant, pool_seeds, refine_griffin_lim  # noqa: E402
 
 
 class WerProbeTest(unittest.TestCase):
@@ -24,6 +24,15 @@ class WerProbeTest(unittest.TestCase):
         for bad in ("wavenet", "gl:passes=3", "nv:floor", "gl:iters=x"):
             with self.assertRaises(ValueError, msg=bad):
                 parse_variant(bad)
+
+    def test_seeds_of_one_variant_pool_clip_by_clip(self) -> None:
+        clip = lambda uid, err: {"dir": "F->M", "uid": uid, "tgt": "x", "err": err, "words": 5}  # noqa: E731
+        runs = {"gl": [clip("a", 1), clip("b", 2)], "gl:seed=1": [clip("a", 3), clip("b", 0)],
+                "gl:iters=8": [clip("a", 5), clip("b", 5)], "nv": [clip("a", 0), clip("b", 0)]}
+        pooled = pool_seeds(runs)
+        self.assertEqual(len(pooled), 1)  # gl:iters=8 and nv have one seed each
+        (clips,) = pooled.values()
+        self.assertEqual([(c["uid"], c["err"], c["words"], c["seeds"]) for c in clips], [("a", 4, 10, 2), ("b", 2, 10, 2)])
 
     def test_gv_postfilter_scales_each_band_around_its_mean(self) -> None:
         mel = np.random.default_rng(0).normal(size=(80, 50)) + np.arange(80)[:, None]

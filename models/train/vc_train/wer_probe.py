@@ -16,7 +16,7 @@ Variant grammar: `kind[:key=value]...`
   any kind: gv=1.0        log-mel deviation from each band's utterance mean scaled (global-variance postfilter)
 
 Usage (from models/train):
-  /usr/bin/python3 -m vc_train.wer_probe --per-dir 64 gl gl:seed=1 nv nv:seed=1 hy:gl=8 --out /tmp/probe
+  /usr/bin/python3 -m vc_train.wer_probe --per-dir 64 gl gl:seed=1 nv nv:seed=1 hy:gl=8 --out /tmp/probe --pool-seeds
 """
 from __future__ import annotations
 
@@ -139,6 +139,18 @@ def wer(clips: list[dict], dn: Optional[str] = None) -> float:
     return round(100 * sum(x["err"] for x in c) / max(1, sum(x["words"] for x in c)), 1)
 
 
+def pool_seeds(runs: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Variants that differ only in `seed`, merged: per clip the word errors and words of all their seeds summed, so
+    a paired comparison of two pooled variants averages the vocoders' randomness away clip by clip."""
+    groups: dict[str, list[list[dict]]] = {}
+    for v, clips in runs.items():
+        kind, p = parse_variant(v)
+        key = ":".join([kind] + [f"{k}={p[k]}" for k in sorted(p) if k != "seed"])
+        groups.setdefault(key, []).append(clips)
+    return {k: [{**c[0], "err": sum(x["err"] for x in c), "words": sum(x["words"] for x in c), "seeds": len(c)}
+                for c in zip(*g)] for k, g in groups.items() if len(g) > 1}
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", help="the first is the reference of the paired differences")
@@ -147,6 +159,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--per-dir", type=int, default=64)
     ap.add_argument("--seed", type=int, default=7, help="eval_real's trial seed")
     ap.add_argument("--out", default="/tmp/wer_probe")
+    ap.add_argument("--pool-seeds", action="store_true", help="also report variants differing only in seed as one "
+                    "(pool_seeds), paired with the first such group")
     args = ap.parse_args(argv)
     for v in args.variants:
         parse_variant(v)  # fail before the slow part
@@ -175,6 +189,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(json.dumps({"variant": v, "wer": wer(runs[v]), **{dn: wer(runs[v], dn) for dn in DIRS},
                           "vsFirst": paired_wer(runs[v], runs[args.variants[0]]) if v != args.variants[0] else None}),
               flush=True)
+    if args.pool_seeds:
+        pooled = pool_seeds(runs)
+        first = next(iter(pooled.values()), None)
+        for k, clips in pooled.items():
+            print(json.dumps({"pooled": k, "seeds": clips[0]["seeds"], "wer": wer(clips), **{dn: wer(clips, dn) for dn in DIRS},
+                              "vsFirst": paired_wer(clips, first) if clips is not first else None}), flush=True)
     return 0
 
 
