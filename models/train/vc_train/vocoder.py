@@ -44,13 +44,18 @@ def istft(spec: np.ndarray, length: int) -> np.ndarray:
     return np.pad(y, (0, max(0, length - len(y))))
 
 
-def griffin_lim(log_mel: np.ndarray, n_iter: int = 32, momentum: float = 0.99, seed: int = 0) -> np.ndarray:
-    """[80, T] RAW log-mel -> float32 audio of (T - 1) * 256 samples."""
+def griffin_lim(log_mel: np.ndarray, n_iter: int = 32, momentum: float = 0.99, seed: int = 0,
+                init: np.ndarray | None = None, length: int | None = None) -> np.ndarray:
+    """[80, T] RAW log-mel -> float32 audio of `length` (default (T - 1) * 256) samples. The phase starts from
+    `init`'s STFT when given (refining another vocoder's output), else from seeded random angles."""
     mag = np.maximum(mel_pinv() @ np.exp(log_mel.astype(np.float64)), 0.0)  # [513, T]
     t = mag.shape[1]
-    length = (t - 1) * HOP
-    rng = np.random.default_rng(seed)
-    angles = np.exp(2j * np.pi * rng.random(mag.shape))
+    length = (t - 1) * HOP if length is None else length
+    if init is None:
+        angles = np.exp(2j * np.pi * np.random.default_rng(seed).random(mag.shape))
+    else:
+        r = stft(np.asarray(init, np.float64), t)
+        angles = r / np.maximum(np.abs(r), 1e-16)
     prev = np.zeros_like(angles)
     for _ in range(n_iter):
         x = istft(mag * angles, length)

@@ -13,7 +13,7 @@ Usage (from models/train; resumable, checkpoints every --ckpt-every steps):
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 40
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 20 \
       --decoder-ckpt ckpt/real/last.pt --decoder-share 0.5          (stage 2, resumes from ckpt/vocoder/last.pt)
-  (later stages: ckpt/vocoder<N>/run.sh; the shipped one is ckpt/vocoder7, models/MODEL_CARD.md "Round 9")
+  (later stages: ckpt/vocoder<N>/run.sh; the shipped one is ckpt/vocoder9/step26078.pt, models/MODEL_CARD.md "Round 10")
   /usr/bin/python3 -m vc_train.vocoder_net export --ckpt ckpt/vocoder/last.pt --models ..
 """
 from __future__ import annotations

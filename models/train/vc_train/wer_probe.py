@@ -38,7 +38,7 @@ from .eval_vocoder import paired_wer
 from .real import read_split
 from .source_filter import NOISE_SEED, synthesize
 from .train import load_model
-from .vocoder import griffin_lim, istft, mel_pinv, stft
+from .vocoder import griffin_lim
 
 DEFAULTS = {"gl": {"iters": 32, "seed": 0},
             "nv": {"ckpt": "ckpt/vocoder7/last.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
@@ -69,21 +69,8 @@ def gv_postfilter(mel: np.ndarray, scale: float) -> np.ndarray:
 
 
 def refine_griffin_lim(y0: np.ndarray, log_mel: np.ndarray, iters: int) -> np.ndarray:
-    """Griffin-Lim (momentum 0.99, as vocoder.griffin_lim) toward the log-mel's magnitude, from y0's phase."""
-    mag = np.maximum(mel_pinv() @ np.exp(log_mel.astype(np.float64)), 0.0)
-    t, length = mag.shape[1], len(y0)
-
-    def spec(x: np.ndarray) -> np.ndarray:
-        r = stft(x.astype(np.float64))[:, :t]
-        return np.pad(r, ((0, 0), (0, t - r.shape[1]))) if r.shape[1] < t else r
-
-    r = spec(y0)
-    ang, prev = r / np.maximum(np.abs(r), 1e-16), np.zeros_like(r)
-    for _ in range(iters):
-        rb = spec(istft(mag * ang, length))
-        a = rb - (0.99 / 1.99) * prev
-        ang, prev = a / np.maximum(np.abs(a), 1e-16), rb
-    return istft(mag * ang, length).astype(np.float32)
+    """`iters` Griffin-Lim iterations toward the log-mel's magnitude, starting from y0's phase (same length as y0)."""
+    return griffin_lim(log_mel, iters, init=y0, length=len(y0))
 
 
 class Vocoders:
@@ -139,6 +126,12 @@ def wer(clips: list[dict], dn: Optional[str] = None) -> float:
     return round(100 * sum(x["err"] for x in c) / max(1, sum(x["words"] for x in c)), 1)
 
 
+def wer_table(clips: list[dict], first: list[dict]) -> dict:
+    """WER overall and per direction, and the paired difference to `first` (None for `first` itself)."""
+    return {"wer": wer(clips), **{dn: wer(clips, dn) for dn in DIRS},
+            "vsFirst": paired_wer(clips, first) if clips is not first else None}
+
+
 def pool_seeds(runs: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Variants that differ only in `seed`, merged: per clip the word errors and words of all their seeds summed, so
     a paired comparison of two pooled variants averages the vocoders' randomness away clip by clip."""
@@ -186,15 +179,12 @@ def main(argv: Optional[list[str]] = None) -> int:
                 clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
             path.write_text(json.dumps(clips))
         runs[v] = json.loads(path.read_text())
-        print(json.dumps({"variant": v, "wer": wer(runs[v]), **{dn: wer(runs[v], dn) for dn in DIRS},
-                          "vsFirst": paired_wer(runs[v], runs[args.variants[0]]) if v != args.variants[0] else None}),
-              flush=True)
+        print(json.dumps({"variant": v, **wer_table(runs[v], runs[args.variants[0]])}), flush=True)
     if args.pool_seeds:
         pooled = pool_seeds(runs)
         first = next(iter(pooled.values()), None)
         for k, clips in pooled.items():
-            print(json.dumps({"pooled": k, "seeds": clips[0]["seeds"], "wer": wer(clips), **{dn: wer(clips, dn) for dn in DIRS},
-                              "vsFirst": paired_wer(clips, first) if clips is not first else None}), flush=True)
+            print(json.dumps({"pooled": k, "seeds": clips[0]["seeds"], **wer_table(clips, first)}), flush=True)
     return 0
 
 
