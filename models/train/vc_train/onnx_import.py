@@ -39,3 +39,52 @@ def load_onnx_model(models_dir: str) -> VCModel:
     assert not missing, missing
     model.load_state_dict(sd)
     return model.eval()
+
+
+def onnx_weights(path: str) -> dict[str, torch.Tensor]:
+    """Every named initializer of an ONNX graph as a tensor (the PyTorch parameter names the export kept)."""
+    import onnx
+    from onnx import numpy_helper
+    return {i.name: torch.from_numpy(np.array(numpy_helper.to_array(i))) for i in onnx.load(path).graph.initializer}
+
+
+def restore(models_dir: str, out_dir: str) -> list[Path]:
+    """Checkpoints rebuilt from a shipped export folder, so training and evaluation resume on a clone that has the
+    graphs but not the (gitignored) checkpoints: `converter.pt` (what `train.load_model` reads: cfg, training voices,
+    weights) and `vocoder.pt` (what `vocoder_net` reads; no optimizer state, its training summary from the manifest).
+    The verifier is not restored: its export folds batch norms into the convolutions."""
+    from .vocoder_net import AperiodicityNet
+    d, out = Path(models_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    man = json.loads((d / "manifest.json").read_text())
+    model = load_onnx_model(models_dir)
+    conv = out / "converter.pt"
+    voices = list(man["training"]["voices"])
+    sd = model.state_dict()
+    sd["spk_w"] = torch.zeros(len(voices), sd["spk_w"].shape[1])  # the training-only speaker classifier: not exported
+    torch.save({"cfg": man["training"]["config"], "voices": voices, "model": sd,
+                "restoredFrom": str(d / "manifest.json")}, conv)
+    entry = man["models"]["vocoder"]
+    w = onnx_weights(str(d / entry["file"]))
+    net = AperiodicityNet(ch=int(w["inp.weight"].shape[0]))
+    net.load_state_dict(w)  # strict: every parameter must come back
+    summary = dict(entry.get("training", {}))
+    voc = out / "vocoder.pt"
+    torch.save({"net": net.state_dict(), "step": int(summary.get("steps", 0)), "summary": summary,
+                "restoredFrom": str(d / entry["file"])}, voc)
+    return [conv, voc]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(prog="vc_train.onnx_import", description=restore.__doc__)
+    ap.add_argument("--models", default="..", help="the export folder (manifest.json and the graphs)")
+    ap.add_argument("--out", default="ckpt/shipped")
+    a = ap.parse_args(argv)
+    for p in restore(a.models, a.out):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

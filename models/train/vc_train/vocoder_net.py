@@ -34,6 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import source_filter as sfv
+from .asr_front import SphinxMfcc
 from .features import HOP, LOG_FLOOR, N_FFT, SAMPLE_RATE, log_mel, mel_filterbank
 from .f0 import f0_yin
 from .intelligibility import third_octave_matrix
@@ -128,11 +129,19 @@ def mr_stft_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return total / len(RESOLUTIONS)
 
 
+def synth_magnitude(y: torch.Tensor) -> torch.Tensor:
+    """The DESIGN section 3 STFT magnitude of a waveform batch, differentiable: [B, 513, T]."""
+    return torch.stft(y, N_FFT, HOP, window=torch.hann_window(N_FFT, periodic=True), return_complex=True).abs()
+
+
+def magnitude_log_mel(mag: torch.Tensor, fb: torch.Tensor, frames: Optional[int] = None) -> torch.Tensor:
+    """[B, 513, T] magnitude -> DESIGN section 3 log-mel [B, 80, T] (the first `frames` frames)."""
+    return torch.log(torch.einsum("bf,nft->nbt", fb, mag).clamp_min(LOG_FLOOR))[..., :frames]
+
+
 def synth_log_mel(y: torch.Tensor, fb: torch.Tensor, frames: Optional[int] = None) -> torch.Tensor:
     """The DESIGN section 3 log-mel of a waveform batch, differentiable: [B, 80, T] (the first `frames` frames)."""
-    w = torch.hann_window(N_FFT, periodic=True)
-    spec = torch.stft(y, N_FFT, HOP, window=w, return_complex=True).abs()
-    return torch.log(torch.einsum("bf,nft->nbt", fb, spec).clamp_min(LOG_FLOOR))[..., :frames]
+    return magnitude_log_mel(synth_magnitude(y), fb, frames)
 
 
 def mel_l1_loss(y: torch.Tensor, x: torch.Tensor, fb: torch.Tensor) -> torch.Tensor:
@@ -303,16 +312,20 @@ def conversion_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames
 
 
 def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: torch.Tensor,
-                    content_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
+                    content_weight: float, mfcc_weight: float = 0.0,
+                    front: Optional[SphinxMfcc] = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
     and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
-    the synthesis and of the requested mel: the words, not the exact envelope). Returns (total, content term)."""
-    ly = synth_log_mel(y, fb, mel.shape[-1])
+    the synthesis and of the requested mel: the words, not the exact envelope), and, weighted by `mfcc_weight`, by the
+    recogniser's cepstra of both (asr_front: what the word-error meter hears). Returns (total, content, MFCC term)."""
+    mag = synth_magnitude(y)
+    ly = magnitude_log_mel(mag, fb, mel.shape[-1])
     lm = (ly - mel.clamp_min(math.log(LOG_FLOOR))).abs().mean()
     with torch.no_grad():
         zt = conv.content(mel)
     cc = F.l1_loss(conv.content(ly), zt)
-    return lm + content_weight * cc, cc
+    mf = front.distance(mag, mel) if front is not None and mfcc_weight > 0 else cc.new_zeros(())
+    return lm + content_weight * cc + mfcc_weight * mf, cc, mf
 
 
 # ------------------------------------------------------------------ train / export / load
@@ -336,6 +349,13 @@ def train(args: argparse.Namespace) -> int:
         for g in opt.param_groups:
             g["lr"] = args.lr
         print(f"resumed at step {step}", flush=True)
+    elif args.init:
+        ck = torch.load(args.init, map_location="cpu")
+        net.load_state_dict(ck["net"])  # a fresh optimizer: restored checkpoints carry none
+        step = int(ck["step"])
+        summary = dict(ck.get("summary", {}))
+        summary["init"] = args.init
+        print(f"started from {args.init} (step {step})", flush=True)
     paths = training_rows(Path(args.corpus), args.per_voice)
     t0 = time.time()
     clips = [c for c in (load_clip(p) for p in paths) if c is not None]
@@ -345,7 +365,8 @@ def train(args: argparse.Namespace) -> int:
     converter = Converter(args.decoder_ckpt) if args.decoder_ckpt else None
     decoder = converter.reconstruct if converter is not None else None
     conv = converter if args.convert_every > 0 else None
-    cema = None
+    cema = mema = None
+    front = SphinxMfcc() if args.mfcc_loss > 0 else None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
     ema = None
@@ -369,6 +390,8 @@ def train(args: argparse.Namespace) -> int:
             s["estoiLossWeight"] = args.estoi_loss
         if conv is not None:
             s["convertEvery"], s["contentLossWeight"] = args.convert_every, args.content_loss
+            if args.mfcc_loss > 0:
+                s["mfccLossWeight"] = args.mfcc_loss
         if args.free_voicing:
             s["freeVoicing"] = True
         if ema is not None:
@@ -383,8 +406,9 @@ def train(args: argparse.Namespace) -> int:
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         if converting:
-            loss, cc = conversion_loss(y, mel, conv, synth.fb, args.content_loss)
+            loss, cc, mf = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front)
             cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
+            mema = mf.item() if mema is None else 0.9 * mema + 0.1 * mf.item()
         else:
             mr = mr_stft_loss(y, aud)
             loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
@@ -398,6 +422,7 @@ def train(args: argparse.Namespace) -> int:
         step += 1
         if step % 25 == 0 and ema is not None:
             extra = f" content {cema:.4f}" if cema is not None else ""
+            extra += f" mfcc {mema:.4f}" if front is not None and mema is not None else ""
             print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f}{extra} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
@@ -507,6 +532,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--seed", type=int, default=1234)
     t.add_argument("--ckpt-every", type=int, default=100)
+    t.add_argument("--init", default="", help="start from this network checkpoint (e.g. vc_train.onnx_import's "
+                   "ckpt/shipped/vocoder.pt) when --out has no last.pt")
     t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
     t.add_argument("--decoder-share", type=float, default=0.5)
     t.add_argument("--mel-loss", type=float, default=0.0, help="weight of a log-mel L1 term (envelope) beside the MR-STFT loss")
@@ -515,6 +542,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--convert-every", type=int, default=0,
                    help="every Nth step vocodes the converter's conversions (--decoder-ckpt) scored by conversion_loss (0: never)")
     t.add_argument("--content-loss", type=float, default=4.0, help="weight of the content-code term on conversion steps")
+    t.add_argument("--mfcc-loss", type=float, default=0.0,
+                   help="weight of the recogniser's cepstral distance (asr_front) on conversion steps")
     t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
