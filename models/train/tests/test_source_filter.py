@@ -9,6 +9,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train import source_filter as sfv  # noqa: E402
+from vc_train.asr_front import SphinxMfcc  # noqa: E402
 from vc_train.f0 import f0_yin  # noqa: E402
 from vc_train.features import log_mel  # noqa: E402
 from vc_train.vocoder_net import AperiodicityNet, TorchSynth, f0_features  # noqa: E402
@@ -80,9 +81,9 @@ class SourceFilterTest(unittest.TestCase):
         synth = TorchSynth()
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, 1)
-        loss, content = conversion_loss(y, mel, conv, synth.fb, 4.0)
+        loss, content, mfcc = conversion_loss(y, mel, conv, synth.fb, 4.0, 1.0, SphinxMfcc())
         loss.backward()
-        self.assertTrue(bool(torch.isfinite(loss)) and float(content) >= 0.0)
+        self.assertTrue(bool(torch.isfinite(loss)) and float(content) >= 0.0 and float(mfcc) > 0.0)
         grad = sum(float(p.grad.abs().sum()) for p in net.parameters() if p.grad is not None)
         self.assertGreater(grad, 0.0)
         self.assertTrue(all(p.grad is None for p in conv.model.parameters()))

@@ -26,13 +26,14 @@ class WerProbeTest(unittest.TestCase):
                 parse_variant(bad)
 
     def test_seeds_of_one_variant_pool_clip_by_clip(self) -> None:
-        clip = lambda uid, err: {"dir": "F->M", "uid": uid, "tgt": "x", "err": err, "words": 5}  # noqa: E731
+        clip = lambda uid, err: {"dir": "F->M", "uid": uid, "tgt": "x", "err": err, "words": 5, "mfcc": err / 10}  # noqa: E731
         runs = {"gl": [clip("a", 1), clip("b", 2)], "gl:seed=1": [clip("a", 3), clip("b", 0)],
                 "gl:iters=8": [clip("a", 5), clip("b", 5)], "nv": [clip("a", 0), clip("b", 0)]}
         pooled = pool_seeds(runs)
         self.assertEqual(len(pooled), 1)  # gl:iters=8 and nv have one seed each
         (clips,) = pooled.values()
         self.assertEqual([(c["uid"], c["err"], c["words"], c["seeds"]) for c in clips], [("a", 4, 10, 2), ("b", 2, 10, 2)])
+        self.assertEqual([round(c["mfcc"], 3) for c in clips], [0.2, 0.1])  # the seeds' mean
 
     def test_gv_postfilter_scales_each_band_around_its_mean(self) -> None:
         mel = np.random.default_rng(0).normal(size=(80, 50)) + np.arange(80)[:, None]

@@ -10,7 +10,7 @@ own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pock
 
 Variant grammar: `kind[:key=value]...`
   gl                      Griffin-Lim; iters=32, seed=0
-  nv                      neural source-filter; ckpt=ckpt/vocoder7/last.pt, passes=3, floor=0.6, ap=1 (aperiodicity
+  nv                      neural source-filter; ckpt=ckpt/shipped/vocoder.pt, passes=3, floor=0.6, ap=1 (aperiodicity
                           scale), seed=0 (added to the synthesis noise seed)
   hy                      nv's output, then `gl` more Griffin-Lim iterations from its phase (gl=8, + nv's keys)
   any kind: gv=1.0        log-mel deviation from each band's utterance mean scaled (global-variance postfilter)
@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from .asr_front import SphinxMfcc
 from .data import load_voice
 from .eval import ASR, convert, map_f0, word_errors
 from .eval_real import DIRS, draw_trials, one_shot, reference
@@ -39,10 +40,11 @@ from .real import read_split
 from .source_filter import NOISE_SEED, synthesize
 from .train import load_model
 from .vocoder import griffin_lim
+from .vocoder_net import synth_magnitude
 
 DEFAULTS = {"gl": {"iters": 32, "seed": 0},
-            "nv": {"ckpt": "ckpt/vocoder7/last.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
-            "hy": {"gl": 8, "ckpt": "ckpt/vocoder7/last.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0}}
+            "nv": {"ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
+            "hy": {"gl": 8, "ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0}}
 
 
 def parse_variant(spec: str) -> tuple[str, dict]:
@@ -126,9 +128,19 @@ def wer(clips: list[dict], dn: Optional[str] = None) -> float:
     return round(100 * sum(x["err"] for x in c) / max(1, sum(x["words"] for x in c)), 1)
 
 
+def mfcc_distance(front: SphinxMfcc, y: np.ndarray, log_mel: np.ndarray) -> float:
+    """The recogniser's cepstral distance between a synthesis and the log-mel it was asked for (asr_front)."""
+    mel = torch.tensor(log_mel, dtype=torch.float32)[None]
+    with torch.no_grad():
+        return front.distance(synth_magnitude(torch.tensor(y, dtype=torch.float32)[None]), mel).item()
+
+
 def wer_table(clips: list[dict], first: list[dict]) -> dict:
-    """WER overall and per direction, and the paired difference to `first` (None for `first` itself)."""
+    """WER overall and per direction, the mean MFCC distance (clips scored before it existed lack it), and the paired
+    difference to `first` (None for `first` itself)."""
+    mf = [c["mfcc"] for c in clips if "mfcc" in c]
     return {"wer": wer(clips), **{dn: wer(clips, dn) for dn in DIRS},
+            "mfcc": round(float(np.mean(mf)), 4) if mf else None,
             "vsFirst": paired_wer(clips, first) if clips is not first else None}
 
 
@@ -140,14 +152,19 @@ def pool_seeds(runs: dict[str, list[dict]]) -> dict[str, list[dict]]:
         kind, p = parse_variant(v)
         key = ":".join([kind] + [f"{k}={p[k]}" for k in sorted(p) if k != "seed"])
         groups.setdefault(key, []).append(clips)
-    return {k: [{**c[0], "err": sum(x["err"] for x in c), "words": sum(x["words"] for x in c), "seeds": len(c)}
-                for c in zip(*g)] for k, g in groups.items() if len(g) > 1}
+    def merged(c: tuple[dict, ...]) -> dict:
+        m = {**c[0], "err": sum(x["err"] for x in c), "words": sum(x["words"] for x in c), "seeds": len(c)}
+        if all("mfcc" in x for x in c):
+            m["mfcc"] = float(np.mean([x["mfcc"] for x in c]))
+        return m
+    return {k: [merged(c) for c in zip(*g)] for k, g in groups.items() if len(g) > 1}
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", help="the first is the reference of the paired differences")
-    ap.add_argument("--ckpt", default="ckpt/conv-spk/step1656.pt", help="the converter (v2.3)")
+    ap.add_argument("--ckpt", default="ckpt/shipped/converter.pt",
+                    help="the converter (default: the shipped one, restored from its graphs by vc_train.onnx_import)")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=64)
     ap.add_argument("--seed", type=int, default=7, help="eval_real's trial seed")
@@ -164,6 +181,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     held = {s.voice for s in read_split() if s.role == "heldout"}
     asr = None
     vocode = Vocoders()
+    front = SphinxMfcc()
     runs: dict[str, list[dict]] = {}
     for v in args.variants:
         path = out / f"clips_{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
@@ -175,8 +193,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                 asr = ASR(out, texts, "real_heldout")  # eval_real's LM: every held-out transcript
             clips = []
             for it in items:
-                e, n = word_errors(it["text"], asr.recognise(vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])))
-                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
+                y = vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
+                e, n = word_errors(it["text"], asr.recognise(y))
+                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n,
+                              "mfcc": round(mfcc_distance(front, y, it["mel"]), 5)})
             path.write_text(json.dumps(clips))
         runs[v] = json.loads(path.read_text())
         print(json.dumps({"variant": v, **wer_table(runs[v], runs[args.variants[0]])}), flush=True)
