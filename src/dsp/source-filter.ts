@@ -341,6 +341,32 @@ function pulseTrain(f0Hz: ArrayLike<number>, phase0: number, out: Float64Array):
 }
 
 /**
+ * The pulse phase `pulseTrain` holds after its first `samples` samples (a multiple of HOP) when it starts at
+ * `phase0`: the same per-sample recursion without the pulses, so a piece of one synthesis that starts there
+ * (source-filter-range.ts) continues the whole run's phase bit for bit (`pulsePhaseAt` sums frame by frame, equal
+ * only up to rounding). Keep it in step with pulseTrain: the range tests compare the joined pieces exactly.
+ */
+export function pulsePhaseAfter(f0Hz: ArrayLike<number>, phase0: number, samples: number): number {
+  const t = f0Hz.length;
+  let phi = phase0;
+  const twoPi = 2 * Math.PI;
+  const w = twoPi / SR;
+  for (let s = 0, k0 = 0; s < samples; s += HOP, k0++) {
+    const last = k0 + 1 >= t;
+    const fa = last ? f0Hz[Math.min(k0, t - 1)] : f0Hz[k0];
+    const slope = last ? 0 : (f0Hz[k0 + 1] - f0Hz[k0]) / HOP;
+    const e = Math.min(samples, s + HOP);
+    for (let i = s; i < e; i++) {
+      const f = fa + slope * (i - s);
+      const step = w * f;
+      phi += step;
+      if (phi >= twoPi) phi -= twoPi * Math.floor(phi / twoPi);
+    }
+  }
+  return phi;
+}
+
+/**
  * The mel filterbank by bin, in Float64 (the same values as its float32 weights): every bin lies in at
  * most two bands, A (the lower) and B; runs of bins with the same (A, B) (-1: none) cover binRun[r] ..
  * binRun[r + 1] - 1 with weights wA[k], wB[k].

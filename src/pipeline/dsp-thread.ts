@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { resampleRange, type ResampleOptions } from '../audio/resample.js';
 import type { F0Track } from '../dsp/f0.js';
 import { sourceFilter, type SourceFilterOptions } from '../dsp/source-filter.js';
+import { sourceFilterRange } from '../dsp/source-filter-range.js';
 import { loudnessGain } from './loudness.js';
 import { f0Blocked } from './pitch.js';
 
@@ -21,6 +22,8 @@ export interface SynthJob {
   voiced: Float32Array;
   aperiodicity: Float32Array;
   options: SourceFilterOptions;
+  /** Only output samples [from, to) (sourceFilterRange: the rest of the chunk is synthesized elsewhere). */
+  range?: { from: number; to: number };
 }
 
 /** Output samples [from, to) of a resampling (resampleRange). */
@@ -152,6 +155,7 @@ export class DspThread {
   static compute(job: Job): Float32Array | F0Track | number {
     if (job.kind === 'synthesize') {
       const j = job.job;
+      if (j.range) return sourceFilterRange(j.logMel, j.frames, j.pitchHz, j.voiced, j.aperiodicity, j.options, j.range.from, j.range.to);
       return sourceFilter(j.logMel, j.frames, j.pitchHz, j.voiced, j.aperiodicity, j.options);
     }
     if (job.kind === 'pitch') return f0Blocked(job.audio, undefined, job.gain);

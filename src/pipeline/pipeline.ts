@@ -212,9 +212,11 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
     report('vocoder', k, 0.45);
     phaseFrom = { frame: f0Frame, phase: pulsePhaseAt(pitchHz!, f0Frame, phaseFrom) };
     throwIfCancelled(signal);
+    let besideDone: () => void = () => {};
+    const beside = new Promise<void>((resolve) => (besideDone = resolve));
     const vocodedP = launch(vocoder.vocode({
       logMel: outMel, frames, length: piece.length, logF0: outLf0, voiced: vuv,
-      pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: phaseFrom.phase, startSample: start,
+      pitchHz: pitchHz!.subarray(f0Frame, f0Frame + frames), phase0: phaseFrom.phase, startSample: start, beside,
     }));
     // onnxruntime-node runs graphs synchronously on this thread (queued with setImmediate, in order): the
     // source's embedding and the anomaly reconstruction are queued after the vocoder's graph, so they run
@@ -226,6 +228,9 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
       const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
       frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
     })()) : null;
+    // the vocoder's share of the synthesis on this thread (vocoder.ts) waits for these graphs
+    if (sideP) sideP.then(besideDone, besideDone);
+    else besideDone();
     if (k === 0) options.whileSynthesizing?.(track);
     const vocoded = await vocodedP;
     timings.vocoder = (timings.vocoder ?? 0) + vocoded.ms;

@@ -7,7 +7,18 @@ import { griffinLimFromLogMel } from '../dsp/griffin-lim.js';
 import type { VoiceModel } from '../model/inference.js';
 import { VocoderGraph } from '../model/vocoder-graph.js';
 import { QUALITY } from './quality.js';
-import { DspThread, type Timed } from './dsp-thread.js';
+import { DspThread, type SynthJob, type Timed } from './dsp-thread.js';
+import { sourceFilterRange, rangeContextFrames } from '../dsp/source-filter-range.js';
+import { HOP } from './frames.js';
+
+/**
+ * The share of a chunk's frames the neural vocoder synthesizes on the calling thread when it has a DSP worker.
+ * That thread first runs the graphs the pipeline queues beside the synthesis (the source's embedding and anomaly
+ * pass, the meter's source embedding: 60-90 ms per 10 s chunk against 130-150 ms for the whole synthesis), so it
+ * takes the smaller part. Measured on the bench clip: at 0.25 the calling thread still waited 15-20 ms for the
+ * worker; at 0.3 both finish at about the same time.
+ */
+export const CALLING_THREAD_SHARE = 0.3;
 
 /** One chunk to synthesize. */
 export interface VocoderInput {
@@ -25,9 +36,17 @@ export interface VocoderInput {
   phase0: number;
   /** Absolute index of the chunk's first sample in the whole input. */
   startSample: number;
+  /**
+   * Settles when the work the caller queues on this thread beside the synthesis is done (the pipeline's source
+   * embedding and anomaly pass): a vocoder that shares the synthesis with this thread starts its part after it.
+   */
+  beside?: Promise<unknown>;
 }
 
-/** A synthesized chunk and the milliseconds the vocoder computed it in (not counting waits for a thread). */
+/**
+ * A synthesized chunk and the milliseconds the vocoder computed it in (not counting waits for a thread): the
+ * graph, then the synthesis on the slower of the two threads when it was split between them.
+ */
 export interface VocodedAudio {
   audio: Float32Array;
   ms: number;
@@ -60,7 +79,9 @@ export class GriffinLimVocoder implements Vocoder {
 
 /**
  * The neural vocoder: aperiodicity and detail from vocoder.onnx, harmonic-plus-noise synthesis at the given
- * pitch, on `thread` when given (the graph runs on the calling thread either way).
+ * pitch, on `thread` when given (the graph runs on the calling thread either way). With a worker, a chunk's
+ * synthesis is shared: the worker takes its first part, the calling thread the rest (CALLING_THREAD_SHARE of the
+ * frames) once the work queued beside it (`input.beside`) is done, so the calling thread does not sit idle.
  */
 export class SourceFilterVocoder implements Vocoder {
   readonly kind = 'neural';
@@ -73,13 +94,40 @@ export class SourceFilterVocoder implements Vocoder {
     const floor = this.detailFloor;
     if (floor > 0) for (let i = 0; i < detail.length; i++) if (detail[i] < floor) detail[i] = floor;
     const netMs = performance.now() - t0;
-    const job = {
+    const job: SynthJob = {
       logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
       options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample, freeVoicing: this.graph.freeVoicing },
     };
+    const cut = this.thread?.threaded ? splitPoint(input.frames, input.length, this.passes) : 0;
+    if (cut > 0) {
+      // the first part on the worker, the rest here; joined they are the whole synthesis (source-filter-range.ts)
+      const head = this.thread!.synthesize({ ...job, range: { from: 0, to: cut } });
+      head.catch(() => {}); // awaited below, after this thread's part
+      // the graphs queued beside the synthesis first (their timings then stay their own), then this thread's part
+      await input.beside?.catch(() => {});
+      const t1 = performance.now();
+      const tail = sourceFilterRange(job.logMel, job.frames, job.pitchHz, job.voiced, job.aperiodicity, job.options, cut, input.length);
+      const tailMs = performance.now() - t1;
+      const h = await head;
+      const audio = new Float32Array(input.length);
+      audio.set(h.value);
+      audio.set(tail, cut);
+      return { audio, ms: netMs + Math.max(h.ms, tailMs) };
+    }
     const r = this.thread ? await this.thread.synthesize(job) : (DspThread.inThread({ kind: 'synthesize', job }) as Timed<Float32Array>);
     return { audio: r.value, ms: netMs + r.ms };
   }
+}
+
+/**
+ * Where a chunk's synthesis splits between the worker (samples before it) and the calling thread (from it on):
+ * a frame-aligned sample, or 0 for no split when the chunk is too short for each part to outweigh its context.
+ */
+function splitPoint(frames: number, length: number, passes: number): number {
+  const ctx = rangeContextFrames(passes);
+  const mine = Math.round(frames * CALLING_THREAD_SHARE);
+  if (mine < 2 * ctx) return 0;
+  return Math.min(length, (frames - mine) * HOP);
 }
 
 /**
