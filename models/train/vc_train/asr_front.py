@@ -7,7 +7,7 @@ Those weigh the spectrum differently: the log of summed power follows the peaks,
 source-filter synthesis puts between the formants (which a Griffin-Lim magnitude smeared from the mel lacks) shows up
 in the low cepstra, and the per-utterance mean (the channel) does not count. `mfcc` computes those cepstra from a
 linear magnitude spectrogram; `mel_mfcc` from a requested log-mel through the mel pseudo-inverse (the spectrum an
-ideal vocoder of that mel would produce); `mfcc_distance` compares them (a training loss and a diagnostic).
+ideal vocoder of that mel would produce); `distance` compares them (a training loss and a diagnostic).
 Constants: pocketsphinx en-us defaults (-lowerf 133.33334 -upperf 6855.4976 -nfilt 40 -ncep 13 -alpha 0.97 -cmn).
 """
 from __future__ import annotations
