@@ -420,10 +420,11 @@ def train(args: argparse.Namespace) -> int:
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
-        if step % 25 == 0 and ema is not None:
-            extra = f" content {cema:.4f}" if cema is not None else ""
+        if step % 25 == 0 and (ema is not None or cema is not None):  # --convert-every 1 has no MR-STFT steps
+            extra = f" mr-stft {ema:.4f}" if ema is not None else ""
+            extra += f" content {cema:.4f}" if cema is not None else ""
             extra += f" mfcc {mema:.4f}" if front is not None and mema is not None else ""
-            print(f"step {step} mr-stft {ema:.4f} total {loss.item():.4f}{extra} ({(time.time() - t0):.0f} s)", flush=True)
+            print(f"step {step}{extra} total {loss.item():.4f} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
     save(net, opt, step, last, current())
