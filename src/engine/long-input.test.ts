@@ -145,8 +145,10 @@ describe.skipIf(!HAVE_MODELS || !HAVE_CATHY)(`cancelling a long job through the 
     service = createVoiceService({ root: REPO_ROOT, modelsDir: MODELS_DIR, userDataDir: dir });
     const api = createHandlerTable(service);
     const voiceId = ok(await api.listVoices(undefined, ctx))[0].id;
-    const source = await cathySeconds(90, 50);
-    // mulberry32, seed 5: delays between 0 and 2.5 s (the whole job takes ~4-6 s here).
+    // 5 minutes: the job must outlast the longest delay on a quiet machine too (at Best's RTF 0.02-0.03 that is
+    // 6-9 s; 90 s of audio once finished inside 2.5 s and left nothing to cancel)
+    const source = await cathySeconds(300, 50);
+    // mulberry32, seed 5: delays between 0 and 2.5 s.
     let a = 5;
     const rnd = (): number => {
       a = (a + 0x6d2b79f5) >>> 0;
