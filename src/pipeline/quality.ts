@@ -2,8 +2,8 @@
 // Griffin-Lim fallback when an export has no neural vocoder. Measured on held-out real speech and in
 // `npm run bench` (models/MODEL_CARD.md, README): 'best' (3 passes, the network trained at 3) beats Griffin-Lim 32
 // on resynthesis (MR-STFT, MCD, F0 and voicing error, STOI/ESTOI; word error a tie) and on speaker similarity of
-// converted speech, in about a quarter of its time; it loses about 1 word in 100 of converted speech to it (512
-// real trials, three seeds, interval spanning 0); 'fast' is one consistency pass (live mode, previews); 'classic' is the old sound.
+// converted speech, in about a quarter of its time; it loses about 2 words in 100 of converted speech to it (512
+// real trials, interval spanning 0); 'fast' is one consistency pass (live mode, previews); 'classic' is the old sound.
 import type { VocoderQuality } from '../api/types.js';
 
 /** The quality a conversion gets when the caller does not choose. */
