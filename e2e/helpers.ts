@@ -53,6 +53,22 @@ export function longCathyWav(count = 24): string {
   return out;
 }
 
+/**
+ * The first `count` cathy utterances with a 1 s buzz (a 300 Hz square wave, like an alarm or a hum)
+ * after the first of them, something the anomaly check flags; 16 kHz mono 16-bit WAV (sox).
+ */
+export function buzzBetweenWav(count = 2): string {
+  const out = path.join(tempDir(), `cathy-buzz-${count}.wav`);
+  if (!fs.existsSync(out)) {
+    const buzz = path.join(tempDir(), 'buzz.wav');
+    const [first, ...rest] = fs.readdirSync(CATHY).filter((f) => f.endsWith('.flac')).sort().slice(0, count);
+    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', buzz, 'synth', '1.0', 'square', '300', 'vol', '0.5']);
+    const parts = [first, ...rest].map((f) => path.join(CATHY, f));
+    execFileSync('sox', [parts[0], buzz, ...parts.slice(1), '-r', '16000', '-c', '1', '-b', '16', out]);
+  }
+  return out;
+}
+
 /** A file that claims to be audio but is not. */
 export function corruptFile(name = 'broken.mp3'): string {
   const out = path.join(tempDir(), name);

@@ -110,7 +110,11 @@ export function ComparePanel({ ref, source, report, result, resultLabel, playReq
     };
     link(a.ws, b.ws, 'A');
     link(b.ws, a.ws, 'B');
-    return () => offs.forEach((off) => off());
+    return () => {
+      offs.forEach((off) => off());
+      // A view destroyed while playing (new audio, the spectrogram toggle) sends no 'pause'.
+      setPlaying(false);
+    };
   }, [a.ws, b.ws]);
 
   useEffect(() => {
