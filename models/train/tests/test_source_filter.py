@@ -69,9 +69,12 @@ class SourceFilterTest(unittest.TestCase):
             path = str(Path(td) / "conv.pt")
             torch.save({"cfg": dataclasses.asdict(cfg), "voices": ["a", "b", "c"], "model": VCModel(cfg, 3).state_dict()}, path)
             conv = Converter(path)
-        clips = [Clip(tone(f0, 1.0)) for f0 in (110.0, 220.0)]
-        mel, lf0, vuv, h, z, ker, length = conversion_batch(clips, np.random.default_rng(0), 2, 24, conv)
+        # one clip has phone labels (phone 3 throughout), the other none: its crop's labels are -1 (ignored)
+        clips = [Clip(tone(110.0, 1.0), np.full(63, 3, np.int8)), Clip(tone(220.0, 1.0))]
+        mel, lf0, vuv, h, z, ker, length, lab = conversion_batch(clips, np.random.default_rng(0), 2, 24, conv)
         self.assertEqual(tuple(mel.shape), (2, 80, 24))
+        self.assertEqual(tuple(lab.shape), (2, 24))
+        self.assertEqual(sorted({int(lab[i, 0]) for i in range(2)}), [-1, 3])
         # the pitch is mapped to the other voice's: the 110 Hz clip converted toward the 220 Hz one sits near 220 Hz
         _, lt = conv.convert(clips[0], clips[1], 0, 24)
         v = clips[0].vuv[:24] > 0.5
@@ -81,9 +84,14 @@ class SourceFilterTest(unittest.TestCase):
         synth = TorchSynth()
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, 1)
-        loss, content, mfcc = conversion_loss(y, mel, conv, synth.fb, 4.0, 1.0, SphinxMfcc())
+        from vc_train.phone_net import PhoneNet
+        phones = PhoneNet()
+        for p in phones.parameters():
+            p.requires_grad_(False)
+        loss, content, mfcc, phone = conversion_loss(y, mel, conv, synth.fb, 4.0, 1.0, SphinxMfcc(), phones, lab, 1.0)
         loss.backward()
         self.assertTrue(bool(torch.isfinite(loss)) and float(content) >= 0.0 and float(mfcc) > 0.0)
+        self.assertGreater(float(phone), 0.0)  # cross-entropy over the labelled crop only
         grad = sum(float(p.grad.abs().sum()) for p in net.parameters() if p.grad is not None)
         self.assertGreater(grad, 0.0)
         self.assertTrue(all(p.grad is None for p in conv.model.parameters()))

@@ -22,6 +22,7 @@ import argparse
 import csv
 import json
 import math
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ from .features import HOP, LOG_FLOOR, N_FFT, SAMPLE_RATE, log_mel, mel_filterban
 from .f0 import f0_yin
 from .intelligibility import third_octave_matrix
 from .model import F0_CENTER, F0_SCALE
+from .phone_net import PhoneNet, load_phone_net, phone_loss
 
 MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
 MEL_STD = 2.5
@@ -183,10 +185,11 @@ def estoi_loss(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 # ------------------------------------------------------------------ data
 class Clip:
-    def __init__(self, audio: np.ndarray) -> None:
+    def __init__(self, audio: np.ndarray, phones: Optional[np.ndarray] = None) -> None:
         self.audio = audio
         self.mel = log_mel(audio)
         self.lf0, self.vuv = f0_yin(audio)
+        self.phones = phones  # phone_align's label per log-mel frame, when the clip has a transcript
 
 
 def training_rows(corpus: Path, max_per_voice: int) -> list[str]:
@@ -205,7 +208,7 @@ def training_rows(corpus: Path, max_per_voice: int) -> list[str]:
     return out
 
 
-def load_clip(path: str) -> Optional[Clip]:
+def load_clip(path: str, phones: Optional[np.ndarray] = None) -> Optional[Clip]:
     x, sr = sf.read(path, dtype="float32", always_2d=True)
     x = x.mean(axis=1)
     if sr != SAMPLE_RATE or len(x) < SAMPLE_RATE:
@@ -213,7 +216,7 @@ def load_clip(path: str) -> Optional[Clip]:
     peak = float(np.abs(x).max())
     if peak < 1e-3:
         return None
-    return Clip((x / peak * 0.5).astype(np.float32))
+    return Clip((x / peak * 0.5).astype(np.float32), phones)
 
 
 def crop_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int,
@@ -292,10 +295,11 @@ class Converter:
 
 
 def conversion_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames: int, conv: Converter):
-    """Random crops converted toward another clip's voice: converted log-mel, converted log-F0, voicing and the
-    excitation spectra driven by the converted pitch (what the app synthesizes)."""
+    """Random crops converted toward another clip's voice: converted log-mel, converted log-F0, voicing, the
+    excitation spectra driven by the converted pitch (what the app synthesizes), and the source crop's phone labels
+    (conversion keeps the timing; -1 where the source has none)."""
     length = (frames - 1) * HOP
-    mels, lf0s, vuvs, hs, zs, ks = [], [], [], [], [], []
+    mels, lf0s, vuvs, hs, zs, ks, ps = [], [], [], [], [], [], []
     while len(mels) < b:
         a = clips[int(rng.integers(0, len(clips)))]
         o = clips[int(rng.integers(0, len(clips)))]
@@ -307,17 +311,27 @@ def conversion_batch(clips: list[Clip], rng: np.random.Generator, b: int, frames
         h, z = sfv.excitations(lt, vv, length, frames, start_sample=int(rng.integers(0, 2 ** 30)))
         mels.append(mel); lf0s.append(lt); vuvs.append(vv); hs.append(h); zs.append(z)
         ks.append(sfv.envelope_kernels(sfv.frame_f0(lt, vv)))
+        lab = np.full(frames, -1, dtype=np.int64)
+        if a.phones is not None:
+            got = a.phones[t0:t0 + frames]
+            lab[:len(got)] = got
+        ps.append(lab)
     t = lambda xs, dt=torch.float32: torch.tensor(np.stack(xs), dtype=dt)
-    return t(mels), t(lf0s), t(vuvs), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length
+    return (t(mels), t(lf0s), t(vuvs), t(hs, torch.complex64), t(zs, torch.complex64), t(ks), length,
+            t(ps, torch.int64))
 
 
 def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: torch.Tensor,
                     content_weight: float, mfcc_weight: float = 0.0,
-                    front: Optional[SphinxMfcc] = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                    front: Optional[SphinxMfcc] = None, phones: Optional[PhoneNet] = None,
+                    labels: Optional[torch.Tensor] = None,
+                    phone_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
     and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
     the synthesis and of the requested mel: the words, not the exact envelope), and, weighted by `mfcc_weight`, by the
-    recogniser's cepstra of both (asr_front: what the word-error meter hears). Returns (total, content, MFCC term)."""
+    recogniser's cepstra of both (asr_front: what the word-error meter hears), and, weighted by `phone_weight`, by
+    whether a frozen phone classifier (phone_net) hears the source's phones in it. `front` is needed by either of the
+    last two. Returns (total, content, MFCC term, phone term)."""
     mag = synth_magnitude(y)
     ly = magnitude_log_mel(mag, fb, mel.shape[-1])
     lm = (ly - mel.clamp_min(math.log(LOG_FLOOR))).abs().mean()
@@ -325,7 +339,9 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
         zt = conv.content(mel)
     cc = F.l1_loss(conv.content(ly), zt)
     mf = front.distance(mag, mel) if front is not None and mfcc_weight > 0 else cc.new_zeros(())
-    return lm + content_weight * cc + mfcc_weight * mf, cc, mf
+    use_phones = front is not None and phones is not None and labels is not None and phone_weight > 0
+    ph = phone_loss(phones, front, mag, labels) if use_phones else cc.new_zeros(())
+    return lm + content_weight * cc + mfcc_weight * mf + phone_weight * ph, cc, mf, ph
 
 
 # ------------------------------------------------------------------ train / export / load
@@ -358,7 +374,13 @@ def train(args: argparse.Namespace) -> int:
         print(f"started from {args.init} (step {step})", flush=True)
     paths = training_rows(Path(args.corpus), args.per_voice)
     t0 = time.time()
-    clips = [c for c in (load_clip(p) for p in paths) if c is not None]
+    labels: dict[str, np.ndarray] = {}
+    if args.phone_labels:
+        with open(args.phone_labels, "rb") as f:
+            labels = pickle.load(f)["labels"]
+    clips = [c for c in (load_clip(p, labels.get(p)) for p in paths) if c is not None]
+    if labels:
+        print(f"{sum(c.phones is not None for c in clips)} clips with phone labels", flush=True)
     print(f"{len(clips)} clips ({sum(len(c.audio) for c in clips) / SAMPLE_RATE / 60:.1f} min) loaded in {time.time() - t0:.0f} s", flush=True)
     if args.convert_every > 0 and not args.decoder_ckpt:
         raise SystemExit("--convert-every needs --decoder-ckpt (the converter whose conversions are vocoded)")
@@ -366,7 +388,11 @@ def train(args: argparse.Namespace) -> int:
     decoder = converter.reconstruct if converter is not None else None
     conv = converter if args.convert_every > 0 else None
     cema = mema = None
-    front = SphinxMfcc() if args.mfcc_loss > 0 else None
+    front = SphinxMfcc() if args.mfcc_loss > 0 or args.phone_loss > 0 else None
+    if args.phone_loss > 0 and not (args.phone_net and labels):
+        raise SystemExit("--phone-loss needs --phone-net (phone_net's checkpoint) and --phone-labels (phone_align's)")
+    phones = load_phone_net(args.phone_net) if args.phone_loss > 0 else None
+    pema = None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
     ema = None
@@ -392,6 +418,8 @@ def train(args: argparse.Namespace) -> int:
             s["convertEvery"], s["contentLossWeight"] = args.convert_every, args.content_loss
             if args.mfcc_loss > 0:
                 s["mfccLossWeight"] = args.mfcc_loss
+            if args.phone_loss > 0:
+                s["phoneLossWeight"], s["phoneNet"] = args.phone_loss, args.phone_net
         if args.free_voicing:
             s["freeVoicing"] = True
         if ema is not None:
@@ -400,15 +428,17 @@ def train(args: argparse.Namespace) -> int:
     while time.time() < deadline and (args.steps <= 0 or step < args.steps):
         converting = conv is not None and step % args.convert_every == args.convert_every - 1
         if converting:
-            mel, lf0, vuv, h, z, ker, length = conversion_batch(clips, rng, args.batch, args.frames, conv)
+            mel, lf0, vuv, h, z, ker, length, lab = conversion_batch(clips, rng, args.batch, args.frames, conv)
         else:
             mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
         ap, det = net(mel, f0_features(lf0, vuv))
         y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         if converting:
-            loss, cc, mf = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front)
+            loss, cc, mf, ph = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front,
+                                               phones, lab, args.phone_loss)
             cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
             mema = mf.item() if mema is None else 0.9 * mema + 0.1 * mf.item()
+            pema = ph.item() if pema is None else 0.9 * pema + 0.1 * ph.item()
         else:
             mr = mr_stft_loss(y, aud)
             loss = mr + args.mel_loss * mel_l1_loss(y, aud, synth.fb) if args.mel_loss > 0 else mr
@@ -423,7 +453,8 @@ def train(args: argparse.Namespace) -> int:
         if step % 25 == 0 and (ema is not None or cema is not None):  # --convert-every 1 has no MR-STFT steps
             extra = f" mr-stft {ema:.4f}" if ema is not None else ""
             extra += f" content {cema:.4f}" if cema is not None else ""
-            extra += f" mfcc {mema:.4f}" if front is not None and mema is not None else ""
+            extra += f" mfcc {mema:.4f}" if args.mfcc_loss > 0 and mema is not None else ""
+            extra += f" phone {pema:.4f}" if phones is not None and pema is not None else ""
             print(f"step {step}{extra} total {loss.item():.4f} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
@@ -545,6 +576,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--content-loss", type=float, default=4.0, help="weight of the content-code term on conversion steps")
     t.add_argument("--mfcc-loss", type=float, default=0.0,
                    help="weight of the recogniser's cepstral distance (asr_front) on conversion steps")
+    t.add_argument("--phone-loss", type=float, default=0.0,
+                   help="weight of a frozen phone classifier's cross-entropy against the source's phones on conversion steps")
+    t.add_argument("--phone-net", default="", help="phone_net checkpoint (the classifier, frozen)")
+    t.add_argument("--phone-labels", default="", help="phone_align's pickle (frame phone labels of the training clips)")
     t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")
     e = sub.add_parser("export")
     e.add_argument("--ckpt", required=True)
