@@ -17,7 +17,7 @@ from vc_train.asr_front import SphinxMfcc  # noqa: E402
 from vc_train.eval import PS_MODEL  # noqa: E402
 from vc_train.features import HOP, SAMPLE_RATE  # noqa: E402
 from vc_train.phone_align import PHONES, ps_to_mel_frames, transcript_phones  # noqa: E402
-from vc_train.phone_net import PhoneNet, magnitude, phone_loss  # noqa: E402
+from vc_train.phone_net import PhoneNet, magnitude, phone_loss, warp_frequencies  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "cathy"
 HAS_SPHINX = importlib.util.find_spec("pocketsphinx") is not None and os.path.isdir(os.path.join(PS_MODEL, "en-us"))
@@ -59,6 +59,15 @@ class PhoneLossTest(unittest.TestCase):
             logits = net(front.mfcc(mag))
         ce = torch.nn.functional.cross_entropy(logits[..., :t // 2], guess[:, :t // 2])
         self.assertAlmostEqual(float(phone_loss(net, front, mag, half)), float(ce), places=5)
+
+
+class WarpTest(unittest.TestCase):
+    def test_a_formant_moves_with_the_warp_and_scale_one_changes_nothing(self) -> None:
+        mag = torch.zeros(2, 513, 3)
+        mag[:, 100] = 1.0  # a peak at bin 100 in every frame
+        out = warp_frequencies(mag, torch.tensor([1.0, 1.25]))
+        self.assertTrue(torch.allclose(out[0], mag[0]))
+        self.assertEqual(int(out[1, :, 0].argmax()), 125)  # up by a quarter, as a shorter vocal tract
 
 
 @unittest.skipUnless(HAS_SPHINX, "pocketsphinx and its en-us model are not installed (models/train/install-deps.sh)")

@@ -73,6 +73,24 @@ def phone_loss(net: PhoneNet, front: SphinxMfcc, mag: torch.Tensor, labels: torc
     return logits.sum() * 0.0
 
 
+def warp_frequencies(mag: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """Vocal-tract-length perturbation: magnitude [B, F, T] with bin f taken from bin f / alpha[b] (linear
+    interpolation; alpha > 1 moves formants up, as a shorter vocal tract). The classifier then meets formant
+    positions of voices it never heard, as it will in converted speech."""
+    n = mag.shape[1]
+    src = (torch.arange(n, dtype=mag.dtype)[None, :] / alpha[:, None]).clamp(0, n - 1)  # [B, F]
+    lo = src.floor().long()
+    hi = (lo + 1).clamp(max=n - 1)
+    w = (src - lo.to(mag.dtype))[..., None]
+    pick = lambda idx: torch.gather(mag, 1, idx[..., None].expand(-1, -1, mag.shape[-1]))  # noqa: E731
+    return pick(lo) * (1 - w) + pick(hi) * w
+
+
+def voice_of(path: str) -> str:
+    """The speaker a clip belongs to: its folder (corpus voices and real speakers each have one)."""
+    return Path(path).parent.name
+
+
 def clip_features(path: str, front: SphinxMfcc) -> Optional[torch.Tensor]:
     """Linear magnitude [513, T] of a clip (peak-normalised as the vocoder's training clips), None if unreadable."""
     x, sr = sf.read(path, dtype="float32", always_2d=True)
@@ -91,7 +109,7 @@ def train(args: argparse.Namespace) -> int:
         d = pickle.load(f)
     phones, labels = d["phones"], d["labels"]
     front = SphinxMfcc()
-    mags, labs = [], []
+    mags, labs, voices = [], [], []
     for path in sorted(labels):
         m = clip_features(path, front)
         if m is None:
@@ -99,10 +117,15 @@ def train(args: argparse.Namespace) -> int:
         t = min(m.shape[-1], len(labels[path]))
         mags.append(m[:, :t])
         labs.append(torch.tensor(labels[path][:t].astype(np.int64)))
-    order = rng.permutation(len(mags))
-    n_val = max(1, len(mags) // 20)
-    val, tr = order[:n_val], order[n_val:]
-    print(f"{len(mags)} clips, {sum(len(x) for x in labs)} frames; {n_val} for validation", flush=True)
+        voices.append(voice_of(path))
+    # Validation on voices never trained on (every 12th voice), as converted speech is a voice it never heard.
+    names = sorted(set(voices))
+    held = set(names[::12])
+    val = np.array([i for i, v in enumerate(voices) if v in held])
+    tr = np.array([i for i, v in enumerate(voices) if v not in held])
+    n_val = len(val)
+    print(f"{len(mags)} clips of {len(names)} voices, {sum(len(x) for x in labs)} frames; "
+          f"{n_val} clips of {len(held)} voices for validation", flush=True)
     net = PhoneNet(n_phones=len(phones))
     step = 0
     if Path(args.out).exists():  # resume (the optimizer starts afresh)
@@ -122,7 +145,8 @@ def train(args: argparse.Namespace) -> int:
             pad = args.frames - m.shape[-1]
             ms.append(F.pad(m, (0, pad)))
             ls.append(F.pad(lab, (0, pad), value=-1))
-        return front.mfcc(torch.stack(ms) * float(rng.uniform(0.3, 1.5))), torch.stack(ls)
+        alpha = torch.tensor(np.exp(rng.uniform(np.log(args.warp_min), np.log(args.warp_max), len(ids))), dtype=torch.float32)
+        return front.mfcc(warp_frequencies(torch.stack(ms), alpha)), torch.stack(ls)
 
     def accuracy() -> float:
         net.eval()
@@ -145,7 +169,7 @@ def train(args: argparse.Namespace) -> int:
         if step % 200 == 0:
             print(f"step {step} loss {loss.item():.3f} ({time.time() - deadline + args.minutes * 60:.0f} s)", flush=True)
     acc = accuracy()
-    print(f"done at step {step}: frame accuracy on {n_val} held-back training clips {acc:.3f}", flush=True)
+    print(f"done at step {step}: frame accuracy on {n_val} clips of voices not trained on {acc:.3f}", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     torch.save({"net": net.state_dict(), "phones": phones, "step": step, "valAccuracy": acc}, args.out)
     return 0
@@ -159,6 +183,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--frames", type=int, default=96, help="crop length (as the vocoder's training crops)")
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warp-min", type=float, default=0.8, help="vocal-tract-length perturbation: smallest frequency scale")
+    p.add_argument("--warp-max", type=float, default=1.25, help="largest frequency scale (female targets sit higher)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1234)
     return train(p.parse_args(argv))
