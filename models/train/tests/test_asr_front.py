@@ -70,11 +70,13 @@ class RestoreTest(unittest.TestCase):
         import json
         from vc_train.onnx_import import restore
         from vc_train.train import load_model
+        from vc_train.verifier import load_verifier
         from vc_train.vocoder_net import load_net
         with tempfile.TemporaryDirectory() as d:
-            conv, voc = restore(str(MODELS), d)
+            conv, voc, ver = restore(str(MODELS), d)
             model, ck = load_model(str(conv))
             net = load_net(str(voc))
+            verifier = load_verifier(str(ver))
         self.assertEqual(len(ck["voices"]), model.spk_w.shape[0])
         vec = json.loads((MODELS / "testdata" / "onnx_vectors.json").read_text())
         t = lambda v: torch.tensor(v["data"], dtype=torch.float32).view(*v["dims"])  # noqa: E731
@@ -82,9 +84,12 @@ class RestoreTest(unittest.TestCase):
         with torch.no_grad():
             content = model.content(mel)
             ap, det = net(mel, f0)
+            emb = verifier(mel)  # batch norms folded into the graph's convolutions come back as identities
         for got, want in ((content, vec["content_encoder"]["outputs"]["content"]),
+                          (emb, vec["verifier"]["outputs"]["embedding"]),
                           (ap, vec["vocoder"]["outputs"]["aperiodicity"]), (det, vec["vocoder"]["outputs"]["detail"])):
             np.testing.assert_allclose(got.numpy(), t(want).numpy(), atol=1e-4)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -51,8 +51,8 @@ def onnx_weights(path: str) -> dict[str, torch.Tensor]:
 def restore(models_dir: str, out_dir: str) -> list[Path]:
     """Checkpoints rebuilt from a shipped export folder, so training and evaluation resume on a clone that has the
     graphs but not the (gitignored) checkpoints: `converter.pt` (what `train.load_model` reads: cfg, training voices,
-    weights) and `vocoder.pt` (what `vocoder_net` reads; no optimizer state, its training summary from the manifest).
-    The verifier is not restored: its export folds batch norms into the convolutions."""
+    weights), `vocoder.pt` (what `vocoder_net` reads; no optimizer state, its training summary from the manifest) and
+    `verifier.pt` (what `verifier.load_verifier` reads; see `restore_verifier`)."""
     from .vocoder_net import AperiodicityNet
     d, out = Path(models_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,39 @@ def restore(models_dir: str, out_dir: str) -> list[Path]:
     voc = out / "vocoder.pt"
     torch.save({"net": net.state_dict(), "step": int(summary.get("steps", 0)), "summary": summary,
                 "restoredFrom": str(d / entry["file"])}, voc)
-    return [conv, voc]
+    paths = [conv, voc]
+    if "verifier" in man["models"]:
+        paths.append(restore_verifier(d / man["models"]["verifier"]["file"], out / "verifier.pt"))
+    return paths
+
+
+def restore_verifier(onnx_path: Path, out: Path) -> Path:
+    """The speaker verifier from its graph. The export folded each block's batch norms into the convolution before it
+    (the initializers lost their names: the block convolutions come back in graph order); the restored batch norms
+    are identities (mean 0, variance 1 - eps, scale 1, shift 0), so the network computes what the graph computes.
+    Only for evaluation (eval_real --verifier): training it further would start from folded statistics."""
+    import onnx
+    from .verifier import Verifier
+    w = onnx_weights(str(onnx_path))
+    g = onnx.load(str(onnx_path)).graph
+    convs = [n.input[1:] for n in g.node if n.op_type == "Conv" and n.input[1] not in ("inp.weight", "pool_in.weight")]
+    ch = int(w["inp.weight"].shape[0])
+    m = Verifier(ch)
+    sd = m.state_dict()
+    for k in ("inp.weight", "inp.bias", "pool_in.weight", "pool_in.bias", "out.weight", "out.bias"):
+        sd[k] = w[k]
+    assert len(convs) == 2 * len(m.blocks), len(convs)
+    for i in range(len(m.blocks)):
+        for j, (weight, bias) in ((0, convs[2 * i]), (2, convs[2 * i + 1])):
+            sd[f"blocks.{i}.{j}.weight"], sd[f"blocks.{i}.{j}.bias"] = w[weight], w[bias]
+        for j in (1, 3):
+            bn = m.blocks[i][j]
+            sd[f"blocks.{i}.{j}.running_mean"] = torch.zeros(ch)
+            sd[f"blocks.{i}.{j}.running_var"] = torch.full((ch,), 1.0 - bn.eps)
+            sd[f"blocks.{i}.{j}.weight"], sd[f"blocks.{i}.{j}.bias"] = torch.ones(ch), torch.zeros(ch)
+    m.load_state_dict(sd)
+    torch.save({"channels": ch, "model": m.state_dict(), "restoredFrom": str(onnx_path)}, out)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
