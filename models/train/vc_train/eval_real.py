@@ -309,7 +309,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                        if args.vocoder else f"Griffin-Lim {args.gl_iters}"),
            "table": table, "speakerEncoderCosines3s": encoder_cosines(model, enrol, test, gender),
            "globalVarianceRatio": global_variance(conv_mels, real_mels),
-           "checkpoint": {"steps": ck["step"], "minutes": round(ck["elapsed"] / 60, 1)},
+           "checkpoint": {"steps": ck.get("step"), "minutes": round(ck["elapsed"] / 60, 1) if "elapsed" in ck else None,
+                          "restoredFrom": ck.get("restoredFrom")},  # onnx_import's checkpoints carry no training state
            "verifierThreshold": ver_thr if ver is not None else None,
            **({"streaming": {"blockFrames": args.stream_block, "contextFrames": args.stream_context,
                              "lookaheadFrames": stm.cfg.lookahead, "norm": stm.cfg.stream}} if stm is not None else {}),
