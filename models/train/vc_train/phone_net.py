@@ -91,7 +91,7 @@ def voice_of(path: str) -> str:
     return Path(path).parent.name
 
 
-def clip_features(path: str, front: SphinxMfcc) -> Optional[torch.Tensor]:
+def clip_features(path: str) -> Optional[torch.Tensor]:
     """Linear magnitude [513, T] of a clip (peak-normalised as the vocoder's training clips), None if unreadable."""
     x, sr = sf.read(path, dtype="float32", always_2d=True)
     x = x.mean(axis=1)
@@ -111,7 +111,7 @@ def train(args: argparse.Namespace) -> int:
     front = SphinxMfcc()
     mags, labs, voices = [], [], []
     for path in sorted(labels):
-        m = clip_features(path, front)
+        m = clip_features(path)
         if m is None:
             continue
         t = min(m.shape[-1], len(labels[path]))
@@ -120,7 +120,7 @@ def train(args: argparse.Namespace) -> int:
         voices.append(voice_of(path))
     # Validation on voices never trained on (every 12th voice), as converted speech is a voice it never heard.
     names = sorted(set(voices))
-    held = set(names[::12])
+    held = set(names[::12]) if len(names) > 1 else set()  # one voice: nothing to hold out
     val = np.array([i for i, v in enumerate(voices) if v in held])
     tr = np.array([i for i, v in enumerate(voices) if v not in held])
     n_val = len(val)
@@ -149,6 +149,8 @@ def train(args: argparse.Namespace) -> int:
         return front.mfcc(warp_frequencies(torch.stack(ms), alpha)), torch.stack(ls)
 
     def accuracy() -> float:
+        if n_val == 0:
+            return float("nan")
         net.eval()
         hit = n = 0
         with torch.no_grad():
