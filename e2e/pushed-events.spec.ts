@@ -10,7 +10,8 @@ test('a conversion follows pushed events over one WebSocket, with no getJob poll
   test.setTimeout(300_000);
   const sockets: string[] = [];
   page.on('websocket', (ws) => sockets.push(new URL(ws.url()).pathname));
-  await page.getByLabel('Open audio file').setInputFiles(longCathyWav(4));
+  // 74 s of speech: long enough that the stage label changes several times at this engine's speed.
+  await page.getByLabel('Open audio file').setInputFiles(longCathyWav(24));
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 60_000 });
   const target = (await page.getByTestId('target-label').textContent())!;
 
