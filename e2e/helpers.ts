@@ -46,11 +46,13 @@ export function quietCathyWav(id: string, peakDb: number): string {
  */
 export function longCathyWav(count = 24): string {
   const out = path.join(tempDir(), `cathy-first-${count}.wav`);
-  if (!fs.existsSync(out)) {
-    const clips = fs.readdirSync(CATHY).filter((f) => f.endsWith('.flac')).sort().slice(0, count);
-    execFileSync('sox', [...clips.map((f) => path.join(CATHY, f)), '-r', '16000', '-c', '1', '-b', '16', out]);
-  }
+  if (!fs.existsSync(out)) execFileSync('sox', [...firstCathyClips(count), '-r', '16000', '-c', '1', '-b', '16', out]);
   return out;
+}
+
+/** Paths of the first `count` cathy utterances, sorted by name. */
+function firstCathyClips(count: number): string[] {
+  return fs.readdirSync(CATHY).filter((f) => f.endsWith('.flac')).sort().slice(0, count).map((f) => path.join(CATHY, f));
 }
 
 /**
@@ -61,10 +63,9 @@ export function buzzBetweenWav(count = 2): string {
   const out = path.join(tempDir(), `cathy-buzz-${count}.wav`);
   if (!fs.existsSync(out)) {
     const buzz = path.join(tempDir(), 'buzz.wav');
-    const [first, ...rest] = fs.readdirSync(CATHY).filter((f) => f.endsWith('.flac')).sort().slice(0, count);
+    const [first, ...rest] = firstCathyClips(count);
     execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', buzz, 'synth', '1.0', 'square', '300', 'vol', '0.5']);
-    const parts = [first, ...rest].map((f) => path.join(CATHY, f));
-    execFileSync('sox', [parts[0], buzz, ...parts.slice(1), '-r', '16000', '-c', '1', '-b', '16', out]);
+    execFileSync('sox', [first, buzz, ...rest, '-r', '16000', '-c', '1', '-b', '16', out]);
   }
   return out;
 }

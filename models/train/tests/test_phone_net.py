@@ -17,7 +17,8 @@ from vc_train.asr_front import SphinxMfcc  # noqa: E402
 from vc_train.eval import PS_MODEL  # noqa: E402
 from vc_train.features import HOP, SAMPLE_RATE  # noqa: E402
 from vc_train.phone_align import PHONES, ps_to_mel_frames, transcript_phones  # noqa: E402
-from vc_train.phone_net import PhoneNet, magnitude, phone_loss, warp_frequencies  # noqa: E402
+from vc_train.phone_net import PhoneNet, phone_loss, warp_frequencies  # noqa: E402
+from vc_train.vocoder_net import synth_magnitude as magnitude  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "cathy"
 HAS_SPHINX = importlib.util.find_spec("pocketsphinx") is not None and os.path.isdir(os.path.join(PS_MODEL, "en-us"))

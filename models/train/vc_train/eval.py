@@ -134,15 +134,25 @@ def norm_words(text: str) -> list[str]:
     return [w.strip("'") for w in re.findall(r"[a-z']+", text.lower()) if w.strip("'")]
 
 
-def build_lm(workdir: Path, texts: Optional[list[str]] = None, name: str = "arctic") -> tuple[str, str]:
-    """Trigram ARPA LM (absolute discounting, back-off) over the ARCTIC prompts (or `texts`) + a dictionary subset."""
-    dict_words: dict[str, list[str]] = defaultdict(list)
+def cmu_pronunciations() -> dict[str, list[str]]:
+    """word -> its pronunciations in pocketsphinx's en-us dictionary (phone strings, the dictionary's order)."""
+    out: dict[str, list[str]] = defaultdict(list)
     with open(os.path.join(PS_MODEL, "cmudict-en-us.dict"), encoding="latin-1") as f:
         for line in f:
             parts = line.split()
             if parts:
-                w = re.sub(r"\(\d+\)$", "", parts[0])
-                dict_words[w].append(" ".join(parts[1:]))
+                out[re.sub(r"\(\d+\)$", "", parts[0])].append(" ".join(parts[1:]))
+    return out
+
+
+def pcm16(audio: np.ndarray) -> np.ndarray:
+    """The recogniser's input: audio peak-normalised to 0.9 of full scale as 16-bit PCM."""
+    return (np.clip(audio, -1, 1) * 32767 * 0.9 / max(1e-4, float(np.abs(audio).max()))).astype(np.int16)
+
+
+def build_lm(workdir: Path, texts: Optional[list[str]] = None, name: str = "arctic") -> tuple[str, str]:
+    """Trigram ARPA LM (absolute discounting, back-off) over the ARCTIC prompts (or `texts`) + a dictionary subset."""
+    dict_words = cmu_pronunciations()
     if texts is None:
         with open(PROMPTS, encoding="utf-8") as f:
             texts = [line.split("\t", 1)[1] for line in f if "\t" in line]
@@ -223,9 +233,8 @@ class ASR:
         self.dec = Decoder(cfg)
 
     def recognise(self, audio: np.ndarray) -> str:
-        pcm = (np.clip(audio, -1, 1) * 32767 * 0.9 / max(1e-4, float(np.abs(audio).max()))).astype(np.int16)
         self.dec.start_utt()
-        self.dec.process_raw(pcm.tobytes(), False, True)
+        self.dec.process_raw(pcm16(audio).tobytes(), False, True)
         self.dec.end_utt()
         h = self.dec.hyp()
         return h.hypstr if h is not None else ""

@@ -17,7 +17,6 @@ import argparse
 import csv
 import os
 import pickle
-import re
 import sys
 import tempfile
 from multiprocessing import Pool
@@ -27,7 +26,7 @@ from typing import Optional
 import numpy as np
 import soundfile as sf
 
-from .eval import PS_MODEL, norm_words
+from .eval import PS_MODEL, cmu_pronunciations, norm_words, pcm16
 from .features import HOP, SAMPLE_RATE
 
 PHONES = ["SIL", "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH",
@@ -38,13 +37,7 @@ PS_FRAME_S = 0.01  # pocketsphinx's frame rate (-frate 100)
 
 def cmu_dict() -> dict[str, list[str]]:
     """word -> phones of its first pronunciation (the en-us dictionary pocketsphinx ships)."""
-    out: dict[str, list[str]] = {}
-    with open(os.path.join(PS_MODEL, "cmudict-en-us.dict"), encoding="latin-1") as f:
-        for line in f:
-            parts = line.split()
-            if parts and not re.search(r"\(\d+\)$", parts[0]):
-                out[parts[0]] = [p.upper() for p in parts[1:]]
-    return out
+    return {w: prons[0].upper().split() for w, prons in cmu_pronunciations().items()}
 
 
 def transcript_phones(text: str, lexicon: dict[str, list[str]]) -> Optional[list[list[str]]]:
@@ -88,9 +81,8 @@ class Aligner:
         n_phones = sum(len(w) for w in words)
         self.dec.set_jsgf_string(name, f"#JSGF V1.0;\ngrammar {name};\npublic <s> = {body};\n")
         self.dec.set_search(name)
-        pcm = (np.clip(audio, -1, 1) * 32767 * 0.9 / max(1e-4, float(np.abs(audio).max()))).astype(np.int16)
         self.dec.start_utt()
-        self.dec.process_raw(pcm.tobytes(), False, True)
+        self.dec.process_raw(pcm16(audio).tobytes(), False, True)
         self.dec.end_utt()
         if self.dec.hyp() is None:
             return None
@@ -108,23 +100,17 @@ class Aligner:
 _ALIGNER: Optional[Aligner] = None
 
 
-def _align_one(job: tuple[str, str]) -> tuple[str, Optional[np.ndarray]]:
+def _align_one(job: tuple[str, list[list[str]]]) -> tuple[str, Optional[np.ndarray]]:
     global _ALIGNER
-    path, text = job
+    path, words = job
     if _ALIGNER is None:
         _ALIGNER = Aligner(Path(tempfile.mkdtemp(prefix="phone_align_")))
-    phones = transcript_phones(text, LEXICON)
-    if phones is None:
-        return path, None
     x, sr = sf.read(path, dtype="float32", always_2d=True)
     x = x.mean(axis=1)
     if sr != SAMPLE_RATE or len(x) < SAMPLE_RATE // 2:
         return path, None
-    lab = _ALIGNER.align(x, phones)
+    lab = _ALIGNER.align(x, words)
     return path, None if lab is None else ps_to_mel_frames(lab, len(x))
-
-
-LEXICON: dict[str, list[str]] = {}
 
 
 def training_transcripts(corpus: Path) -> list[tuple[str, str]]:
@@ -138,17 +124,18 @@ def training_transcripts(corpus: Path) -> list[tuple[str, str]]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    global LEXICON
     p = argparse.ArgumentParser(prog="vc_train.phone_align")
     p.add_argument("--corpus", required=True)
     p.add_argument("--out", required=True, help="pickle: {audio path: int8 phone label per log-mel frame}")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--limit", type=int, default=0, help="align only the first N clips (smoke test)")
     a = p.parse_args(argv)
-    LEXICON = cmu_dict()
-    jobs = training_transcripts(Path(a.corpus))
+    lexicon = cmu_dict()
+    rows = training_transcripts(Path(a.corpus))
     if a.limit:
-        jobs = jobs[:a.limit]
+        rows = rows[:a.limit]
+    # clips with a word the dictionary lacks are left out here, before any audio is read
+    jobs = [(path, w) for path, w in ((path, transcript_phones(text, lexicon)) for path, text in rows) if w is not None]
     labels: dict[str, np.ndarray] = {}
     with Pool(a.jobs) as pool:
         for i, (path, lab) in enumerate(pool.imap_unordered(_align_one, jobs, chunksize=8)):
@@ -159,7 +146,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     with open(a.out, "wb") as f:
         pickle.dump({"phones": PHONES, "labels": labels}, f)
     frames = np.concatenate(list(labels.values())) if labels else np.zeros(0, np.int8)
-    print(f"{len(labels)}/{len(jobs)} clips aligned, {len(frames)} frames, silence {np.mean(frames == 0):.2f}")
+    print(f"{len(labels)}/{len(rows)} clips aligned ({len(rows) - len(jobs)} with a word not in the dictionary), "
+          f"{len(frames)} frames, silence {np.mean(frames == 0):.2f}")
     return 0
 
 

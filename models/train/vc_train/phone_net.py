@@ -27,7 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .asr_front import SphinxMfcc
-from .features import N_FFT, HOP, SAMPLE_RATE
+from .features import SAMPLE_RATE
+from .vocoder_net import synth_magnitude
 
 
 class PhoneNet(nn.Module):
@@ -45,11 +46,6 @@ class PhoneNet(nn.Module):
         for conv, norm in zip(self.blocks, self.norms):
             h = h + F.gelu(conv(norm(h)))
         return self.out(h)
-
-
-def magnitude(audio: torch.Tensor) -> torch.Tensor:
-    """The DESIGN §3 STFT magnitude [B, 513, T] of a waveform batch [B, N] (as vocoder_net.synth_magnitude)."""
-    return torch.stft(audio, N_FFT, HOP, window=torch.hann_window(N_FFT, periodic=True), return_complex=True).abs()
 
 
 def load_phone_net(path: str) -> PhoneNet:
@@ -98,7 +94,7 @@ def clip_features(path: str) -> Optional[torch.Tensor]:
     if sr != SAMPLE_RATE or len(x) < SAMPLE_RATE // 2:
         return None
     x = x / max(1e-4, float(np.abs(x).max())) * 0.5
-    return magnitude(torch.tensor(x)[None])[0]
+    return synth_magnitude(torch.tensor(x)[None])[0]
 
 
 def train(args: argparse.Namespace) -> int:

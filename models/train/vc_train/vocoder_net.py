@@ -26,7 +26,7 @@ import pickle
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 import soundfile as sf
@@ -40,7 +40,9 @@ from .features import HOP, LOG_FLOOR, N_FFT, SAMPLE_RATE, log_mel, mel_filterban
 from .f0 import f0_yin
 from .intelligibility import third_octave_matrix
 from .model import F0_CENTER, F0_SCALE
-from .phone_net import PhoneNet, load_phone_net, phone_loss
+
+if TYPE_CHECKING:  # phone_net reads this module's STFT; it is imported where used
+    from .phone_net import PhoneNet
 
 MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
 MEL_STD = 2.5
@@ -340,7 +342,10 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
     cc = F.l1_loss(conv.content(ly), zt)
     mf = front.distance(mag, mel) if front is not None and mfcc_weight > 0 else cc.new_zeros(())
     use_phones = front is not None and phones is not None and labels is not None and phone_weight > 0
-    ph = phone_loss(phones, front, mag, labels) if use_phones else cc.new_zeros(())
+    ph = cc.new_zeros(())
+    if use_phones:
+        from .phone_net import phone_loss
+        ph = phone_loss(phones, front, mag, labels)
     return lm + content_weight * cc + mfcc_weight * mf + phone_weight * ph, cc, mf, ph
 
 
@@ -391,6 +396,7 @@ def train(args: argparse.Namespace) -> int:
     front = SphinxMfcc() if args.mfcc_loss > 0 or args.phone_loss > 0 else None
     if args.phone_loss > 0 and not (args.phone_net and labels):
         raise SystemExit("--phone-loss needs --phone-net (phone_net's checkpoint) and --phone-labels (phone_align's)")
+    from .phone_net import load_phone_net
     phones = load_phone_net(args.phone_net) if args.phone_loss > 0 else None
     pema = None
     synth = TorchSynth()
