@@ -227,4 +227,25 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     const bad = await engine.analyze({ sampleRate: 16000, channels: [noise(3, 0.2)] });
     expect(bad.verdict).toBe('reject');
   });
+
+  it('marks a loud noise burst and a tone between utterances, which the autoencoder alone reconstructs well', async () => {
+    const speech = (await cathySeconds(6)).channels[0];
+    const clean = await engine.analyze({ sampleRate: 16000, channels: [speech] });
+    expect(clean.flagged.filter((r) => /broadband noise|steady tone/.test(r.reason))).toEqual([]);
+    const tone = Float32Array.from({ length: 16000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 1000 * i) / 16000));
+    for (const [what, insert, reason] of [['noise', noise(1, 0.3), /broadband noise/], ['tone', tone, /steady tone/]] as const) {
+      const audio = new Float32Array(speech.length + insert.length);
+      audio.set(speech.subarray(0, 3 * 16000));
+      audio.set(insert, 3 * 16000);
+      audio.set(speech.subarray(3 * 16000), 4 * 16000);
+      const r = await engine.analyze({ sampleRate: 16000, channels: [audio] });
+      console.info(`analyze speech + 1 s ${what}: verdict ${r.verdict}, regions ${JSON.stringify(r.flagged)}`);
+      const hit = r.flagged.find((f) => reason.test(f.reason));
+      expect(hit, what).toBeDefined();
+      expect(hit!.start, what).toBeGreaterThan(2.9);
+      expect(hit!.end, what).toBeLessThan(4.1);
+      expect(hit!.end - hit!.start, what).toBeGreaterThan(0.8);
+      expect(r.verdict, what).not.toBe('ok');
+    }
+  });
 });

@@ -215,7 +215,7 @@ export class Engine {
       matchLoudness: false,
     });
     const levels = measureLevels({ sampleRate: MODEL_RATE, channels: [mono] }, { loudness: false });
-    const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly.errors, out.anomaly.meanLogMel) : null;
+    const an = out.anomaly ? scoresFromErrors(this.model, out.anomaly) : null;
     const report = buildReport({ sampleRate: MODEL_RATE, channels: [mono] }, levels, an);
     throwIfCancelled(options.signal);
     options.onProgress?.({ stage: 'similarity', progress: 1, chunk: out.chunks - 1, chunks: out.chunks });

@@ -33,7 +33,9 @@ describe('the quality report over an hour of frames', () => {
     const frames = 1 + Math.floor((3600 * 16000) / 256);
     const scores = new Float32Array(frames).fill(0.5);
     const meanLogMel = Float32Array.from({ length: frames }, (_, t) => (t % 100 < 70 ? -2 : -9));
-    const report = buildReport(clip, lv, { errors: scores, scores, utteranceScore: 0.5, meanLogMel });
+    const logEnergy = meanLogMel.map((v) => v + 1); // neither noise-flat nor tonal
+    const tonality = new Float32Array(frames).fill(0.3);
+    const report = buildReport(clip, lv, { errors: scores, scores, utteranceScore: 0.5, meanLogMel, logEnergy, tonality });
     expect(report.anomaly.scores).toHaveLength(frames);
     expect(['ok', 'warn']).toContain(report.verdict);
   });

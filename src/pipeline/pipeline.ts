@@ -9,7 +9,7 @@ import type { PipelineStage } from '../api/types.js';
 import { heldPitchHz, pulsePhaseAt } from '../dsp/source-filter.js';
 import { LogMelExtractor } from '../dsp/mel.js';
 import type { VoiceModel } from '../model/inference.js';
-import { frameErrors } from '../quality-gate/analyze.js';
+import { frameErrors, newFrameStats, type FrameStats } from '../quality-gate/analyze.js';
 import { matchLoudness } from './loudness.js';
 import { HOP, inputGain, MODEL_RATE, scaled, throwIfCancelled, yieldToEventLoop } from './frames.js';
 import type { F0Track } from '../dsp/f0.js';
@@ -94,8 +94,8 @@ export interface ConvertOutput {
   chunks: number;
   /** The source's pitch track (YIN, one value per frame), which the conversion was driven by. */
   sourceF0: F0Track;
-  /** With `options.anomaly`: per-frame reconstruction error of the source and its mean log-mel. */
-  anomaly?: { errors: Float32Array; meanLogMel: Float32Array };
+  /** With `options.anomaly`: the source's per-frame figures for the quality gate (reconstruction error, level, spectral shape). */
+  anomaly?: FrameStats;
 }
 
 /** A chunk of the source: [start, end) samples, start a multiple of HOP. */
@@ -155,7 +155,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
   const outEmb: Promise<{ e: Float32Array; w: number }>[] = [];
   const semis = options.pitchSemitones ?? 0;
   const totalFrames = 1 + Math.floor(source.length / HOP);
-  const anomaly = options.anomaly ? { errors: new Float32Array(totalFrames), meanLogMel: new Float32Array(totalFrames) } : undefined;
+  const anomaly = options.anomaly ? newFrameStats(totalFrames) : undefined;
   // Model runs are queued (onnxruntime-node runs them on this thread, each in its own setImmediate):
   // start them, then queue or do other work, await them when needed. A launched promise gets a no-op
   // catch so a failure while other work runs is not an unhandled rejection; awaiting it still throws.
@@ -226,7 +226,7 @@ export async function convertAudio(model: VoiceModel, source: Float32Array, targ
       srcEmb.push({ e, w: frames });
       if (!anomaly) return;
       const rec = await time('anomaly', () => model.decode(content, e, model.f0Input(lf0, vuv), frames));
-      frameErrors(m.data, rec, frames, anomaly.errors, anomaly.meanLogMel, f0Frame);
+      frameErrors(m.data, rec, frames, anomaly, f0Frame);
     })()) : null;
     // the vocoder's share of the synthesis on this thread (vocoder.ts) waits for these graphs
     if (sideP) sideP.then(besideDone, besideDone);

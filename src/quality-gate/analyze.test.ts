@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clippingRatio, integratedLoudness, peak, rms, toDb } from '../audio/level';
-import { buildReport, loudnessLufs, measureLevels } from './analyze';
+import { ANOMALY_HOP_SEC, buildReport, loudnessLufs, measureLevels, newFrameStats } from './analyze';
 import { cathySeconds, noise } from '../test-support/models';
 
 const sine = (f: number, sec: number, amp: number, rate = 16000) =>
@@ -83,5 +83,65 @@ describe('quiet speech', () => {
     expect(r.reasons.join(' ')).not.toMatch(/silent|mostly silence/);
     // Digital silence is still silence.
     expect(buildReport({ sampleRate: 16000, channels: [new Float32Array(48000)] }, measureLevels({ sampleRate: 16000, channels: [new Float32Array(48000)] }), null).reasons.join(' ')).toMatch(/silent/);
+  });
+});
+
+describe('noise and tones the autoencoder reconstructs well', () => {
+  /** 6 s of frames that score as clean speech, with flatness and tonality set per test. */
+  const speechLike = (edit: (t: number, s: ReturnType<typeof newFrameStats>) => void) => {
+    const frames = Math.round(6 / ANOMALY_HOP_SEC);
+    const s = newFrameStats(frames);
+    for (let t = 0; t < frames; t++) {
+      s.errors[t] = 0.5;
+      s.meanLogMel[t] = -3 + 0.5 * Math.sin(t / 7); // speech level, varying
+      s.logEnergy[t] = s.meanLogMel[t] + 1; // flatness e^-1 = 0.37, as speech
+      s.tonality[t] = 0.2;
+      edit(t, s);
+    }
+    const audio = { sampleRate: 16000, channels: [sine(200, 6, 0.3).map((v, i) => v * (i % 16000 < 12000 ? 1 : 0.05))] };
+    return buildReport(audio, measureLevels(audio), { ...s, scores: s.errors, utteranceScore: 0.5 });
+  };
+  const frame = (sec: number) => Math.round(sec / ANOMALY_HOP_SEC);
+
+  it('flags a loud stretch as flat as white noise, and names it', () => {
+    const r = speechLike((t, s) => {
+      if (t >= frame(2) && t < frame(3)) {
+        s.meanLogMel[t] = -2.5;
+        s.logEnergy[t] = -2.45; // as loud as the speech, flatness 0.95
+      }
+    });
+    expect(r.flagged).toHaveLength(1);
+    expect(r.flagged[0].reason).toMatch(/broadband noise/);
+    expect(r.flagged[0].start).toBeCloseTo(2, 1);
+    expect(r.flagged[0].end).toBeCloseTo(3, 1);
+    expect(r.verdict).toBe('warn');
+  });
+
+  it('flags a loud steady tone', () => {
+    const r = speechLike((t, s) => {
+      if (t >= frame(4) && t < frame(4.5)) {
+        s.tonality[t] = 0.9;
+        s.meanLogMel[t] = -12; // a tone's mean log-mel is low, its energy is not
+        s.logEnergy[t] = -2;
+      }
+    });
+    expect(r.flagged.map((f) => f.reason)).toEqual([expect.stringMatching(/steady tone/)]);
+    expect(r.verdict).toBe('warn'); // however short a part of the clip it is
+    expect(r.reasons.join(' ')).toMatch(/0\.5 s/);
+  });
+
+  it('leaves short noisy moments (fricatives) and quiet hiss between words alone', () => {
+    const fricatives = speechLike((t, s) => {
+      if (t % frame(1) < frame(0.2)) s.logEnergy[t] = s.meanLogMel[t] + 0.1; // 0.2 s of hiss every second
+    });
+    expect(fricatives.flagged).toEqual([]);
+    expect(fricatives.verdict).toBe('ok');
+    const quietHiss = speechLike((t, s) => {
+      if (t >= frame(2) && t < frame(3)) {
+        s.meanLogMel[t] = -6; // 13 dB under the speech
+        s.logEnergy[t] = -5.95;
+      }
+    });
+    expect(quietHiss.flagged).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@
 // mean over 80 bands of |decoder(content_encoder(mel), speaker_encoder(mel), own f0) - mel| (the
 // metric the manifest's anomaly calibration was measured with); the score divides it by the 0.99
 // quantile of clean speech, so score 1 is the calibrated threshold. A verdict (ok / warn / reject)
-// comes with plain reasons; enrollment refuses 'reject', conversion reports it.
+// comes with plain reasons; enrollment refuses 'reject', conversion reports it. The autoencoder reconstructs some
+// non-speech well (flat broadband noise, a pure tone), so the same frames' spectral shape flags those too: loud
+// stretches as flat as white noise, or with nearly all their energy in two adjacent mel bands.
 import type { AnalysisReport, AudioData, FlaggedRegion, Verdict } from '../api/types.js';
 import { integratedLoudness, sampleStats, toDb } from '../audio/level.js';
 import { f0Yin } from '../dsp/f0.js';
@@ -34,6 +36,21 @@ export const GATE = {
   minRegionSec: 0.2,
   /** Frame level (dBFS) below which a 20 ms frame always counts as silence (frames 45 dB under the loudest do too). */
   silenceDb: -90,
+  /**
+   * Mel-band spectral flatness (geometric over arithmetic mean of the 80 band energies) above which a frame is
+   * broadband noise: white noise reads 0.96, pink 0.79; loud frames of 351 real and Cathy speech clips stay above it
+   * for at most 0.15 s in a row.
+   */
+  noiseFlatness: 0.75,
+  /**
+   * Share of a frame's mel energy in its two strongest adjacent bands above which it is a tone: a sine reads 0.9;
+   * loud frames of the same speech clips stay above it for at most 0.1 s in a row.
+   */
+  toneShare: 0.8,
+  /** Shortest stretch of noise or tone frames flagged, seconds. */
+  nonSpeechMinSec: 0.3,
+  /** Only frames at most this many dB below the clip's loud frames (95th percentile of logEnergy) count as noise or tone. */
+  nonSpeechWithinDb: 6,
 } as const;
 
 /** Level figures of audio: the report's classical measurements plus the frame levels behind them. */
@@ -95,47 +112,72 @@ export function measureLevels(audio: AudioData, options: { loudness?: boolean } 
   };
 }
 
-/** Per-frame anomaly figures of 16 kHz mono audio. */
-export interface AnomalyScores {
+/** Per-frame figures of the source the gate reads (written by frameErrors, chunk by chunk). */
+export interface FrameStats {
   /** Reconstruction error per mel frame (the manifest's metric). */
   errors: Float32Array;
+  /** ln-mel frame energy proxy: mean log-mel per frame (for telling silence apart). */
+  meanLogMel: Float32Array;
+  /** ln of the frame's mean mel band energy (its level as a power: a tone's mean log-mel is far lower). */
+  logEnergy: Float32Array;
+  /** Share of the frame's mel energy in its two strongest adjacent bands, in [0, 1] (GATE.toneShare). */
+  tonality: Float32Array;
+}
+
+/** Zeroed frame figures for `frames` frames. */
+export function newFrameStats(frames: number): FrameStats {
+  return { errors: new Float32Array(frames), meanLogMel: new Float32Array(frames), logEnergy: new Float32Array(frames), tonality: new Float32Array(frames) };
+}
+
+/** Per-frame anomaly figures of 16 kHz mono audio. */
+export interface AnomalyScores extends FrameStats {
   /** errors / q0.99 of clean speech: 1 = the threshold. */
   scores: Float32Array;
   /** Mean frame error over the utterance divided by the 0.99 utterance quantile. */
   utteranceScore: number;
-  /** ln-mel frame energy proxy: mean log-mel per frame (for telling silence apart). */
-  meanLogMel: Float32Array;
 }
 
 /** Turns per-frame reconstruction errors into calibrated scores (manifest.anomaly). */
-export function scoresFromErrors(model: VoiceModel, errors: Float32Array, meanLogMel: Float32Array): AnomalyScores {
+export function scoresFromErrors(model: VoiceModel, stats: FrameStats): AnomalyScores {
   const cal = model.manifest.anomaly;
   const q99 = cal.quantiles['0.99'] ?? cal.quantiles['0.999'] ?? 1;
   const u99 = cal.utteranceQuantiles['0.99'] ?? q99;
+  const { errors } = stats;
   const scores = new Float32Array(errors.length);
   let mean = 0;
   for (let t = 0; t < errors.length; t++) {
     scores[t] = errors[t] / q99;
     mean += errors[t] / errors.length;
   }
-  return { errors, scores, utteranceScore: mean / u99, meanLogMel };
+  return { ...stats, scores, utteranceScore: mean / u99 };
 }
 
 /**
- * Per-frame reconstruction error and mean log-mel of one chunk: |decoder(content, own embedding, own f0) - mel|
- * averaged over bands. `mel` and `rec` are band-major [80][frames].
+ * One chunk's frame figures into `stats` from frame `offset` on: the reconstruction error |decoder(content, own
+ * embedding, own f0) - mel| averaged over bands, the mean log-mel, and the spectral shape of the mel band energies.
+ * `mel` and `rec` are band-major [80][frames].
  */
-export function frameErrors(mel: Float32Array, rec: Float32Array, frames: number, errors: Float32Array, meanLogMel: Float32Array, offset: number): void {
-  const used = Math.min(frames, errors.length - offset);
+export function frameErrors(mel: Float32Array, rec: Float32Array, frames: number, stats: FrameStats, offset: number): void {
+  const used = Math.min(frames, stats.errors.length - offset);
   for (let t = 0; t < used; t++) {
     let e = 0;
     let m = 0;
+    let sum = 0;
+    let pair = 0;
+    let prev = 0;
     for (let b = 0; b < 80; b++) {
-      e += Math.abs(rec[b * frames + t] - mel[b * frames + t]);
-      m += mel[b * frames + t];
+      const v = mel[b * frames + t];
+      e += Math.abs(rec[b * frames + t] - v);
+      m += v;
+      const energy = Math.exp(v);
+      sum += energy;
+      if (b > 0 && prev + energy > pair) pair = prev + energy;
+      prev = energy;
     }
-    errors[offset + t] = e / 80;
-    meanLogMel[offset + t] = m / 80;
+    stats.errors[offset + t] = e / 80;
+    stats.meanLogMel[offset + t] = m / 80;
+    stats.logEnergy[offset + t] = Math.log(Math.max(sum / 80, 1e-30));
+    stats.tonality[offset + t] = sum > 0 ? pair / sum : 0;
   }
 }
 
@@ -144,9 +186,7 @@ export function frameErrors(mel: Float32Array, rec: Float32Array, frames: number
  * quality gate, enrollment and `vc analyze` share).
  */
 export async function anomalyScores(model: VoiceModel, mono: Float32Array, signal?: AbortSignal): Promise<AnomalyScores> {
-  const total = 1 + Math.floor(mono.length / HOP);
-  const errors = new Float32Array(total);
-  const meanLogMel = new Float32Array(total);
+  const stats = newFrameStats(1 + Math.floor(mono.length / HOP));
   const extractor = new LogMelExtractor();
   const gain = inputGain(mono);
   const chunk = HOP * 625; // 10 s
@@ -158,11 +198,11 @@ export async function anomalyScores(model: VoiceModel, mono: Float32Array, signa
     const track = f0Yin(piece);
     const [content, emb] = await Promise.all([model.content(data, frames), model.embed(data, frames)]);
     const rec = await model.decode(content, emb, model.f0Input(track.logF0, track.voiced), frames);
-    frameErrors(data, rec, frames, errors, meanLogMel, start / HOP);
+    frameErrors(data, rec, frames, stats, start / HOP);
     await yieldToEventLoop();
     if (end >= mono.length) break;
   }
-  return scoresFromErrors(model, errors, meanLogMel);
+  return scoresFromErrors(model, stats);
 }
 
 /**
@@ -208,25 +248,24 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
     let loudest = -Infinity;
     for (let t = 0; t < an.meanLogMel.length; t++) loudest = Math.max(loudest, an.meanLogMel[t]);
     const floor = loudest - 6; // ~ -52 dB below the loudest frame in ln-mel units
+    const kind = nonSpeechFrames(an);
     let live = 0;
     let over = 0;
     let runStart = -1;
+    let nonSpeechSec = 0;
     const minFrames = Math.ceil(GATE.minRegionSec / ANOMALY_HOP_SEC);
     for (let t = 0; t <= smooth.length; t++) {
-      const active = t < smooth.length && an.meanLogMel[t] > floor && an.meanLogMel[t] > -10;
-      const hot = active && smooth[t] > 1;
+      // a tone's mean log-mel is low however loud it is: noise and tone frames are judged by their energy
+      const active = t < smooth.length && ((an.meanLogMel[t] > floor && an.meanLogMel[t] > -10) || kind[t] !== SPEECH);
+      const hot = active && (smooth[t] > 1 || kind[t] !== SPEECH);
       if (active) live++;
       if (hot) over++;
       if (hot && runStart < 0) runStart = t;
       if (!hot && runStart >= 0) {
         if (t - runStart >= minFrames) {
-          let peakScore = 0;
-          for (let k = runStart; k < t; k++) peakScore = Math.max(peakScore, smooth[k]);
-          flagged.push({
-            start: round(runStart * ANOMALY_HOP_SEC, 3),
-            end: round(t * ANOMALY_HOP_SEC, 3),
-            reason: `Does not sound like clean speech (anomaly ${peakScore.toFixed(1)}x the threshold): noise, music, distortion or another voice?`,
-          });
+          const { reason, nonSpeech } = regionReason(smooth, kind, runStart, t);
+          flagged.push({ start: round(runStart * ANOMALY_HOP_SEC, 3), end: round(t * ANOMALY_HOP_SEC, 3), reason });
+          if (nonSpeech) nonSpeechSec += (t - runStart) * ANOMALY_HOP_SEC;
         }
         runStart = -1;
       }
@@ -239,6 +278,9 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
       raise('reject', `Most of the clip does not sound like clean speech (${Math.round(frac * 100)}% of its sound above the anomaly threshold): it may be noise, music or heavily distorted.`);
     } else if (frac > GATE.warnFlagged || an.utteranceScore > 1.2) {
       raise('warn', `Parts of the clip do not sound like clean speech (${Math.round(frac * 100)}% of its sound above the anomaly threshold); the result may suffer.`);
+    }
+    if (nonSpeechSec > 0 && verdict === 'ok') {
+      raise('warn', `${nonSpeechSec.toFixed(1)} s of the clip is noise or a tone, not speech (marked on the waveform): trim it for a cleaner result.`);
     }
   }
   if (reasons.length === 0) reasons.push('The clip looks like clean speech.');
@@ -257,6 +299,54 @@ export function buildReport(audio: AudioData, lv: Levels, an: AnomalyScores | nu
     verdict,
     reasons,
   };
+}
+
+const SPEECH = 0;
+const NOISE = 1;
+const TONE = 2;
+
+/**
+ * Per frame: NOISE or TONE where the frame belongs to a stretch of at least GATE.nonSpeechMinSec of loud frames
+ * (logEnergy within GATE.nonSpeechWithinDb of its 95th percentile) that are that flat or that tonal, else SPEECH
+ * (left to the anomaly score).
+ */
+function nonSpeechFrames(an: AnomalyScores): Uint8Array {
+  const n = an.logEnergy.length;
+  const kind = new Uint8Array(n);
+  if (n === 0) return kind;
+  const levels = Float32Array.from(an.logEnergy).sort();
+  const loud = levels[Math.floor(0.95 * (n - 1))] - GATE.nonSpeechWithinDb / (10 / Math.LN10); // dB -> ln-power units
+  const minFrames = Math.ceil(GATE.nonSpeechMinSec / ANOMALY_HOP_SEC);
+  const flat = (t: number): boolean => Math.exp(an.meanLogMel[t] - an.logEnergy[t]) > GATE.noiseFlatness;
+  const tonal = (t: number): boolean => an.tonality[t] > GATE.toneShare;
+  for (const [k, test] of [[NOISE, flat], [TONE, tonal]] as const) {
+    let start = -1;
+    for (let t = 0; t <= n; t++) {
+      const on = t < n && an.logEnergy[t] > loud && test(t);
+      if (on && start < 0) start = t;
+      if (!on && start >= 0) {
+        if (t - start >= minFrames) kind.fill(k, start, t);
+        start = -1;
+      }
+    }
+  }
+  return kind;
+}
+
+/** The reason of a flagged region [from, to): what most of its frames are (noise, tone), else the anomaly. */
+function regionReason(smooth: Float32Array, kind: Uint8Array, from: number, to: number): { reason: string; nonSpeech: boolean } {
+  let noise = 0;
+  let tone = 0;
+  let peakScore = 0;
+  for (let t = from; t < to; t++) {
+    if (kind[t] === NOISE) noise++;
+    if (kind[t] === TONE) tone++;
+    peakScore = Math.max(peakScore, smooth[t]);
+  }
+  const half = (to - from) / 2;
+  if (noise >= half) return { reason: 'Sounds like broadband noise, not speech (hiss, static, wind or a noise burst).', nonSpeech: true };
+  if (tone >= half) return { reason: 'Sounds like a steady tone, not speech (a beep, whistle or hum).', nonSpeech: true };
+  return { reason: `Does not sound like clean speech (anomaly ${peakScore.toFixed(1)}x the threshold): noise, music, distortion or another voice?`, nonSpeech: false };
 }
 
 function movingAverage(x: Float32Array, w: number): Float32Array {
