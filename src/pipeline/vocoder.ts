@@ -78,7 +78,7 @@ export class GriffinLimVocoder implements Vocoder {
 }
 
 /**
- * The neural vocoder: aperiodicity and detail from vocoder.onnx, harmonic-plus-noise synthesis at the given
+ * The neural vocoder: aperiodicity, detail (and the envelope's correction) from vocoder.onnx, harmonic-plus-noise synthesis at the given
  * pitch, on `thread` when given (the graph runs on the calling thread either way). With a worker, a chunk's
  * synthesis is shared: the worker takes its first part, the calling thread the rest (CALLING_THREAD_SHARE of the
  * frames) once the work queued beside it (`input.beside`) is done, so the calling thread does not sit idle.
@@ -90,12 +90,12 @@ export class SourceFilterVocoder implements Vocoder {
 
   async vocode(input: VocoderInput): Promise<VocodedAudio> {
     const t0 = performance.now();
-    const { aperiodicity, detail } = await this.graph.controls(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
+    const { aperiodicity, detail, logMel } = await this.graph.controls(input.logMel, this.model.f0Input(input.logF0, input.voiced), input.frames);
     const floor = this.detailFloor;
     if (floor > 0) for (let i = 0; i < detail.length; i++) if (detail[i] < floor) detail[i] = floor;
     const netMs = performance.now() - t0;
     const job: SynthJob = {
-      logMel: input.logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
+      logMel, frames: input.frames, pitchHz: input.pitchHz, voiced: input.voiced, aperiodicity,
       options: { detail, passes: this.passes, length: input.length, phase0: input.phase0, startSample: input.startSample, freeVoicing: this.graph.freeVoicing },
     };
     const cut = this.thread?.threaded ? splitPoint(input.frames, input.length, this.passes) : 0;

@@ -83,12 +83,15 @@ class RestoreTest(unittest.TestCase):
         mel, f0 = t(vec["inputs"]["mel"]), t(vec["inputs"]["f0"])
         with torch.no_grad():
             content = model.content(mel)
-            ap, det = net(mel, f0)
+            ap, det, *envelope = net(mel, f0)
             emb = verifier(mel)  # batch norms folded into the graph's convolutions come back as identities
         for got, want in ((content, vec["content_encoder"]["outputs"]["content"]),
                           (emb, vec["verifier"]["outputs"]["embedding"]),
                           (ap, vec["vocoder"]["outputs"]["aperiodicity"]), (det, vec["vocoder"]["outputs"]["detail"])):
             np.testing.assert_allclose(got.numpy(), t(want).numpy(), atol=1e-4)
+        self.assertEqual(len(envelope), int("envelope" in vec["vocoder"]["outputs"]))
+        for got in envelope:
+            np.testing.assert_allclose(got.numpy(), t(vec["vocoder"]["outputs"]["envelope"]).numpy(), atol=1e-4)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from vc_train import source_filter as sfv  # noqa: E402
 from vc_train.asr_front import SphinxMfcc  # noqa: E402
 from vc_train.f0 import f0_yin  # noqa: E402
 from vc_train.features import log_mel  # noqa: E402
-from vc_train.vocoder_net import AperiodicityNet, TorchSynth, f0_features  # noqa: E402
+from vc_train.vocoder_net import ENVELOPE_RANGE, AperiodicityNet, TorchSynth, f0_features, load_state_widening  # noqa: E402
 
 
 def tone(f0: float = 200.0, seconds: float = 1.0) -> np.ndarray:
@@ -104,6 +104,25 @@ class SourceFilterTest(unittest.TestCase):
         self.assertEqual(tuple(ap.shape), (1, 80, 33))
         self.assertEqual(tuple(det.shape), (1, 80, 33))
         self.assertTrue(bool(((ap > 0) & (ap < 1) & (det > 0) & (det < 1)).all()))
+
+    def test_the_envelope_output_starts_as_the_network_it_widens_and_stays_a_bounded_correction(self) -> None:
+        torch.manual_seed(0)
+        plain = AperiodicityNet().eval()
+        wide = AperiodicityNet(envelope=True).eval()
+        load_state_widening(wide, plain.state_dict())
+        mel = torch.randn(1, 80, 33) - 5
+        f0 = f0_features(torch.full((1, 33), 5.0), torch.ones(1, 33))
+        with torch.no_grad():
+            ap, det = plain(mel, f0)
+            ap2, det2, env = wide.controls(mel, f0)
+            torch.testing.assert_close(ap2, ap)
+            torch.testing.assert_close(det2, det)
+            torch.testing.assert_close(env, mel)  # a zero correction until trained
+            wide.out.bias[160:].fill_(50.0)  # however far training pushes it, the correction stays within range
+            _, _, env = wide.controls(mel, f0)
+        self.assertLessEqual(float((env - mel).max()), ENVELOPE_RANGE + 1e-5)
+        self.assertGreater(float((env - mel).min()), 0.9 * ENVELOPE_RANGE)
+        self.assertEqual(len(plain.controls(mel, f0)), 3)  # the same call without an envelope output
 
 
 if __name__ == "__main__":

@@ -330,8 +330,8 @@ def make_vocoder(vocoder: str, gl_iters: int, passes: int = 4, detail_floor: flo
 
     def neural(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
         lf = map_f0(lf0, vuv, tgt)
-        a, d = controls(mel, lf, vuv)
-        return synthesize(mel, lf, vuv, a, detail=np.maximum(d, detail_floor), iterations=passes, free_voicing=free)
+        a, d, env = controls(mel, lf, vuv)
+        return synthesize(env, lf, vuv, a, detail=np.maximum(d, detail_floor), iterations=passes, free_voicing=free)
     return neural
 
 

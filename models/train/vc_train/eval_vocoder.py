@@ -99,8 +99,8 @@ def vocode(name: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, length:
     fn = untrained if name == "SF untrained" else ap
     a = fn(mel, lf0, vuv)
     extra = {}
-    if isinstance(a, tuple):  # newer vocoder_net: (aperiodicity, detail)
-        a, extra["detail"] = a
+    if isinstance(a, tuple):  # vocoder_net: (aperiodicity, detail, the log-mel to synthesize)
+        a, extra["detail"], mel = a
         if name == "neural":  # the app's Fast keeps the network's detail (src/pipeline/quality.ts)
             extra["detail"] = np.maximum(extra["detail"], detail_floor)
     free = free_voicing and name != "SF untrained"

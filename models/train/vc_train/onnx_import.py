@@ -66,7 +66,7 @@ def restore(models_dir: str, out_dir: str) -> list[Path]:
                 "restoredFrom": str(d / "manifest.json")}, conv)
     entry = man["models"]["vocoder"]
     w = onnx_weights(str(d / entry["file"]))
-    net = AperiodicityNet(ch=int(w["inp.weight"].shape[0]))
+    net = AperiodicityNet(ch=int(w["inp.weight"].shape[0]), envelope=w["out.weight"].shape[0] == 240)
     net.load_state_dict(w)  # strict: every parameter must come back
     summary = dict(entry.get("training", {}))
     voc = out / "vocoder.pt"

@@ -46,32 +46,48 @@ if TYPE_CHECKING:  # phone_net reads this module's STFT; it is imported where us
 
 MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
 MEL_STD = 2.5
+ENVELOPE_RANGE = 1.0  # nats (about 8.7 dB) either way: the envelope output is a correction, not a new envelope
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
 class AperiodicityNet(nn.Module):
     """log-mel [B, 80, T] + f0 input [B, 2, T] (normalized log-F0, voiced flag) -> aperiodicity and detail, each
-    [B, 80, T] in (0, 1) (source_filter.synthesize)."""
+    [B, 80, T] in (0, 1) (source_filter.synthesize), and with `envelope` a third output: a log-gain per band and frame
+    in (-ENVELOPE_RANGE, ENVELOPE_RANGE) added to the log-mel the synthesis shapes to (a learned correction of the
+    envelope, e.g. of the decoder's over-smoothed one; zero at initialisation)."""
 
-    def __init__(self, ch: int = 64, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
+    def __init__(self, ch: int = 64, kernel: int = 5, dilations: tuple[int, ...] = (1, 2, 4),
+                 envelope: bool = False) -> None:
         super().__init__()
+        self.envelope = envelope
         self.inp = nn.Conv1d(82, ch, kernel, padding=kernel // 2)
         self.blocks = nn.ModuleList(
             nn.Conv1d(ch, ch, kernel, padding=d * (kernel // 2), dilation=d) for d in dilations)
-        self.out = nn.Conv1d(ch, 160, 1)
+        self.out = nn.Conv1d(ch, 240 if envelope else 160, 1)
         # start near the fixed profile (low bands periodic, high bands noisier) and the default detail
         prof = torch.tensor(sfv.default_aperiodicity(1)[:, 0], dtype=torch.float32)
         det = torch.full((80,), sfv.DEFAULT_DETAIL)
         with torch.no_grad():
             self.out.weight.mul_(0.1)
-            self.out.bias.copy_(torch.cat([torch.log(prof / (1 - prof)), torch.log(det / (1 - det))]))
+            self.out.bias[:160].copy_(torch.cat([torch.log(prof / (1 - prof)), torch.log(det / (1 - det))]))
+            if envelope:
+                self.out.weight[160:].zero_()
+                self.out.bias[160:].zero_()
 
-    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> tuple[torch.Tensor, ...]:
         h = F.leaky_relu(self.inp(torch.cat([(mel - MEL_MEAN) / MEL_STD, f0], dim=1)), 0.1)
         for b in self.blocks:
             h = h + F.leaky_relu(b(h), 0.1)
-        o = torch.sigmoid(self.out(h))
-        return o[:, :80], o[:, 80:]
+        o = self.out(h)
+        a = torch.sigmoid(o[:, :160])
+        if not self.envelope:
+            return a[:, :80], a[:, 80:]
+        return a[:, :80], a[:, 80:], ENVELOPE_RANGE * torch.tanh(o[:, 160:] / ENVELOPE_RANGE)
+
+    def controls(self, mel: torch.Tensor, f0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(aperiodicity, detail, the log-mel to synthesize): the input log-mel plus the envelope output if any."""
+        out = self(mel, f0)
+        return out[0], out[1], mel + out[2] if self.envelope else mel
 
 
 def f0_features(log_f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:
@@ -356,7 +372,7 @@ def train(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    net = AperiodicityNet()
+    net = AperiodicityNet(envelope=args.envelope)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     step = 0
     last = out / "last.pt"
@@ -372,7 +388,7 @@ def train(args: argparse.Namespace) -> int:
         print(f"resumed at step {step}", flush=True)
     elif args.init:
         ck = torch.load(args.init, map_location="cpu")
-        net.load_state_dict(ck["net"])  # a fresh optimizer: restored checkpoints carry none
+        load_state_widening(net, ck["net"])  # a fresh optimizer: restored checkpoints carry none
         step = int(ck["step"])
         summary = dict(ck.get("summary", {}))
         summary["init"] = args.init
@@ -428,6 +444,8 @@ def train(args: argparse.Namespace) -> int:
                 s["phoneLossWeight"], s["phoneNet"] = args.phone_loss, args.phone_net
         if args.free_voicing:
             s["freeVoicing"] = True
+        if args.envelope:
+            s["envelope"] = ENVELOPE_RANGE
         if ema is not None:
             s["lossMrStft"] = round(ema, 4)
         return s
@@ -437,8 +455,8 @@ def train(args: argparse.Namespace) -> int:
             mel, lf0, vuv, h, z, ker, length, lab = conversion_batch(clips, rng, args.batch, args.frames, conv)
         else:
             mel, lf0, vuv, aud, h, z, ker, length = crop_batch(clips, rng, args.batch, args.frames, decoder, args.decoder_share)
-        ap, det = net(mel, f0_features(lf0, vuv))
-        y = synth(mel, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
+        ap, det, env = net.controls(mel, f0_features(lf0, vuv))
+        y = synth(env, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         if converting:
             loss, cc, mf, ph = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front,
                                                phones, lab, args.phone_loss)
@@ -475,9 +493,21 @@ def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path, summ
     tmp.replace(path)
 
 
+def load_state_widening(net: AperiodicityNet, state: dict) -> None:
+    """Load `state` into `net`; a network with the envelope output takes a checkpoint without one (its envelope rows
+    keep their zero initialisation, so it starts as the checkpoint did)."""
+    w = state["out.weight"]
+    if net.envelope and w.shape[0] == 160:
+        state = dict(state)
+        state["out.weight"] = torch.cat([w, net.out.weight.detach()[160:]])
+        state["out.bias"] = torch.cat([state["out.bias"], net.out.bias.detach()[160:]])
+    net.load_state_dict(state)
+
+
 def load_net(ckpt: str) -> AperiodicityNet:
     state = torch.load(ckpt, map_location="cpu")["net"]
-    net = AperiodicityNet(ch=int(state["inp.weight"].shape[0]))  # the width the checkpoint was trained with
+    # the width and outputs the checkpoint was trained with
+    net = AperiodicityNet(ch=int(state["inp.weight"].shape[0]), envelope=state["out.weight"].shape[0] == 240)
     net.load_state_dict(state)
     net.eval()
     return net
@@ -495,24 +525,28 @@ def free_voicing_of(path: str) -> bool:
     return bool(torch.load(path, map_location="cpu").get("summary", {}).get("freeVoicing", False))
 
 
-def load_aperiodicity(path: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+Controls = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def load_aperiodicity(path: str) -> Controls:
     """A checkpoint (.pt) or an exported vocoder.onnx -> function (log_mel [80,T], log_f0 [T], voiced [T]) ->
-    (aperiodicity, detail), each [80, T]. Whether the synthesis must use free voicing: `free_voicing_of(path)`."""
+    (aperiodicity, detail, the log-mel to synthesize), each [80, T] (the last is the input log-mel plus the envelope
+    output of a network that has one). Whether the synthesis must use free voicing: `free_voicing_of(path)`."""
     if path.endswith(".onnx"):
         import onnxruntime as ort  # optional: only where the ONNX runtime for Python exists
         sess = ort.InferenceSession(path)
 
-        def run_onnx(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
+        def run_onnx(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             f0 = f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]).numpy()
-            a, d = sess.run(None, {"mel": mel[None].astype(np.float32), "f0": f0})
-            return a[0], d[0]
+            out = sess.run(None, {"mel": mel[None].astype(np.float32), "f0": f0})
+            return out[0][0], out[1][0], mel + out[2][0] if len(out) > 2 else mel
         return run_onnx
     net = load_net(path)
 
-    def run(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> np.ndarray:
+    def run(mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with torch.no_grad():
-            a, d = net(torch.tensor(mel)[None], f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]))
-            return a[0].numpy(), d[0].numpy()
+            a, d, env = net.controls(torch.tensor(mel)[None], f0_features(torch.tensor(lf0)[None], torch.tensor(vuv)[None]))
+            return a[0].numpy(), d[0].numpy(), env[0].numpy().astype(mel.dtype)
     return run
 
 
@@ -528,22 +562,23 @@ def export(args: argparse.Namespace) -> int:
     mel = torch.tensor(m_in["data"], dtype=torch.float32).view(*m_in["dims"])
     f0 = torch.tensor(f_in["data"], dtype=torch.float32).view(*f_in["dims"])
     path = out / "vocoder.onnx"
-    export_graph(net, (mel, f0), path, ["mel", "f0"], ["aperiodicity", "detail"])
+    names = ["aperiodicity", "detail"] + (["envelope"] if net.envelope else [])
+    export_graph(net, (mel, f0), path, ["mel", "f0"], names)
     with torch.no_grad():
-        ap, det = net(mel, f0)
+        outs = net(mel, f0)
     vectors["vocoder"] = {"inputs": ["mel", "f0"], "outputs": {
-        "aperiodicity": {"dims": list(ap.shape), "dtype": "float32", "data": tensor_list(ap)},
-        "detail": {"dims": list(det.shape), "dtype": "float32", "data": tensor_list(det)}}}
+        n: {"dims": list(o.shape), "dtype": "float32", "data": tensor_list(o)} for n, o in zip(names, outs)}}
     vec_path.write_text(json.dumps(vectors, separators=(",", ":")))
     ck = torch.load(args.ckpt, map_location="cpu")
     man_path = out / "manifest.json"
     man = json.loads(man_path.read_text())
     man["models"]["vocoder"] = {
         "file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size, "inputs": ["mel", "f0"],
-        "outputs": ["aperiodicity", "detail"],
-        "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail",
+        "outputs": names,
+        "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail"
+                + (" and a log-gain correction of the envelope" if net.envelope else ""),
         "parameters": sum(p.numel() for p in net.parameters()),
-        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
+        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, **({"envelopeRange": ENVELOPE_RANGE} if net.envelope else {}), "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
                       "freeVoicing": free_voicing_of(args.ckpt),
                       "noise": "lowbias32 hash of the sample index",
                       "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
@@ -575,6 +610,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--decoder-ckpt", default="", help="stage 2: converter checkpoint whose reconstructions are inputs")
     t.add_argument("--decoder-share", type=float, default=0.5)
     t.add_argument("--mel-loss", type=float, default=0.0, help="weight of a log-mel L1 term (envelope) beside the MR-STFT loss")
+    t.add_argument("--envelope", action="store_true",
+                   help="the network also outputs a bounded log-gain per band added to the log-mel it synthesizes")
     t.add_argument("--free-voicing", action="store_true",
                    help="the network's aperiodicity holds in unvoiced frames too (not forced to 1): it decides voicing")
     t.add_argument("--convert-every", type=int, default=0,

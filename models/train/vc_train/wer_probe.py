@@ -90,8 +90,8 @@ class Vocoders:
             from .vocoder_net import load_aperiodicity
             self.nets[p["ckpt"]] = load_aperiodicity(p["ckpt"])
         lf = map_f0(lf0, vuv, tgt)
-        a, d = self.nets[p["ckpt"]](mel, lf, vuv)
-        y = synthesize(mel, lf, vuv, np.clip(a * p["ap"], 0.0, 1.0), detail=np.maximum(d, p["floor"]),
+        a, d, env = self.nets[p["ckpt"]](mel, lf, vuv)
+        y = synthesize(env, lf, vuv, np.clip(a * p["ap"], 0.0, 1.0), detail=np.maximum(d, p["floor"]),
                        iterations=p["passes"], seed=NOISE_SEED + p["seed"])
         return refine_griffin_lim(y, mel, p["gl"]) if kind == "hy" else y
 
