@@ -7,7 +7,9 @@ copy of the synthesis (excitations, mixing, band shaping, consistency passes thr
 is a multi-resolution STFT distance to the original recording. A second stage feeds it the converter's own decoder
 output (reconstructed mels) in place of clean mels, with the original audio as the target, so it handles what the
 converter produces; `--convert-every N` makes every Nth step a conversion (another clip's voice), scored against the
-requested mel and its content codes (`conversion_loss`), since no recording of a conversion exists.
+requested mel and its content codes (`conversion_loss`), since no recording of a conversion exists. With `--envelope`
+the network has a third output: a bounded log-gain per band and frame added to the log-mel the synthesis shapes to (a
+learned correction of the envelope; `AperiodicityNet.controls`), started at zero from a checkpoint without one.
 
 Usage (from models/train; resumable, checkpoints every --ckpt-every steps):
   /usr/bin/python3 -m vc_train.vocoder_net train --corpus /work/corpus --out ckpt/vocoder --minutes 40
