@@ -580,7 +580,8 @@ def export(args: argparse.Namespace) -> int:
         "kind": "harmonic-plus-noise source-filter; the network predicts per-band aperiodicity and envelope detail"
                 + (" and a log-gain correction of the envelope" if net.envelope else ""),
         "parameters": sum(p.numel() for p in net.parameters()),
-        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, **({"envelopeRange": ENVELOPE_RANGE} if net.envelope else {}), "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
+        "synthesis": {"harmonicCeilHz": sfv.HARMONIC_CEIL, "bestPasses": args.passes, "smoothF0": sfv.SMOOTH_F0,
+                      **({"envelopeRange": ENVELOPE_RANGE} if net.envelope else {}),
                       "freeVoicing": free_voicing_of(args.ckpt),
                       "noise": "lowbias32 hash of the sample index",
                       "code": "src/dsp/source-filter.ts (models/train/vc_train/source_filter.py)"},
