@@ -8,7 +8,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.features import log_mel  # noqa: E402
-from vc_train.wer_probe import gv_postfilter, parse_variant, pool_seeds, refine_griffin_lim  # noqa: E402
+from vc_train.wer_probe import formant_postfilter, gv_postfilter, parse_variant, pool_seeds, refine_griffin_lim  # noqa: E402
 
 
 class WerProbeTest(unittest.TestCase):
@@ -41,6 +41,15 @@ class WerProbeTest(unittest.TestCase):
         y = gv_postfilter(mel, 2.0)
         np.testing.assert_allclose(y.mean(1), mel.mean(1), atol=1e-9)
         np.testing.assert_allclose(y.std(1), 2 * mel.std(1), rtol=1e-9)
+
+    def test_formant_postfilter_deepens_peaks_and_valleys_across_bands_and_keeps_a_flat_frame(self) -> None:
+        bands = np.arange(80, dtype=np.float64)[:, None]
+        mel = -5 + np.exp(-0.5 * ((bands - 20) / 4) ** 2) * np.ones((1, 3))  # one formant at band 20
+        np.testing.assert_array_equal(formant_postfilter(mel, 1.0), mel)
+        y = formant_postfilter(mel, 1.5)
+        self.assertGreater(float(y[20, 0]), float(mel[20, 0]))  # the peak rises
+        self.assertLess(float(y[10, 0]), float(mel[10, 0]) + 1e-12)  # its flank falls below where it was
+        np.testing.assert_allclose(formant_postfilter(np.full((80, 4), -3.0), 2.0), -3.0)  # nothing to sharpen
 
     def test_griffin_lim_refinement_moves_noise_toward_the_log_mel(self) -> None:
         t = np.arange(16000) / 16000.0

@@ -14,6 +14,7 @@ Variant grammar: `kind[:key=value]...`
                           scale), seed=0 (added to the synthesis noise seed)
   hy                      nv's output, then `gl` more Griffin-Lim iterations from its phase (gl=8, + nv's keys)
   any kind: gv=1.0        log-mel deviation from each band's utterance mean scaled (global-variance postfilter)
+            sharp=1.0     log-mel deviation from each frame's envelope smoothed across bands scaled (formant postfilter)
 
 Usage (from models/train):
   /usr/bin/python3 -m vc_train.wer_probe --per-dir 64 gl gl:seed=1 nv nv:seed=1 hy:gl=8 --out /tmp/probe --pool-seeds
@@ -52,7 +53,7 @@ def parse_variant(spec: str) -> tuple[str, dict]:
     kind, *pairs = spec.split(":")
     if kind not in DEFAULTS:
         raise ValueError(f"unknown vocoder kind {kind!r} in {spec!r} (gl, nv, hy)")
-    params: dict = {**DEFAULTS[kind], "gv": 1.0}
+    params: dict = {**DEFAULTS[kind], "gv": 1.0, "sharp": 1.0}
     for p in pairs:
         k, sep, v = p.partition("=")
         if not sep or k not in params:
@@ -70,6 +71,18 @@ def gv_postfilter(mel: np.ndarray, scale: float) -> np.ndarray:
     return mu + scale * (mel - mu)
 
 
+def formant_postfilter(mel: np.ndarray, scale: float, bands: float = 3.0) -> np.ndarray:
+    """Each frame's deviation from its log-mel smoothed across bands (Gaussian, std `bands`) scaled by `scale`: peaks
+    (formants) raised and valleys deepened for scale > 1 (1: unchanged)."""
+    if scale == 1.0:
+        return mel
+    k = np.arange(-int(3 * bands), int(3 * bands) + 1)
+    w = np.exp(-0.5 * (k / bands) ** 2)
+    pad = np.pad(mel, ((len(k) // 2, len(k) // 2), (0, 0)), mode="edge")
+    smooth = sum(wi * pad[i:i + mel.shape[0]] for i, wi in enumerate(w)) / w.sum()
+    return (smooth + scale * (mel - smooth)).astype(mel.dtype)
+
+
 def refine_griffin_lim(y0: np.ndarray, log_mel: np.ndarray, iters: int) -> np.ndarray:
     """`iters` Griffin-Lim iterations toward the log-mel's magnitude, starting from y0's phase (same length as y0)."""
     return griffin_lim(log_mel, iters, init=y0, length=len(y0))
@@ -83,7 +96,7 @@ class Vocoders:
 
     def __call__(self, spec: str, mel: np.ndarray, lf0: np.ndarray, vuv: np.ndarray, tgt: tuple[float, float]) -> np.ndarray:
         kind, p = parse_variant(spec)
-        mel = gv_postfilter(mel, p["gv"])
+        mel = formant_postfilter(gv_postfilter(mel, p["gv"]), p["sharp"])
         if kind == "gl":
             return griffin_lim(mel, p["iters"], seed=p["seed"])
         if p["ckpt"] not in self.nets:
