@@ -17,6 +17,7 @@ import { cosine } from '../pipeline/similarity';
 import { loudnessLufs } from '../quality-gate/analyze';
 import { resolveVerifierTarget, verifierEmbeddingOf } from '../quality-gate/speaker-meter';
 import { toModelAudio } from '../pipeline/model-audio';
+import { tone } from '../test-support/dsp';
 import { cathySeconds, HAVE_CATHY, HAVE_MODELS, MODELS_DIR, NO_MODELS, noise, REPO_ROOT, sharedEngine, tempDir } from '../test-support/models';
 
 
@@ -232,8 +233,7 @@ describe.skipIf(!ready)(`conversion with the exported models${why}`, () => {
     const speech = (await cathySeconds(6)).channels[0];
     const clean = await engine.analyze({ sampleRate: 16000, channels: [speech] });
     expect(clean.flagged.filter((r) => /broadband noise|steady tone/.test(r.reason))).toEqual([]);
-    const tone = Float32Array.from({ length: 16000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 1000 * i) / 16000));
-    for (const [what, insert, reason] of [['noise', noise(1, 0.3), /broadband noise/], ['tone', tone, /steady tone/]] as const) {
+    for (const [what, insert, reason] of [['noise', noise(1, 0.3), /broadband noise/], ['tone', tone(1000, 1, 16000, 0.3), /steady tone/]] as const) {
       const audio = new Float32Array(speech.length + insert.length);
       audio.set(speech.subarray(0, 3 * 16000));
       audio.set(insert, 3 * 16000);

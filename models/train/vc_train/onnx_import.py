@@ -53,7 +53,7 @@ def restore(models_dir: str, out_dir: str) -> list[Path]:
     graphs but not the (gitignored) checkpoints: `converter.pt` (what `train.load_model` reads: cfg, training voices,
     weights), `vocoder.pt` (what `vocoder_net` reads; no optimizer state, its training summary from the manifest) and
     `verifier.pt` (what `verifier.load_verifier` reads; see `restore_verifier`)."""
-    from .vocoder_net import AperiodicityNet
+    from .vocoder_net import net_for_state
     d, out = Path(models_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     man = json.loads((d / "manifest.json").read_text())
@@ -66,7 +66,7 @@ def restore(models_dir: str, out_dir: str) -> list[Path]:
                 "restoredFrom": str(d / "manifest.json")}, conv)
     entry = man["models"]["vocoder"]
     w = onnx_weights(str(d / entry["file"]))
-    net = AperiodicityNet(ch=int(w["inp.weight"].shape[0]), envelope=w["out.weight"].shape[0] == 240)
+    net = net_for_state(w)
     net.load_state_dict(w)  # strict: every parameter must come back
     summary = dict(entry.get("training", {}))
     voc = out / "vocoder.pt"

@@ -495,11 +495,16 @@ def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path, summ
     tmp.replace(path)
 
 
+def net_for_state(state: dict) -> AperiodicityNet:
+    """An untrained network of the width and outputs (with or without the envelope) that `state` was trained with."""
+    return AperiodicityNet(ch=int(state["inp.weight"].shape[0]), envelope=state["out.weight"].shape[0] == 240)
+
+
 def load_state_widening(net: AperiodicityNet, state: dict) -> None:
     """Load `state` into `net`; a network with the envelope output takes a checkpoint without one (its envelope rows
     keep their zero initialisation, so it starts as the checkpoint did)."""
     w = state["out.weight"]
-    if net.envelope and w.shape[0] == 160:
+    if net.envelope and not net_for_state(state).envelope:
         state = dict(state)
         state["out.weight"] = torch.cat([w, net.out.weight.detach()[160:]])
         state["out.bias"] = torch.cat([state["out.bias"], net.out.bias.detach()[160:]])
@@ -508,8 +513,7 @@ def load_state_widening(net: AperiodicityNet, state: dict) -> None:
 
 def load_net(ckpt: str) -> AperiodicityNet:
     state = torch.load(ckpt, map_location="cpu")["net"]
-    # the width and outputs the checkpoint was trained with
-    net = AperiodicityNet(ch=int(state["inp.weight"].shape[0]), envelope=state["out.weight"].shape[0] == 240)
+    net = net_for_state(state)
     net.load_state_dict(state)
     net.eval()
     return net
