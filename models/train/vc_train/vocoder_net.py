@@ -495,16 +495,21 @@ def save(net: nn.Module, opt: torch.optim.Optimizer, step: int, path: Path, summ
     tmp.replace(path)
 
 
+def has_envelope(state: dict) -> bool:
+    """Whether the network `state` was trained with has the envelope output (240 output rows instead of 160)."""
+    return state["out.weight"].shape[0] == 240
+
+
 def net_for_state(state: dict) -> AperiodicityNet:
     """An untrained network of the width and outputs (with or without the envelope) that `state` was trained with."""
-    return AperiodicityNet(ch=int(state["inp.weight"].shape[0]), envelope=state["out.weight"].shape[0] == 240)
+    return AperiodicityNet(ch=int(state["inp.weight"].shape[0]), envelope=has_envelope(state))
 
 
 def load_state_widening(net: AperiodicityNet, state: dict) -> None:
     """Load `state` into `net`; a network with the envelope output takes a checkpoint without one (its envelope rows
     keep their zero initialisation, so it starts as the checkpoint did)."""
     w = state["out.weight"]
-    if net.envelope and not net_for_state(state).envelope:
+    if net.envelope and not has_envelope(state):
         state = dict(state)
         state["out.weight"] = torch.cat([w, net.out.weight.detach()[160:]])
         state["out.bias"] = torch.cat([state["out.bias"], net.out.bias.detach()[160:]])

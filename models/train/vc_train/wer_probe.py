@@ -31,6 +31,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter1d
 
 from .asr_front import SphinxMfcc
 from .data import load_voice
@@ -76,10 +77,7 @@ def formant_postfilter(mel: np.ndarray, scale: float, bands: float = 3.0) -> np.
     (formants) raised and valleys deepened for scale > 1 (1: unchanged)."""
     if scale == 1.0:
         return mel
-    k = np.arange(-int(3 * bands), int(3 * bands) + 1)
-    w = np.exp(-0.5 * (k / bands) ** 2)
-    pad = np.pad(mel, ((len(k) // 2, len(k) // 2), (0, 0)), mode="edge")
-    smooth = sum(wi * pad[i:i + mel.shape[0]] for i, wi in enumerate(w)) / w.sum()
+    smooth = gaussian_filter1d(mel.astype(np.float64), bands, axis=0, mode="nearest", truncate=3.0)
     return (smooth + scale * (mel - smooth)).astype(mel.dtype)
 
 
