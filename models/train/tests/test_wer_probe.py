@@ -19,9 +19,10 @@ class WerProbeTest(unittest.TestCase):
         self.assertEqual((kind, p["ckpt"], p["passes"], p["ap"], p["floor"], p["gv"]), ("nv", "ckpt/x.pt", 2, 1.5, 0.6, 1.1))
         self.assertIsInstance(p["passes"], int)
         self.assertEqual(parse_variant("hy:gl=4")[1]["gl"], 4)
+        self.assertEqual(parse_variant("src")[0], "src")  # the unconverted recording
 
     def test_unknown_kinds_and_keys_are_refused(self) -> None:
-        for bad in ("wavenet", "gl:passes=3", "nv:floor", "gl:iters=x"):
+        for bad in ("wavenet", "gl:passes=3", "nv:floor", "gl:iters=x", "src:iters=8"):
             with self.assertRaises(ValueError, msg=bad):
                 parse_variant(bad)
 

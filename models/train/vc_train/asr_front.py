@@ -8,7 +8,11 @@ source-filter synthesis puts between the formants (which a Griffin-Lim magnitude
 in the low cepstra, and the per-utterance mean (the channel) does not count. `mfcc` computes those cepstra from a
 linear magnitude spectrogram; `mel_mfcc` from a requested log-mel through the mel pseudo-inverse (the spectrum an
 ideal vocoder of that mel would produce); `distance` compares them (a training loss and a diagnostic).
-Constants: pocketsphinx en-us defaults (-lowerf 133.33334 -upperf 6855.4976 -nfilt 40 -ncep 13 -alpha 0.97 -cmn).
+Constants: pocketsphinx's compiled-in defaults (-lowerf 133.33334 -upperf 6855.4976 -nfilt 40 -ncep 13 -alpha 0.97
+-cmn). The decoder itself reads the en-us model's feat.params instead (25 filters 130-6800 Hz, lifter 22; found in
+round 15): `sphinx_am` reproduces that front end exactly on the waveform. These constants are kept because the
+shipped vocoder networks were trained with this loss and the word-error probe's `mfcc` column is comparable across
+rounds only with them.
 """
 from __future__ import annotations
 

@@ -222,9 +222,16 @@ def build_lm(workdir: Path, texts: Optional[list[str]] = None, name: str = "arct
 
 
 class ASR:
+    """pocketsphinx with a trigram LM over `texts` (default: the ARCTIC prompts) written to `workdir`, or with `name`
+    "generic": the model's own general English LM and full dictionary (no test sentence in it: what a recording is
+    heard as, not which known sentence it is closest to)."""
+
     def __init__(self, workdir: Path, texts: Optional[list[str]] = None, name: str = "arctic") -> None:
         from pocketsphinx import Decoder
-        lm, dic = build_lm(workdir, texts, name)
+        if name == "generic":
+            lm, dic = os.path.join(PS_MODEL, "en-us.lm.bin"), os.path.join(PS_MODEL, "cmudict-en-us.dict")
+        else:
+            lm, dic = build_lm(workdir, texts, name)
         cfg = Decoder.default_config()
         cfg.set_string("-hmm", os.path.join(PS_MODEL, "en-us"))
         cfg.set_string("-lm", lm)

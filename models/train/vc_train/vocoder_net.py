@@ -45,6 +45,7 @@ from .model import F0_CENTER, F0_SCALE
 
 if TYPE_CHECKING:  # phone_net reads this module's STFT; it is imported where used
     from .phone_net import PhoneNet
+    from .sphinx_am import SphinxAM
 
 MEL_MEAN = -5.0  # fixed input normalization (inside the graph, so ONNX takes raw log-mel)
 MEL_STD = 2.5
@@ -345,13 +346,15 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
                     content_weight: float, mfcc_weight: float = 0.0,
                     front: Optional[SphinxMfcc] = None, phones: Optional[PhoneNet] = None,
                     labels: Optional[torch.Tensor] = None,
-                    phone_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                    phone_weight: float = 0.0, am: Optional[SphinxAM] = None, am_weight: float = 0.0,
+                    am_temperature: float = 5.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
     and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
     the synthesis and of the requested mel: the words, not the exact envelope), and, weighted by `mfcc_weight`, by the
     recogniser's cepstra of both (asr_front: what the word-error meter hears), and, weighted by `phone_weight`, by
-    whether a frozen phone classifier (phone_net) hears the source's phones in it. `front` is needed by either of the
-    last two. Returns (total, content, MFCC term, phone term)."""
+    whether a frozen phone classifier (phone_net) hears the source's phones in it, and, weighted by `am_weight`, by
+    whether the recogniser's own Gaussians (sphinx_am) do. `front` is needed by the MFCC and phone_net terms. Returns
+    (total, content, MFCC term, phone terms summed unweighted)."""
     mag = synth_magnitude(y)
     ly = magnitude_log_mel(mag, fb, mel.shape[-1])
     lm = (ly - mel.clamp_min(math.log(LOG_FLOOR))).abs().mean()
@@ -364,7 +367,12 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
     if use_phones:
         from .phone_net import phone_loss
         ph = phone_loss(phones, front, mag, labels)
-    return lm + content_weight * cc + mfcc_weight * mf + phone_weight * ph, cc, mf, ph
+    total = lm + content_weight * cc + mfcc_weight * mf + phone_weight * ph
+    if am is not None and labels is not None and am_weight > 0:
+        from .sphinx_am import am_phone_loss
+        amp = am_phone_loss(am, y, labels, am_temperature)
+        total, ph = total + am_weight * amp, ph + amp
+    return total, cc, mf, ph
 
 
 # ------------------------------------------------------------------ train / export / load
@@ -398,9 +406,11 @@ def train(args: argparse.Namespace) -> int:
     paths = training_rows(Path(args.corpus), args.per_voice)
     t0 = time.time()
     labels: dict[str, np.ndarray] = {}
+    phone_names: list[str] = []
     if args.phone_labels:
         with open(args.phone_labels, "rb") as f:
-            labels = pickle.load(f)["labels"]
+            aligned = pickle.load(f)
+        labels, phone_names = aligned["labels"], aligned["phones"]
     clips = [c for c in (load_clip(p, labels.get(p)) for p in paths) if c is not None]
     if labels:
         print(f"{sum(c.phones is not None for c in clips)} clips with phone labels", flush=True)
@@ -416,6 +426,12 @@ def train(args: argparse.Namespace) -> int:
         raise SystemExit("--phone-loss needs --phone-net (phone_net's checkpoint) and --phone-labels (phone_align's)")
     from .phone_net import load_phone_net
     phones = load_phone_net(args.phone_net) if args.phone_loss > 0 else None
+    am = None
+    if args.am_loss > 0:
+        if not labels:
+            raise SystemExit("--am-loss needs --phone-labels (phone_align's)")
+        from .sphinx_am import SphinxAM
+        am = SphinxAM(phone_names)
     pema = None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
@@ -444,6 +460,8 @@ def train(args: argparse.Namespace) -> int:
                 s["mfccLossWeight"] = args.mfcc_loss
             if args.phone_loss > 0:
                 s["phoneLossWeight"], s["phoneNet"] = args.phone_loss, args.phone_net
+            if args.am_loss > 0:
+                s["amLossWeight"], s["amTemperature"] = args.am_loss, args.am_temperature
         if args.free_voicing:
             s["freeVoicing"] = True
         if args.envelope:
@@ -461,7 +479,7 @@ def train(args: argparse.Namespace) -> int:
         y = synth(env, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         if converting:
             loss, cc, mf, ph = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front,
-                                               phones, lab, args.phone_loss)
+                                               phones, lab, args.phone_loss, am, args.am_loss, args.am_temperature)
             cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
             mema = mf.item() if mema is None else 0.9 * mema + 0.1 * mf.item()
             pema = ph.item() if pema is None else 0.9 * pema + 0.1 * ph.item()
@@ -480,7 +498,7 @@ def train(args: argparse.Namespace) -> int:
             extra = f" mr-stft {ema:.4f}" if ema is not None else ""
             extra += f" content {cema:.4f}" if cema is not None else ""
             extra += f" mfcc {mema:.4f}" if args.mfcc_loss > 0 and mema is not None else ""
-            extra += f" phone {pema:.4f}" if phones is not None and pema is not None else ""
+            extra += f" phone {pema:.4f}" if (phones is not None or am is not None) and pema is not None else ""
             print(f"step {step}{extra} total {loss.item():.4f} ({(time.time() - t0):.0f} s)", flush=True)
         if step % args.ckpt_every == 0:
             save(net, opt, step, last, current())
@@ -633,6 +651,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                    help="weight of the recogniser's cepstral distance (asr_front) on conversion steps")
     t.add_argument("--phone-loss", type=float, default=0.0,
                    help="weight of a frozen phone classifier's cross-entropy against the source's phones on conversion steps")
+    t.add_argument("--am-loss", type=float, default=0.0,
+                   help="weight of the recogniser's own acoustic model's phone cross-entropy (sphinx_am) on conversion steps")
+    t.add_argument("--am-temperature", type=float, default=5.0, help="its log-likelihoods are divided by this")
     t.add_argument("--phone-net", default="", help="phone_net checkpoint (the classifier, frozen)")
     t.add_argument("--phone-labels", default="", help="phone_align's pickle (frame phone labels of the training clips)")
     t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")

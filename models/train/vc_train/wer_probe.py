@@ -9,6 +9,7 @@ variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer).
 own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two.
 
 Variant grammar: `kind[:key=value]...`
+  src                     the source recording itself, unconverted (the recogniser's floor on these speakers)
   gl                      Griffin-Lim; iters=32, seed=0
   nv                      neural source-filter; ckpt=ckpt/shipped/vocoder.pt, passes=3, floor=0.6, ap=1 (aperiodicity
                           scale), seed=0 (added to the synthesis noise seed)
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
+import soundfile as sf
 import torch
 from scipy.ndimage import gaussian_filter1d
 
@@ -44,7 +46,8 @@ from .train import load_model
 from .vocoder import griffin_lim
 from .vocoder_net import synth_magnitude
 
-DEFAULTS = {"gl": {"iters": 32, "seed": 0},
+DEFAULTS = {"src": {"seed": 0},
+            "gl": {"iters": 32, "seed": 0},
             "nv": {"ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
             "hy": {"gl": 8, "ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0}}
 
@@ -53,7 +56,7 @@ def parse_variant(spec: str) -> tuple[str, dict]:
     """`kind:key=value:...` -> (kind, parameters with defaults; numbers as float or int, `gv` 1.0 by default)."""
     kind, *pairs = spec.split(":")
     if kind not in DEFAULTS:
-        raise ValueError(f"unknown vocoder kind {kind!r} in {spec!r} (gl, nv, hy)")
+        raise ValueError(f"unknown vocoder kind {kind!r} in {spec!r} (src, gl, nv, hy)")
     params: dict = {**DEFAULTS[kind], "gv": 1.0, "sharp": 1.0}
     for p in pairs:
         k, sep, v = p.partition("=")
@@ -180,6 +183,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--per-dir", type=int, default=64)
     ap.add_argument("--seed", type=int, default=7, help="eval_real's trial seed")
     ap.add_argument("--out", default="/tmp/wer_probe")
+    ap.add_argument("--lm", default="heldout", choices=["heldout", "generic"],
+                    help="heldout: eval_real's LM over every held-out transcript; generic: pocketsphinx's general "
+                    "English LM (clip files get a `generic_` prefix)")
     ap.add_argument("--pool-seeds", action="store_true", help="also report variants differing only in seed as one "
                     "(pool_seeds), paired with the first such group")
     args = ap.parse_args(argv)
@@ -190,24 +196,31 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     items = converted_trials(args, out)
     held = {s.voice for s in read_split() if s.role == "heldout"}
+    with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
+        audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in csv.DictReader(f, delimiter="\t")}
     asr = None
     vocode = Vocoders()
     front = SphinxMfcc()
     runs: dict[str, list[dict]] = {}
     for v in args.variants:
-        path = out / f"clips_{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
+        tag = "" if args.lm == "heldout" else f"{args.lm}_"
+        path = out / f"clips_{tag}{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
         if not path.exists():
             if asr is None:
                 with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
                     texts = sorted({r["text"] for r in csv.DictReader(f, delimiter="\t")
                                     if r["voice"] in held and r["text"].strip()})
-                asr = ASR(out, texts, "real_heldout")  # eval_real's LM: every held-out transcript
+                asr = ASR(out, texts, "real_heldout" if args.lm == "heldout" else args.lm)
             clips = []
             for it in items:
-                y = vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
+                if parse_variant(v)[0] == "src":
+                    y = sf.read(Path(args.corpus) / audio_of[(it["src"], it["uid"])], dtype="float32")[0]
+                else:
+                    y = vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
                 e, n = word_errors(it["text"], asr.recognise(y))
-                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n,
-                              "mfcc": round(mfcc_distance(front, y, it["mel"]), 5)})
+                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
+                if parse_variant(v)[0] != "src":  # a recording was not asked to follow the converted mel
+                    clips[-1]["mfcc"] = round(mfcc_distance(front, y, it["mel"]), 5)
             path.write_text(json.dumps(clips))
         runs[v] = json.loads(path.read_text())
         print(json.dumps({"variant": v, **wer_table(runs[v], runs[args.variants[0]])}), flush=True)

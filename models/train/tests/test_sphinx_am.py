@@ -1,0 +1,110 @@
+"""The recogniser's acoustic model as a judge (vc_train/sphinx_am.py): its files parsed, its front end reproduced.
+
+Skipped where the pocketsphinx en-us model is not installed (it is a word-error meter dependency, not a test one)."""
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vc_train.sphinx_am import MODEL_DIR, SphinxAM, am_phone_loss, decoder_cepstra, labels_at_frames  # noqa: E402
+
+PHONES = ["SIL", "AA", "AE", "IY", "S", "T"]
+HAS_MODEL = (MODEL_DIR / "sendump").exists()
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "cathy"
+
+
+def vowel(seconds: float = 1.0, f0: float = 120.0, formants: tuple[float, ...] = (700.0, 1200.0)) -> np.ndarray:
+    """A glottal-pulse train through formant resonances: enough of a voice for the front end."""
+    sr = 16000
+    n = int(seconds * sr)
+    x = np.zeros(n)
+    x[:: int(sr / f0)] = 1.0
+    spec = np.fft.rfft(x)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    env = sum(1.0 / (1.0 + ((f - fc) / 80.0) ** 2) for fc in formants)
+    y = np.fft.irfft(spec * env, n)
+    return (0.3 * y / np.abs(y).max()).astype(np.float32)
+
+
+class FeaturesTest(unittest.TestCase):
+    def test_deltas_of_a_ramp_are_four_slopes_and_its_accelerations_zero(self) -> None:
+        c = torch.arange(20, dtype=torch.float32).repeat(13, 1)[None] * 0.5  # [1, 13, 20]
+        f = SphinxAM.features(c)
+        self.assertEqual(tuple(f.shape), (1, 3, 13, 20))
+        np.testing.assert_allclose(f[0, 1, :, 3:-3].numpy(), 2.0, atol=1e-6)
+        np.testing.assert_allclose(f[0, 2, :, 3:-3].numpy(), 0.0, atol=1e-6)
+
+    def test_judge_frames_take_the_label_under_their_centre(self) -> None:
+        lab = torch.arange(10)[None]  # log-mel frame j centred at 256 j
+        got = labels_at_frames(lab, 8)[0].tolist()
+        want = [min(9, round((160 * t + 205) / 256)) for t in range(8)]
+        self.assertEqual(got, want)
+        self.assertEqual(labels_at_frames(lab, 4, stride=2)[0].tolist(), want[::2])
+
+
+@unittest.skipUnless(HAS_MODEL, f"pocketsphinx en-us model not installed ({MODEL_DIR})")
+class AcousticModelTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.am = SphinxAM(PHONES)
+
+    def test_model_files_parse_to_proper_mixtures(self) -> None:
+        am = self.am
+        self.assertEqual(tuple(am.inv.shape), (len(PHONES), 3, 128, 13))
+        self.assertTrue(bool((am.inv > 0).all()))
+        self.assertEqual([tuple(w.shape) for w in am.w], [(3, 3, 128)] * len(PHONES))
+        total = torch.stack(am.w).sum(-1)  # quantised weights of each senone and stream sum to about one
+        self.assertTrue(bool(((total > 0.85) & (total < 1.05)).all()), total)
+
+    def test_triphone_senones_join_their_base_phone(self) -> None:
+        cd = SphinxAM(PHONES, senones="cd")
+        sizes = [w.shape[0] for w in cd.w]
+        self.assertTrue(all(n > 3 for n in sizes[1:]), sizes)  # every speech phone has triphone states too
+        np.testing.assert_allclose(cd.w[1][:3].numpy(), self.am.w[1].numpy())  # its own CI senones first
+        y = torch.tensor(vowel())[None]
+        ci, full = self.am.phone_loglik(y), cd.phone_loglik(y)
+        self.assertEqual(ci.shape, full.shape)
+        self.assertTrue(bool((full >= ci - 1e-3).all()))  # more senones can only add likelihood
+
+    def test_an_unknown_phone_is_refused(self) -> None:
+        with self.assertRaises(ValueError):
+            SphinxAM(["SIL", "QQ"])
+
+    def test_a_gain_does_not_change_the_cepstra(self) -> None:
+        y = torch.tensor(vowel())[None]
+        np.testing.assert_allclose(self.am.cepstra(0.25 * y).numpy(), self.am.cepstra(y).numpy(), atol=1e-3)
+
+    def test_the_loss_prefers_the_vowel_labels_and_has_gradients(self) -> None:
+        y = torch.tensor(vowel(formants=(750.0, 1150.0)))[None].requires_grad_(True)
+        frames = 1 + y.shape[1] // 256
+        loss_aa = am_phone_loss(self.am, y, torch.full((1, frames), PHONES.index("AA")), 5.0)
+        loss_s = am_phone_loss(self.am, y, torch.full((1, frames), PHONES.index("S")), 5.0)
+        self.assertLess(loss_aa.item(), loss_s.item())
+        loss_aa.backward()
+        self.assertTrue(bool(torch.isfinite(y.grad).all()) and y.grad.abs().sum().item() > 0)
+
+    def test_cepstra_follow_the_decoders_own(self) -> None:
+        try:
+            import pocketsphinx  # noqa: F401
+        except ImportError:
+            self.skipTest("pocketsphinx Python bindings not installed")
+        import soundfile as sf
+        clip = sorted((FIXTURES / "audio").iterdir())[0]
+        y, sr = sf.read(clip, dtype="float32")
+        self.assertEqual(sr, 16000)
+        ref = decoder_cepstra(y).T
+        ref = ref - ref.mean(0)
+        got = self.am.cepstra(torch.tensor(y)[None])[0].numpy().T
+        n = min(len(ref), len(got))
+        # pocketsphinx's noise-floor tracking is not reproduced: close on a recording, not equal
+        for i in range(13):
+            self.assertGreater(np.corrcoef(ref[:n, i], got[:n, i])[0, 1], 0.9, f"c{i}")
+        self.assertLess(np.abs(ref[:n] - got[:n]).mean() / ref[:n].std(), 0.3)
+
+
+if __name__ == "__main__":
+    unittest.main()
