@@ -1,6 +1,7 @@
 """The recogniser's acoustic model as a judge (vc_train/sphinx_am.py): its files parsed, its front end reproduced.
 
 Skipped where the pocketsphinx en-us model is not installed (it is a word-error meter dependency, not a test one)."""
+import os
 import sys
 import unittest
 from pathlib import Path
@@ -10,7 +11,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vc_train.sphinx_am import MODEL_DIR, SphinxAM, am_phone_loss, decoder_cepstra, labels_at_frames  # noqa: E402
+from vc_train.sphinx_am import (LIFTER, LOWER_HZ, MODEL_DIR, N_FILT, NFFT, SHIFT, UPPER_HZ, WIN, SphinxAM,  # noqa: E402
+                                am_phone_loss, decoder_cepstra, labels_at_frames)
 
 PHONES = ["SIL", "AA", "AE", "IY", "S", "T"]
 HAS_MODEL = (MODEL_DIR / "sendump").exists()
@@ -86,6 +88,22 @@ class AcousticModelTest(unittest.TestCase):
         self.assertLess(loss_aa.item(), loss_s.item())
         loss_aa.backward()
         self.assertTrue(bool(torch.isfinite(y.grad).all()) and y.grad.abs().sum().item() > 0)
+
+    def test_constants_are_the_decoders_configuration(self) -> None:
+        try:
+            from pocketsphinx import Decoder
+        except ImportError:
+            self.skipTest("pocketsphinx Python bindings not installed")
+        cfg = Decoder.default_config()
+        cfg.set_string("-hmm", str(MODEL_DIR))
+        cfg.set_string("-logfn", os.devnull)
+        cfg.set_string("-keyphrase", "hello")
+        got = Decoder(cfg).get_config()  # the model's feat.params override the compiled-in defaults on load
+        self.assertEqual((got.get_int("-nfilt"), got.get_int("-lifter"), got.get_int("-nfft")), (N_FILT, LIFTER, NFFT))
+        self.assertEqual((got.get_float("-lowerf"), got.get_float("-upperf")), (LOWER_HZ, UPPER_HZ))
+        self.assertEqual(round(got.get_float("-wlen") * 16000), WIN)
+        self.assertEqual(16000 // got.get_int("-frate"), SHIFT)
+        self.assertEqual((got.get_string("-feat"), got.get_string("-transform")), ("1s_c_d_dd", "dct"))
 
     def test_cepstra_follow_the_decoders_own(self) -> None:
         try:

@@ -43,7 +43,6 @@ WIN, SHIFT, NFFT = 410, 160, 512  # -wlen 0.025625 s, -frate 100, -nfft 512 at 1
 # Mixture weights in `sendump` are -log(w) in units of 2^10 log-base-1.0001 steps (SENSCR_SHIFT 10)
 WEIGHT_UNIT = 1024.0 * math.log(1.0001)
 PCM_SCALE = 32768.0  # the decoder reads 16-bit samples; its power floor is meant for that scale
-SIL = "SIL"
 
 
 def _s3(path: Path) -> np.ndarray:
@@ -203,24 +202,33 @@ class SphinxAM:
         return torch.stack(per_phone, dim=1)
 
 
+_DECODERS: dict = {}
+
+
 def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR) -> np.ndarray:
     """The decoder's own cepstra [13, T] of waveform `y` (16 kHz floats; before its cepstral mean removal), read back
-    from pocketsphinx's feature log (-mfclogdir): the reference for `SphinxAM.cepstra`, noise-floor tracking included."""
+    from pocketsphinx's feature log (-mfclogdir): the reference for `SphinxAM.cepstra`, noise-floor tracking included.
+    One decoder per model, kept across calls (its noise-floor estimate carries over, as in the word-error meter);
+    a keyphrase search, the cheapest there is: only its front end is wanted."""
     import os
     import tempfile
-    from pocketsphinx import Decoder
-    with tempfile.TemporaryDirectory() as log:
+    if model_dir not in _DECODERS:
+        from pocketsphinx import Decoder
+        log = tempfile.mkdtemp(prefix="sphinx_am_")
         cfg = Decoder.default_config()
         cfg.set_string("-hmm", str(model_dir))
         cfg.set_string("-logfn", os.devnull)
         cfg.set_string("-mfclogdir", log)
-        cfg.set_string("-allphone", str(model_dir.parent / "en-us-phone.lm.bin"))  # any search will do
-        dec = Decoder(cfg)
-        dec.start_utt()
-        dec.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), False, True)
-        dec.end_utt()
-        b = (Path(log) / os.listdir(log)[0]).read_bytes()
-    return np.frombuffer(b[4:], dtype="<f4").reshape(-1, N_CEP).T.copy()
+        cfg.set_string("-keyphrase", "hello")
+        _DECODERS[model_dir] = (Decoder(cfg), Path(log))
+    dec, log = _DECODERS[model_dir]
+    for f in log.iterdir():
+        f.unlink()
+    dec.start_utt()
+    dec.process_raw((np.clip(y, -1, 1) * 32767).astype(np.int16).tobytes(), False, True)
+    dec.end_utt()
+    (f,) = log.iterdir()
+    return np.frombuffer(f.read_bytes()[4:], dtype="<f4").reshape(-1, N_CEP).T.copy()
 
 
 def labels_at_frames(labels: torch.Tensor, n_frames: int, stride: int = 1) -> torch.Tensor:
