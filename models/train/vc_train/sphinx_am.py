@@ -205,14 +205,17 @@ class SphinxAM:
 _DECODERS: dict = {}
 
 
-def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR) -> np.ndarray:
+def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR, drop_silence: bool = False) -> np.ndarray:
     """The decoder's own cepstra [13, T] of waveform `y` (16 kHz floats; before its cepstral mean removal), read back
     from pocketsphinx's feature log (-mfclogdir): the reference for `SphinxAM.cepstra`, noise-floor tracking included.
-    One decoder per model, kept across calls (its noise-floor estimate carries over, as in the word-error meter);
-    a keyphrase search, the cheapest there is: only its front end is wanted."""
+    `drop_silence`: as the word-error meter runs, its voice-activity detector removing the frames it calls silence
+    (then frames no longer line up with time); by default every frame is kept. One decoder per setting, kept across
+    calls (its noise-floor estimate carries over, as in the meter); a keyphrase search, the cheapest there is: only
+    its front end is wanted."""
     import os
     import tempfile
-    if model_dir not in _DECODERS:
+    key = (model_dir, drop_silence)
+    if key not in _DECODERS:
         from pocketsphinx import Decoder
         log = tempfile.mkdtemp(prefix="sphinx_am_")
         cfg = Decoder.default_config()
@@ -220,8 +223,9 @@ def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR) -> np.ndarray:
         cfg.set_string("-logfn", os.devnull)
         cfg.set_string("-mfclogdir", log)
         cfg.set_string("-keyphrase", "hello")
-        _DECODERS[model_dir] = (Decoder(cfg), Path(log))
-    dec, log = _DECODERS[model_dir]
+        cfg.set_boolean("-remove_silence", drop_silence)
+        _DECODERS[key] = (Decoder(cfg), Path(log))
+    dec, log = _DECODERS[key]
     for f in log.iterdir():
         f.unlink()
     dec.start_utt()
