@@ -63,7 +63,12 @@ def phone_loss(net: PhoneNet, front: SphinxMfcc, mag: torch.Tensor, labels: torc
     """Cross-entropy of the synthesis' frames [B, 513, T] against phone labels [B, T] (-1: unlabelled, ignored).
     The cepstral mean is taken over the crop, as the classifier was trained on crops."""
     t = labels.shape[-1]
-    logits = net(front.mfcc(mag[..., :t]))
+    return frame_cross_entropy(net(front.mfcc(mag[..., :t])), labels)
+
+
+def frame_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of phone logits [B, P, T] against labels [B, T], -1 ignored; a graph-connected zero when no
+    frame is labelled (so a batch without transcripts still backpropagates)."""
     if bool((labels >= 0).any()):
         return F.cross_entropy(logits, labels.long(), ignore_index=-1)
     return logits.sum() * 0.0

@@ -205,13 +205,10 @@ class SphinxAM:
 _DECODERS: dict = {}
 
 
-def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR, drop_silence: bool = False) -> np.ndarray:
-    """The decoder's own cepstra [13, T] of waveform `y` (16 kHz floats; before its cepstral mean removal), read back
-    from pocketsphinx's feature log (-mfclogdir): the reference for `SphinxAM.cepstra`, noise-floor tracking included.
-    `drop_silence`: as the word-error meter runs, its voice-activity detector removing the frames it calls silence
-    (then frames no longer line up with time); by default every frame is kept. One decoder per setting, kept across
-    calls (its noise-floor estimate carries over, as in the meter); a keyphrase search, the cheapest there is: only
-    its front end is wanted."""
+def front_end_decoder(model_dir: Path = MODEL_DIR, drop_silence: bool = False):
+    """(pocketsphinx Decoder, its feature-log folder) for `model_dir`, built once per setting and kept (its
+    noise-floor estimate carries over between utterances, as in the word-error meter). A keyphrase search, the
+    cheapest there is: only its front end is wanted. Its configuration is the model's (feat.params applied)."""
     import os
     import tempfile
     key = (model_dir, drop_silence)
@@ -225,7 +222,15 @@ def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR, drop_silence: bo
         cfg.set_string("-keyphrase", "hello")
         cfg.set_boolean("-remove_silence", drop_silence)
         _DECODERS[key] = (Decoder(cfg), Path(log))
-    dec, log = _DECODERS[key]
+    return _DECODERS[key]
+
+
+def decoder_cepstra(y: np.ndarray, model_dir: Path = MODEL_DIR, drop_silence: bool = False) -> np.ndarray:
+    """The decoder's own cepstra [13, T] of waveform `y` (16 kHz floats; before its cepstral mean removal), read back
+    from pocketsphinx's feature log (-mfclogdir): the reference for `SphinxAM.cepstra`, noise-floor tracking included.
+    `drop_silence`: as the word-error meter runs, its voice-activity detector removing the frames it calls silence
+    (then frames no longer line up with time); by default every frame is kept."""
+    dec, log = front_end_decoder(model_dir, drop_silence)
     for f in log.iterdir():
         f.unlink()
     dec.start_utt()
@@ -248,11 +253,9 @@ def am_phone_loss(am: SphinxAM, y: torch.Tensor, labels: torch.Tensor, temperatu
     """Cross-entropy of the judge's phone posteriors (log-likelihoods / `temperature`) of waveform [B, L] against
     log-mel frame labels [B, T_mel] (-1: unlabelled, ignored), on every `stride`-th 10 ms frame (neighbours are
     nearly alike; half the frames halve the cost)."""
+    from .phone_net import frame_cross_entropy
     logits = am.phone_loglik(y, stride) / temperature
-    lab = labels_at_frames(labels, logits.shape[-1], stride)
-    if bool((lab >= 0).any()):
-        return F.cross_entropy(logits, lab, ignore_index=-1)
-    return logits.sum() * 0.0
+    return frame_cross_entropy(logits, labels_at_frames(labels, logits.shape[-1], stride))
 
 
 def _frame_scores(am: SphinxAM, y: np.ndarray, mel_labels: np.ndarray,

@@ -197,7 +197,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     items = converted_trials(args, out)
     held = {s.voice for s in read_split() if s.role == "heldout"}
     with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
-        audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in csv.DictReader(f, delimiter="\t")}
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in rows}
     asr = None
     vocode = Vocoders()
     front = SphinxMfcc()
@@ -207,19 +208,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         path = out / f"clips_{tag}{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
         if not path.exists():
             if asr is None:
-                with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
-                    texts = sorted({r["text"] for r in csv.DictReader(f, delimiter="\t")
-                                    if r["voice"] in held and r["text"].strip()})
+                texts = sorted({r["text"] for r in rows if r["voice"] in held and r["text"].strip()})
                 asr = ASR(out, texts, "real_heldout" if args.lm == "heldout" else args.lm)
             clips = []
+            recording = parse_variant(v)[0] == "src"
             for it in items:
-                if parse_variant(v)[0] == "src":
+                if recording:
                     y = sf.read(Path(args.corpus) / audio_of[(it["src"], it["uid"])], dtype="float32")[0]
                 else:
                     y = vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
                 e, n = word_errors(it["text"], asr.recognise(y))
                 clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
-                if parse_variant(v)[0] != "src":  # a recording was not asked to follow the converted mel
+                if not recording:  # a recording was not asked to follow the converted mel
                     clips[-1]["mfcc"] = round(mfcc_distance(front, y, it["mel"]), 5)
             path.write_text(json.dumps(clips))
         runs[v] = json.loads(path.read_text())
