@@ -1,5 +1,10 @@
 """The word-error probe's variant grammar and its two signal helpers (vc_train/wer_probe.py)."""
+import contextlib
+import io
+import json
+import pickle
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -8,7 +13,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.features import log_mel  # noqa: E402
-from vc_train.wer_probe import formant_postfilter, gv_postfilter, parse_variant, pool_seeds, refine_griffin_lim  # noqa: E402
+from vc_train.wer_probe import (formant_postfilter, gv_postfilter, main, parse_variant, pool_seeds,  # noqa: E402
+                                refine_griffin_lim)
 
 
 class WerProbeTest(unittest.TestCase):
@@ -35,6 +41,28 @@ class WerProbeTest(unittest.TestCase):
         (clips,) = pooled.values()
         self.assertEqual([(c["uid"], c["err"], c["words"], c["seeds"]) for c in clips], [("a", 4, 10, 2), ("b", 2, 10, 2)])
         self.assertEqual([round(c["mfcc"], 3) for c in clips], [0.2, 0.1])  # the seeds' mean
+
+    def test_several_trial_draws_are_reported_one_by_one_then_pooled_from_their_clip_files(self) -> None:
+        clip = lambda uid, err: {"dir": "F->M", "uid": uid, "tgt": "x", "err": err, "words": 10}  # noqa: E731
+        files = {7: {"gl": [clip("a", 2), clip("b", 4)], "nv": [clip("a", 1), clip("b", 4)]},
+                 8: {"gl": [clip("c", 6)], "nv": [clip("c", 3)]}}
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            (out / "metadata.tsv").write_text("voice\tpath\ttext\n", encoding="utf-8")
+            for seed, runs in files.items():
+                with open(out / f"converted_4_{seed}.pkl", "wb") as f:
+                    pickle.dump([], f)  # cached trials: nothing is converted or decoded
+                for v, clips in runs.items():
+                    (out / f"clips_generic_4_{seed}_{v}.json").write_text(json.dumps(clips))
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                main(["--per-dir", "4", "--seed", "7", "8", "--lm", "generic", "--corpus", d, "--out", d, "gl", "nv"])
+        lines = [json.loads(x) for x in printed.getvalue().splitlines()]
+        self.assertEqual([(x["variant"], x.get("draw"), x["wer"]) for x in lines[:4]],
+                         [("gl", 7, 30.0), ("nv", 7, 25.0), ("gl", 8, 60.0), ("nv", 8, 30.0)])
+        pooled = lines[5]
+        self.assertEqual((pooled["draws"], pooled["wer"]), ([7, 8], 26.7))  # 8 errors in 30 words
+        self.assertEqual((pooled["vsFirst"]["clips"], pooled["vsFirst"]["diffPoints"]), (3, -13.33))
 
     def test_gv_postfilter_scales_each_band_around_its_mean(self) -> None:
         mel = np.random.default_rng(0).normal(size=(80, 50)) + np.arange(80)[:, None]

@@ -6,7 +6,8 @@ ID and all); this probe answers "which synthesis change moves it" by converting 
 seeded draw as eval_real, `draw_trials`), caching the converted log-mels, and running only vocoder + ASR per variant.
 Each variant's clips are kept, so a later run adds variants without redoing earlier ones; the summary pairs every
 variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
-own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two.
+own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two. Draws are
+too: `--seed 7 8` scores two trial draws one by one and then pools their clips into one larger paired comparison.
 
 Variant grammar: `kind[:key=value]...`
   src                     the source recording itself, unconverted (the recogniser's floor on these speakers)
@@ -110,9 +111,9 @@ class Vocoders:
         return refine_griffin_lim(y, mel, p["gl"]) if kind == "hy" else y
 
 
-def converted_trials(args: argparse.Namespace, out: Path) -> list[dict]:
-    """The transcribed trials with v2.3's converted log-mel (3 s references), cached in `out`."""
-    cache = out / f"converted_{args.per_dir}_{args.seed}.pkl"
+def converted_trials(args: argparse.Namespace, seed: int, out: Path) -> list[dict]:
+    """The transcribed trials of trial seed `seed` with v2.3's converted log-mel (3 s references), cached in `out`."""
+    cache = out / f"converted_{args.per_dir}_{seed}.pkl"
     if cache.exists():
         with open(cache, "rb") as f:
             return pickle.load(f)
@@ -126,7 +127,7 @@ def converted_trials(args: argparse.Namespace, out: Path) -> list[dict]:
     test = {v: load_voice(corpus, v, {"test"}) for v in voices}
     refs = {v: one_shot(model, reference(enrol[v], 3.0)) for v in voices}
     items = []
-    for dn, s, t, su in draw_trials(gender, test, args.per_dir, args.seed):
+    for dn, s, t, su in draw_trials(gender, test, args.per_dir, seed):
         text = text_of[(s, su.uid)]
         if text:
             e, f0s = refs[t]
@@ -174,6 +175,44 @@ def pool_seeds(runs: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return {k: [merged(c) for c in zip(*g)] for k, g in groups.items() if len(g) > 1}
 
 
+class Scorer:
+    """Each variant's per-clip word errors on one draw, from its clip file in `out` or by vocoding and decoding (then
+    written there, so a later run adds variants without redoing earlier ones). The decoder is built on first need."""
+
+    def __init__(self, args: argparse.Namespace, out: Path):
+        self.args, self.out = args, out
+        with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
+            self.rows = list(csv.DictReader(f, delimiter="\t"))
+        self.audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in self.rows}
+        self.asr: Optional[ASR] = None
+        self.vocode = Vocoders()
+        self.front = SphinxMfcc()
+
+    def __call__(self, seed: int, v: str, items: list[dict]) -> list[dict]:
+        a = self.args
+        tag = "" if a.lm == "heldout" else f"{a.lm}_"
+        path = self.out / f"clips_{tag}{a.per_dir}_{seed}_{v.replace('/', '_')}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        if self.asr is None:
+            held = {s.voice for s in read_split() if s.role == "heldout"}
+            texts = sorted({r["text"] for r in self.rows if r["voice"] in held and r["text"].strip()})
+            self.asr = ASR(self.out, texts, "real_heldout" if a.lm == "heldout" else a.lm)
+        clips = []
+        recording = parse_variant(v)[0] == "src"
+        for it in items:
+            if recording:
+                y = sf.read(Path(a.corpus) / self.audio_of[(it["src"], it["uid"])], dtype="float32")[0]
+            else:
+                y = self.vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
+            e, n = word_errors(it["text"], self.asr.recognise(y))
+            clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
+            if not recording:  # a recording was not asked to follow the converted mel
+                clips[-1]["mfcc"] = round(mfcc_distance(self.front, y, it["mel"]), 5)
+        path.write_text(json.dumps(clips))
+        return clips
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="+", help="the first is the reference of the paired differences")
@@ -181,7 +220,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="the converter (default: the shipped one, restored from its graphs by vc_train.onnx_import)")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=64)
-    ap.add_argument("--seed", type=int, default=7, help="eval_real's trial seed")
+    ap.add_argument("--seed", type=int, nargs="+", default=[7],
+                    help="eval_real's trial seed; several are several draws, scored one by one and then pooled (their "
+                    "clips concatenated) into one larger paired comparison")
     ap.add_argument("--out", default="/tmp/wer_probe")
     ap.add_argument("--lm", default="heldout", choices=["heldout", "generic"],
                     help="heldout: eval_real's LM over every held-out transcript; generic: pocketsphinx's general "
@@ -194,36 +235,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    items = converted_trials(args, out)
-    held = {s.voice for s in read_split() if s.role == "heldout"}
-    with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in rows}
-    asr = None
-    vocode = Vocoders()
-    front = SphinxMfcc()
-    runs: dict[str, list[dict]] = {}
-    for v in args.variants:
-        tag = "" if args.lm == "heldout" else f"{args.lm}_"
-        path = out / f"clips_{tag}{args.per_dir}_{args.seed}_{v.replace('/', '_')}.json"
-        if not path.exists():
-            if asr is None:
-                texts = sorted({r["text"] for r in rows if r["voice"] in held and r["text"].strip()})
-                asr = ASR(out, texts, "real_heldout" if args.lm == "heldout" else args.lm)
-            clips = []
-            recording = parse_variant(v)[0] == "src"
-            for it in items:
-                if recording:
-                    y = sf.read(Path(args.corpus) / audio_of[(it["src"], it["uid"])], dtype="float32")[0]
-                else:
-                    y = vocode(v, it["mel"], it["lf0"], it["vuv"], it["f0s"])
-                e, n = word_errors(it["text"], asr.recognise(y))
-                clips.append({"dir": it["dir"], "uid": it["uid"], "tgt": it["tgt"], "err": e, "words": n})
-                if not recording:  # a recording was not asked to follow the converted mel
-                    clips[-1]["mfcc"] = round(mfcc_distance(front, y, it["mel"]), 5)
-            path.write_text(json.dumps(clips))
-        runs[v] = json.loads(path.read_text())
-        print(json.dumps({"variant": v, **wer_table(runs[v], runs[args.variants[0]])}), flush=True)
+    score = Scorer(args, out)
+    runs: dict[str, list[dict]] = {v: [] for v in args.variants}
+    for seed in args.seed:
+        items = converted_trials(args, seed, out)
+        draw: dict[str, list[dict]] = {}
+        for v in args.variants:
+            draw[v] = score(seed, v, items)
+            print(json.dumps({"variant": v, "draw": seed, **wer_table(draw[v], draw[args.variants[0]])}), flush=True)
+            runs[v] += draw[v]
+    if len(args.seed) > 1:
+        for v in args.variants:
+            print(json.dumps({"variant": v, "draws": args.seed, **wer_table(runs[v], runs[args.variants[0]])}),
+                  flush=True)
     if args.pool_seeds:
         pooled = pool_seeds(runs)
         first = next(iter(pooled.values()), None)
