@@ -10,8 +10,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vc_train.sphinx_am import (LIFTER, LOWER_HZ, MODEL_DIR, N_FILT, NFFT, SHIFT, UPPER_HZ, WIN, SphinxAM,  # noqa: E402
-                                am_phone_loss, decoder_cepstra, front_end_decoder, labels_at_frames)
+from vc_train.phone_align import PHONES as ALIGNED_PHONES  # noqa: E402
+from vc_train.sphinx_am import (LIFTER, LOWER_HZ, MODEL_DIR, N_FILT, NFFT, PHONE_CLASSES, SHIFT, UPPER_HZ,  # noqa: E402
+                                WIN, SphinxAM, am_phone_loss, class_scores, decoder_cepstra, front_end_decoder,
+                                labels_at_frames)
 
 PHONES = ["SIL", "AA", "AE", "IY", "S", "T"]
 HAS_MODEL = (MODEL_DIR / "sendump").exists()
@@ -38,6 +40,22 @@ class FeaturesTest(unittest.TestCase):
         self.assertEqual(tuple(f.shape), (1, 3, 13, 20))
         np.testing.assert_allclose(f[0, 1, :, 3:-3].numpy(), 2.0, atol=1e-6)
         np.testing.assert_allclose(f[0, 2, :, 3:-3].numpy(), 0.0, atol=1e-6)
+
+    def test_phone_classes_partition_the_aligned_phone_set(self) -> None:
+        members = [p for ps in PHONE_CLASSES.values() for p in ps.split()]
+        self.assertEqual(sorted(members), sorted(ALIGNED_PHONES))  # each phone in exactly one class
+
+    def test_class_scores_count_each_class_on_its_own_frames(self) -> None:
+        phones = ["SIL", "AA", "T"]
+        lab = torch.tensor([0, 1, 1, 2, 2, 2])
+        ll = torch.full((3, 6), -10.0)
+        ll[lab, torch.arange(6)] = 0.0  # right everywhere...
+        ll[1, 5], ll[2, 5] = 0.0, -10.0  # ...but the last stop frame heard as a vowel
+        got = class_scores(ll, lab, phones, 1.0)
+        self.assertEqual(set(got), {"vowel", "stop", "silence"})
+        self.assertEqual((got["vowel"]["frames"], got["vowel"]["acc"]), (2, 1.0))
+        self.assertEqual((got["stop"]["frames"], got["stop"]["acc"]), (3, 0.667))
+        self.assertGreater(got["stop"]["ce"], got["vowel"]["ce"])
 
     def test_judge_frames_take_the_label_under_their_centre(self) -> None:
         lab = torch.arange(10)[None]  # log-mel frame j centred at 256 j

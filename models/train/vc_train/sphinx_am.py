@@ -22,6 +22,7 @@ Usage (from models/train): the judge on labelled training clips, and on their co
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import pickle
 import struct
@@ -270,7 +271,26 @@ def _frame_scores(am: SphinxAM, y: np.ndarray, mel_labels: np.ndarray,
     return ll, labels_at_frames(torch.tensor(mel_labels).long()[None], ll.shape[-1])[0]
 
 
-def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperature: float) -> None:
+# Broad manner classes of phone_align's ARPAbet set: where a vocoder loses phones (a stop's burst, a fricative's noise)
+# points at what in its synthesis to change.
+PHONE_CLASSES = {"vowel": "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW", "stop": "B D G K P T", "affricate": "CH JH",
+                 "fricative": "DH F HH S SH TH V Z ZH", "nasal": "M N NG", "liquid/glide": "L R W Y", "silence": "SIL"}
+
+
+def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], temperature: float) -> dict[str, dict]:
+    """Per PHONE_CLASSES class: labelled frames, cross-entropy at `temperature` and accuracy of the frames whose label
+    is in the class."""
+    out = {}
+    for name, members in PHONE_CLASSES.items():
+        m = torch.isin(lab, torch.tensor([phones.index(p) for p in members.split() if p in phones]))
+        if m.any():
+            out[name] = {"frames": int(m.sum()), "ce": round(F.cross_entropy((ll / temperature).T[m], lab[m]).item(), 3),
+                         "acc": round((ll.argmax(0)[m] == lab[m]).float().mean().item(), 3)}
+    return out
+
+
+def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperature: float,
+            phones: Optional[list[str]] = None) -> None:
     ll = torch.cat([s[0] for s in scores], dim=1)
     lab = torch.cat([s[1] for s in scores])
     keep, speech = lab >= 0, lab > 0
@@ -278,6 +298,8 @@ def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperat
     acc = (ll.argmax(0)[speech] == lab[speech]).float().mean().item()
     print(f"{name}: {int(keep.sum())} frames, cross-entropy {ce:.3f} at temperature {temperature:g}, "
           f"phone accuracy on speech frames {acc:.3f}", flush=True)
+    if phones:
+        print(f"{name} by class: {json.dumps(class_scores(ll, lab, phones, temperature))}", flush=True)
 
 
 def _check(argv: Optional[list[str]] = None) -> int:
@@ -292,6 +314,7 @@ def _check(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--senones", default="ci", choices=["ci", "cd"])
     ap.add_argument("--decoder-features", action="store_true",
                     help="score the decoder's own cepstra (its feature log) instead of this module's front end")
+    ap.add_argument("--by-class", action="store_true", help="also report each broad phone class (PHONE_CLASSES)")
     args = ap.parse_args(argv)
     with open(args.labels, "rb") as f:
         d = pickle.load(f)
@@ -302,8 +325,9 @@ def _check(argv: Optional[list[str]] = None) -> int:
     from .vocoder_net import load_clip
     clips = [(p, c) for p, c in ((p, load_clip(p, d["labels"][p])) for p in pick) if c is not None]
     real = [_frame_scores(am, c.audio, c.phones, args.decoder_features) for _, c in clips]
+    by_class = d["phones"] if args.by_class else None
     for t in args.temperature:
-        _report("recordings", real, t)
+        _report("recordings", real, t, by_class)
     if not args.converter:
         return 0
     from .vocoder_net import Converter
@@ -318,7 +342,7 @@ def _check(argv: Optional[list[str]] = None) -> int:
     for spec in args.vocoders:
         _report(spec, [_frame_scores(am, vocode(spec, m, lt, vv, tgt), ph, args.decoder_features)
                        for m, lt, vv, tgt, ph in converted],
-                args.temperature[0])
+                args.temperature[0], by_class)
     return 0
 
 
