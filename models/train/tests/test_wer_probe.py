@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.features import log_mel  # noqa: E402
 from vc_train.wer_probe import (formant_postfilter, gv_postfilter, main, parse_variant, pool_seeds,  # noqa: E402
-                                refine_griffin_lim)
+                                refine_griffin_lim, voicing_gate)
 
 
 class WerProbeTest(unittest.TestCase):
@@ -63,6 +63,15 @@ class WerProbeTest(unittest.TestCase):
         pooled = lines[5]
         self.assertEqual((pooled["draws"], pooled["wer"]), ([7, 8], 26.7))  # 8 errors in 30 words
         self.assertEqual((pooled["vsFirst"]["clips"], pooled["vsFirst"]["diffPoints"]), (3, -13.33))
+
+    def test_voicing_gate_takes_each_signal_on_its_frames_and_ramps_between(self) -> None:
+        voiced, unvoiced = np.ones(256 * 4, np.float32), np.zeros(256 * 4, np.float32)
+        y = voicing_gate(voiced, unvoiced, np.array([1.0, 1.0, 0.0, 0.0]))
+        self.assertEqual(y.dtype, np.float32)
+        np.testing.assert_array_equal(y[:257], 1.0)  # frames 0-1 voiced, up to frame 1's centre
+        np.testing.assert_allclose(y[384], 0.5)  # half way to frame 2's centre
+        np.testing.assert_array_equal(y[512:], 0.0)
+        self.assertEqual(parse_variant("hy:gate=1")[1]["gate"], 1)
 
     def test_gv_postfilter_scales_each_band_around_its_mean(self) -> None:
         mel = np.random.default_rng(0).normal(size=(80, 50)) + np.arange(80)[:, None]

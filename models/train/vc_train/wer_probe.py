@@ -14,7 +14,8 @@ Variant grammar: `kind[:key=value]...`
   gl                      Griffin-Lim; iters=32, seed=0
   nv                      neural source-filter; ckpt=ckpt/shipped/vocoder.pt, passes=3, floor=0.6, ap=1 (aperiodicity
                           scale), seed=0 (added to the synthesis noise seed)
-  hy                      nv's output, then `gl` more Griffin-Lim iterations from its phase (gl=8, + nv's keys)
+  hy                      nv's output, then `gl` more Griffin-Lim iterations from its phase (gl=8, + nv's keys);
+                          gate=1 keeps nv's output in voiced frames (voicing_gate)
   any kind: gv=1.0        log-mel deviation from each band's utterance mean scaled (global-variance postfilter)
             sharp=1.0     log-mel deviation from each frame's envelope smoothed across bands scaled (formant postfilter)
 
@@ -41,6 +42,7 @@ from .data import load_voice
 from .eval import ASR, convert, map_f0, word_errors
 from .eval_real import DIRS, draw_trials, one_shot, reference
 from .eval_vocoder import paired_wer
+from .features import HOP
 from .real import read_split
 from .source_filter import NOISE_SEED, synthesize
 from .train import load_model
@@ -50,7 +52,8 @@ from .vocoder_net import synth_magnitude
 DEFAULTS = {"src": {"seed": 0},
             "gl": {"iters": 32, "seed": 0},
             "nv": {"ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0},
-            "hy": {"gl": 8, "ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0, "seed": 0}}
+            "hy": {"gl": 8, "gate": 0, "ckpt": "ckpt/shipped/vocoder.pt", "passes": 3, "floor": 0.6, "ap": 1.0,
+                   "seed": 0}}
 
 
 def parse_variant(spec: str) -> tuple[str, dict]:
@@ -85,6 +88,13 @@ def formant_postfilter(mel: np.ndarray, scale: float, bands: float = 3.0) -> np.
     return (smooth + scale * (mel - smooth)).astype(mel.dtype)
 
 
+def voicing_gate(voiced: np.ndarray, unvoiced: np.ndarray, vuv: np.ndarray) -> np.ndarray:
+    """`voiced` where the frames are voiced, `unvoiced` elsewhere, crossfaded linearly over the hop between frame
+    centres (frame j centred at sample j * HOP)."""
+    m = np.interp(np.arange(len(voiced)) / HOP, np.arange(len(vuv)), (vuv > 0.5).astype(np.float64))
+    return (m * voiced + (1.0 - m) * unvoiced).astype(voiced.dtype)
+
+
 def refine_griffin_lim(y0: np.ndarray, log_mel: np.ndarray, iters: int) -> np.ndarray:
     """`iters` Griffin-Lim iterations toward the log-mel's magnitude, starting from y0's phase (same length as y0)."""
     return griffin_lim(log_mel, iters, init=y0, length=len(y0))
@@ -108,7 +118,10 @@ class Vocoders:
         a, d, env = self.nets[p["ckpt"]](mel, lf, vuv)
         y = synthesize(env, lf, vuv, np.clip(a * p["ap"], 0.0, 1.0), detail=np.maximum(d, p["floor"]),
                        iterations=p["passes"], seed=NOISE_SEED + p["seed"])
-        return refine_griffin_lim(y, mel, p["gl"]) if kind == "hy" else y
+        if kind != "hy":
+            return y
+        z = refine_griffin_lim(y, mel, p["gl"])
+        return voicing_gate(y, z, vuv) if p["gate"] else z
 
 
 def converted_trials(args: argparse.Namespace, seed: int, out: Path) -> list[dict]:
