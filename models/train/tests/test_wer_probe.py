@@ -56,7 +56,7 @@ class WerProbeTest(unittest.TestCase):
                     (out / f"clips_generic_4_{seed}_{v}.json").write_text(json.dumps(clips))
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed):
-                main(["--per-dir", "4", "--seed", "7", "8", "--lm", "generic", "--corpus", d, "--out", d, "gl", "nv"])
+                main(["--per-dir", "4", "--lm", "generic", "--corpus", d, "--out", d, "--seed", "7,8", "gl", "nv"])
         lines = [json.loads(x) for x in printed.getvalue().splitlines()]
         self.assertEqual([(x["variant"], x.get("draw"), x["wer"]) for x in lines[:4]],
                          [("gl", 7, 30.0), ("nv", 7, 25.0), ("gl", 8, 60.0), ("nv", 8, 30.0)])

@@ -7,7 +7,7 @@ seeded draw as eval_real, `draw_trials`), caching the converted log-mels, and ru
 Each variant's clips are kept, so a later run adds variants without redoing earlier ones; the summary pairs every
 variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
 own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two. Draws are
-too: `--seed 7 8` scores two trial draws one by one and then pools their clips into one larger paired comparison.
+too: `--seed 7,8` scores two trial draws one by one and then pools their clips into one larger paired comparison.
 
 Variant grammar: `kind[:key=value]...`
   src                     the source recording itself, unconverted (the recogniser's floor on these speakers)
@@ -233,9 +233,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="the converter (default: the shipped one, restored from its graphs by vc_train.onnx_import)")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=64)
-    ap.add_argument("--seed", type=int, nargs="+", default=[7],
-                    help="eval_real's trial seed; several are several draws, scored one by one and then pooled (their "
-                    "clips concatenated) into one larger paired comparison")
+    ap.add_argument("--seed", type=lambda s: [int(x) for x in s.split(",")], default=[7],
+                    help="eval_real's trial seed; several (`7,8`) are several draws, scored one by one and then pooled "
+                    "(their clips concatenated) into one larger paired comparison")
     ap.add_argument("--out", default="/tmp/wer_probe")
     ap.add_argument("--lm", default="heldout", choices=["heldout", "generic"],
                     help="heldout: eval_real's LM over every held-out transcript; generic: pocketsphinx's general "
