@@ -1,4 +1,4 @@
-"""The word-error probe's variant grammar and its two signal helpers (vc_train/wer_probe.py)."""
+"""The word-error probe (vc_train/wer_probe.py): its variant grammar, its signal helpers, and how it pools seeds and draws."""
 import contextlib
 import io
 import json
