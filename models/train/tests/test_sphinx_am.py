@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.phone_align import PHONES as ALIGNED_PHONES  # noqa: E402
 from vc_train.sphinx_am import (LIFTER, LOWER_HZ, MODEL_DIR, N_FILT, NFFT, PHONE_CLASSES, SHIFT, UPPER_HZ,  # noqa: E402
-                                WIN, SphinxAM, am_phone_loss, class_scores, decoder_cepstra, front_end_decoder,
+                                WIN, SphinxAM, _f0_stats, am_phone_loss, class_scores, decoder_cepstra, front_end_decoder,
                                 labels_at_frames)
 
 PHONES = ["SIL", "AA", "AE", "IY", "S", "T"]
@@ -56,6 +56,14 @@ class FeaturesTest(unittest.TestCase):
         self.assertEqual((got["vowel"]["frames"], got["vowel"]["acc"]), (2, 1.0))
         self.assertEqual((got["stop"]["frames"], got["stop"]["acc"]), (3, 0.667))
         self.assertGreater(got["stop"]["ce"], got["vowel"]["ce"])
+
+    def test_f0_statistics_are_of_voiced_frames_with_a_fallback(self) -> None:
+        lf0 = np.array([4.0, 5.0, 5.2, 4.8, 9.0])
+        vuv = np.array([0.0, 1.0, 1.0, 1.0, 0.0])
+        mean, spread = _f0_stats(lf0, vuv)
+        self.assertAlmostEqual(mean, 5.0)
+        self.assertAlmostEqual(spread, float(np.std([5.0, 5.2, 4.8])) + 1e-3)
+        self.assertEqual(_f0_stats(lf0, np.zeros(5)), (5.0, 0.1))  # unvoiced: a neutral target
 
     def test_judge_frames_take_the_label_under_their_centre(self) -> None:
         lab = torch.arange(10)[None]  # log-mel frame j centred at 256 j

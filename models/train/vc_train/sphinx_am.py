@@ -18,6 +18,7 @@ neural vocoder's output than in Griffin-Lim's, on either front end and senone se
 Usage (from models/train): the judge on labelled training clips, and on their conversions under each vocoder:
   /usr/bin/python3 -m vc_train.sphinx_am --labels /work/phones.pkl --clips 60 --temperature 5 \
       --converter ckpt/shipped/converter.pt --vocoders gl nv:ckpt=ckpt/shipped/vocoder.pt [--senones cd] [--decoder-features]
+  add --by-class for each broad phone class, --resynthesis for the vocoders on the recordings' own log-mels
 """
 from __future__ import annotations
 
@@ -302,6 +303,12 @@ def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperat
         print(f"{name} by class: {json.dumps(class_scores(ll, lab, phones, temperature))}", flush=True)
 
 
+def _f0_stats(lf0: np.ndarray, vuv: np.ndarray) -> tuple[float, float]:
+    """Mean and spread of a clip's voiced log-F0: the target statistics wer_probe's Vocoders map the F0 onto."""
+    v = lf0[vuv > 0.5]
+    return (float(v.mean()), float(v.std()) + 1e-3) if len(v) > 2 else (5.0, 0.1)
+
+
 def _check(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="vc_train.sphinx_am")
     ap.add_argument("--labels", required=True, help="phone_align's pickle")
@@ -315,6 +322,8 @@ def _check(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--decoder-features", action="store_true",
                     help="score the decoder's own cepstra (its feature log) instead of this module's front end")
     ap.add_argument("--by-class", action="store_true", help="also report each broad phone class (PHONE_CLASSES)")
+    ap.add_argument("--resynthesis", action="store_true",
+                    help="also score each of --vocoders on the recordings' own log-mels (no conversion)")
     args = ap.parse_args(argv)
     with open(args.labels, "rb") as f:
         d = pickle.load(f)
@@ -328,17 +337,22 @@ def _check(argv: Optional[list[str]] = None) -> int:
     by_class = d["phones"] if args.by_class else None
     for t in args.temperature:
         _report("recordings", real, t, by_class)
+    from .wer_probe import Vocoders
+    vocode = Vocoders()
+    if args.resynthesis:
+        for spec in args.vocoders:
+            _report(f"{spec} resynthesis", [_frame_scores(am, vocode(spec, c.mel, c.lf0, c.vuv, _f0_stats(c.lf0, c.vuv)),
+                                                          c.phones, args.decoder_features) for _, c in clips],
+                    args.temperature[0], by_class)
     if not args.converter:
         return 0
     from .vocoder_net import Converter
-    from .wer_probe import Vocoders
-    conv, vocode = Converter(args.converter), Vocoders()
+    conv = Converter(args.converter)
     converted = []
     for i, (_, a) in enumerate(clips):
         b = clips[(i + 1 + int(rng.integers(0, len(clips) - 1))) % len(clips)][1]
         mel, lt = conv.convert(a, b, 0, a.mel.shape[1])
-        v = lt[a.vuv > 0.5]
-        converted.append((mel, lt, a.vuv, (float(v.mean()), float(v.std()) + 1e-3) if len(v) > 2 else (5.0, 0.1), a.phones))
+        converted.append((mel, lt, a.vuv, _f0_stats(lt, a.vuv), a.phones))
     for spec in args.vocoders:
         _report(spec, [_frame_scores(am, vocode(spec, m, lt, vv, tgt), ph, args.decoder_features)
                        for m, lt, vv, tgt, ph in converted],
