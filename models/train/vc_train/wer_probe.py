@@ -124,31 +124,40 @@ class Vocoders:
         return voicing_gate(y, z, vuv) if p["gate"] else z
 
 
-def converted_trials(args: argparse.Namespace, seed: int, out: Path) -> list[dict]:
-    """The transcribed trials of trial seed `seed` with v2.3's converted log-mel (3 s references), cached in `out`."""
-    cache = out / f"converted_{args.per_dir}_{seed}.pkl"
-    if cache.exists():
-        with open(cache, "rb") as f:
-            return pickle.load(f)
+def converted_trials(args: argparse.Namespace, out: Path, rows: list[dict]) -> dict[int, list[dict]]:
+    """Per trial seed of `args.seed`: its transcribed trials with v2.3's converted log-mel (3 s references), cached in
+    `out`. The converter and the held-out voices are loaded once, and only when some draw is not cached yet."""
+    draws: dict[int, list[dict]] = {}
+    missing = []
+    for seed in args.seed:
+        cache = out / f"converted_{args.per_dir}_{seed}.pkl"
+        if cache.exists():
+            with open(cache, "rb") as f:
+                draws[seed] = pickle.load(f)
+        else:
+            missing.append(seed)
+    if not missing:
+        return draws
     corpus = Path(args.corpus)
-    with open(corpus / "metadata.tsv", encoding="utf-8") as f:
-        text_of = {(r["voice"], Path(r["path"]).stem): r["text"].strip() for r in csv.DictReader(f, delimiter="\t")}
+    text_of = {(r["voice"], Path(r["path"]).stem): r["text"].strip() for r in rows}
     model, _ = load_model(args.ckpt)
     gender = {s.voice: s.gender for s in read_split() if s.role == "heldout"}
     voices = sorted(gender)
     enrol = {v: load_voice(corpus, v, {"enrol"}) for v in voices}
     test = {v: load_voice(corpus, v, {"test"}) for v in voices}
     refs = {v: one_shot(model, reference(enrol[v], 3.0)) for v in voices}
-    items = []
-    for dn, s, t, su in draw_trials(gender, test, args.per_dir, seed):
-        text = text_of[(s, su.uid)]
-        if text:
-            e, f0s = refs[t]
-            items.append({"dir": dn, "src": s, "tgt": t, "uid": su.uid, "text": text, "lf0": su.lf0, "vuv": su.vuv,
-                          "f0s": f0s, "mel": convert(model, su.mel, su.lf0, su.vuv, e, f0s)})
-    with open(cache, "wb") as f:
-        pickle.dump(items, f)
-    return items
+    for seed in missing:
+        items = []
+        for dn, s, t, su in draw_trials(gender, test, args.per_dir, seed):
+            text = text_of[(s, su.uid)]
+            if text:
+                e, f0s = refs[t]
+                items.append({"dir": dn, "src": s, "tgt": t, "uid": su.uid, "text": text, "lf0": su.lf0,
+                              "vuv": su.vuv, "f0s": f0s, "mel": convert(model, su.mel, su.lf0, su.vuv, e, f0s)})
+        with open(out / f"converted_{args.per_dir}_{seed}.pkl", "wb") as f:
+            pickle.dump(items, f)
+        draws[seed] = items
+    return {seed: draws[seed] for seed in args.seed}  # in the order asked
 
 
 def wer(clips: list[dict], dn: Optional[str] = None) -> float:
@@ -192,10 +201,9 @@ class Scorer:
     """Each variant's per-clip word errors on one draw, from its clip file in `out` or by vocoding and decoding (then
     written there, so a later run adds variants without redoing earlier ones). The decoder is built on first need."""
 
-    def __init__(self, args: argparse.Namespace, out: Path):
-        self.args, self.out = args, out
-        with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
-            self.rows = list(csv.DictReader(f, delimiter="\t"))
+    def __init__(self, args: argparse.Namespace, out: Path, rows: list[dict]):
+        """`rows`: the corpus metadata (for the held-out transcripts and the source recordings' paths)."""
+        self.args, self.out, self.rows = args, out, rows
         self.audio_of = {(r["voice"], Path(r["path"]).stem): r["path"] for r in self.rows}
         self.asr: Optional[ASR] = None
         self.vocode = Vocoders()
@@ -248,10 +256,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    score = Scorer(args, out)
+    with open(Path(args.corpus) / "metadata.tsv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    score = Scorer(args, out, rows)
     runs: dict[str, list[dict]] = {v: [] for v in args.variants}
-    for seed in args.seed:
-        items = converted_trials(args, seed, out)
+    for seed, items in converted_trials(args, out, rows).items():
         draw: dict[str, list[dict]] = {}
         for v in args.variants:
             draw[v] = score(seed, v, items)
