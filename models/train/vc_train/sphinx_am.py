@@ -278,6 +278,16 @@ PHONE_CLASSES = {"vowel": "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW", "stop"
                  "fricative": "DH F HH S SH TH V Z ZH", "nasal": "M N NG", "liquid/glide": "L R W Y", "silence": "SIL"}
 
 
+def _cross_entropy(ll: torch.Tensor, lab: torch.Tensor, m: torch.Tensor, temperature: float) -> float:
+    """Cross-entropy of phone log-likelihoods [P, T] / `temperature` against labels [T] on the frames in mask `m`."""
+    return F.cross_entropy((ll / temperature).T[m], lab[m]).item()
+
+
+def _accuracy(ll: torch.Tensor, lab: torch.Tensor, m: torch.Tensor) -> float:
+    """Share of the frames in mask `m` whose most likely phone is their label."""
+    return (ll.argmax(0)[m] == lab[m]).float().mean().item()
+
+
 def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], temperature: float) -> dict[str, dict]:
     """Per PHONE_CLASSES class: labelled frames, cross-entropy at `temperature` and accuracy of the frames whose label
     is in the class."""
@@ -285,8 +295,8 @@ def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], tempera
     for name, members in PHONE_CLASSES.items():
         m = torch.isin(lab, torch.tensor([phones.index(p) for p in members.split() if p in phones]))
         if m.any():
-            out[name] = {"frames": int(m.sum()), "ce": round(F.cross_entropy((ll / temperature).T[m], lab[m]).item(), 3),
-                         "acc": round((ll.argmax(0)[m] == lab[m]).float().mean().item(), 3)}
+            out[name] = {"frames": int(m.sum()), "ce": round(_cross_entropy(ll, lab, m, temperature), 3),
+                         "acc": round(_accuracy(ll, lab, m), 3)}
     return out
 
 
@@ -295,8 +305,7 @@ def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperat
     ll = torch.cat([s[0] for s in scores], dim=1)
     lab = torch.cat([s[1] for s in scores])
     keep, speech = lab >= 0, lab > 0
-    ce = F.cross_entropy((ll / temperature).T[keep], lab[keep]).item()
-    acc = (ll.argmax(0)[speech] == lab[speech]).float().mean().item()
+    ce, acc = _cross_entropy(ll, lab, keep, temperature), _accuracy(ll, lab, speech)
     print(f"{name}: {int(keep.sum())} frames, cross-entropy {ce:.3f} at temperature {temperature:g}, "
           f"phone accuracy on speech frames {acc:.3f}", flush=True)
     if phones:
