@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vc_train.phone_align import PHONES as ALIGNED_PHONES  # noqa: E402
 from vc_train.sphinx_am import (LIFTER, LOWER_HZ, MODEL_DIR, N_FILT, NFFT, PHONE_CLASSES, SHIFT, UPPER_HZ,  # noqa: E402
-                                WIN, SphinxAM, _f0_stats, am_phone_loss, class_scores, decoder_cepstra, front_end_decoder,
-                                labels_at_frames)
+                                WIN, SphinxAM, _f0_stats, am_phone_loss, class_scores, class_weights, decoder_cepstra,
+                                front_end_decoder, labels_at_frames)
 
 PHONES = ["SIL", "AA", "AE", "IY", "S", "T"]
 HAS_MODEL = (MODEL_DIR / "sendump").exists()
@@ -56,6 +56,24 @@ class FeaturesTest(unittest.TestCase):
         self.assertEqual((got["vowel"]["frames"], got["vowel"]["acc"]), (2, 1.0))
         self.assertEqual((got["stop"]["frames"], got["stop"]["acc"]), (3, 0.667))
         self.assertGreater(got["stop"]["ce"], got["vowel"]["ce"])
+        self.assertNotIn("voiced", got["stop"])
+        split = class_scores(ll, lab, phones, 1.0, torch.tensor([False, True, True, False, True, True]))
+        self.assertEqual((split["stop"]["voiced"]["frames"], split["stop"]["unvoiced"]["frames"]), (2, 1))
+        self.assertGreater(split["stop"]["voiced"]["ce"], split["stop"]["unvoiced"]["ce"])  # the misheard frame is voiced
+        self.assertNotIn("unvoiced", split["vowel"])
+
+    def test_class_weights_weigh_a_class_and_shift_the_cross_entropy_toward_its_frames(self) -> None:
+        w = class_weights(PHONES, {"stop": 4.0})
+        self.assertEqual(w.tolist(), [1.0, 1.0, 1.0, 1.0, 1.0, 4.0])  # T is the only stop in PHONES
+        from vc_train.phone_net import frame_cross_entropy
+        logits = torch.zeros(1, len(PHONES), 4)
+        logits[0, 1, :] = 3.0  # every frame heard as AA
+        lab = torch.tensor([[1, 1, 5, -1]])  # two AA frames right, one T frame wrong, one unlabelled
+        plain, weighted = frame_cross_entropy(logits, lab), frame_cross_entropy(logits, lab, w)
+        per = torch.nn.functional.cross_entropy(logits[0].T[:3], lab[0, :3], reduction="none")
+        self.assertAlmostEqual(plain.item(), per.mean().item(), places=5)
+        self.assertAlmostEqual(weighted.item(), ((per[0] + per[1] + 4 * per[2]) / 6).item(), places=5)
+        self.assertGreater(weighted.item(), plain.item())  # the misheard stop frame counts more
 
     def test_f0_statistics_are_of_voiced_frames_with_a_fallback(self) -> None:
         lf0 = np.array([4.0, 5.0, 5.2, 4.8, 9.0])

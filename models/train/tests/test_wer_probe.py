@@ -12,6 +12,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vc_train.eval_vocoder import paired_wer  # noqa: E402
 from vc_train.features import log_mel  # noqa: E402
 from vc_train.wer_probe import (formant_postfilter, gv_postfilter, main, parse_variant, pool_seeds,  # noqa: E402
                                 refine_griffin_lim, voicing_gate)
@@ -63,6 +64,23 @@ class WerProbeTest(unittest.TestCase):
         pooled = lines[5]
         self.assertEqual((pooled["draws"], pooled["wer"]), ([7, 8], 26.7))  # 8 errors in 30 words
         self.assertEqual((pooled["vsFirst"]["clips"], pooled["vsFirst"]["diffPoints"]), (3, -13.33))
+
+    def test_repeats_of_an_utterance_do_not_narrow_the_paired_interval(self) -> None:
+        rng = np.random.default_rng(3)
+        errs = rng.integers(0, 6, size=(40, 2))
+        clip = lambda uid, e: {"dir": "F->M", "uid": uid, "tgt": "x", "err": int(e), "words": 8}  # noqa: E731
+        once = paired_wer([clip(f"u{i}", e[0]) for i, e in enumerate(errs)], [clip(f"u{i}", e[1]) for i, e in enumerate(errs)])
+        # the same 40 utterances four times over (four draws of the same held-out set), errors unchanged
+        a = [clip(f"u{i}", e[0]) for _ in range(4) for i, e in enumerate(errs)]
+        b = [clip(f"u{i}", e[1]) for _ in range(4) for i, e in enumerate(errs)]
+        four = paired_wer(a, b)
+        self.assertEqual((four["clips"], four["utterances"], four["diffPoints"]), (160, 40, once["diffPoints"]))
+        width = lambda r: r["ci95"][1] - r["ci95"][0]  # noqa: E731
+        self.assertAlmostEqual(width(four), width(once), delta=0.15 * width(once))
+        # counted as 160 independent clips the interval would halve: that is what the grouping prevents
+        renamed = paired_wer([{**c, "uid": f"{c['uid']}-{k}"} for k, c in enumerate(a)],
+                             [{**c, "uid": f"{c['uid']}-{k}"} for k, c in enumerate(b)])
+        self.assertLess(width(renamed), 0.65 * width(once))
 
     def test_voicing_gate_takes_each_signal_on_its_frames_and_ramps_between(self) -> None:
         voiced, unvoiced = np.ones(256 * 4, np.float32), np.zeros(256 * 4, np.float32)

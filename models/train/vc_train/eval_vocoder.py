@@ -470,17 +470,26 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def paired_wer(a: list[dict], b: list[dict], draws: int = 2000, seed: int = 0) -> Optional[dict]:
     """WER of vocoder a minus vocoder b on the same clips (both with transcripts), in points, with a 95 % interval
-    from a seeded bootstrap over clips, and how many clips each had fewer word errors on."""
+    from a seeded bootstrap over utterances, and how many clips each had fewer word errors on.
+
+    Clips of the same utterance (`uid`: one recording converted toward several targets, several trial draws or
+    vocoder seeds) are resampled together: their word errors move together (the same sentence is hard for the
+    recogniser however it is vocoded), so resampling them one by one treats repeats as new evidence and narrows the
+    interval without measuring more. With one clip per utterance this is the bootstrap over clips."""
     pairs = [(x, y) for x, y in zip(a, b) if "err" in x and "err" in y and x["uid"] == y["uid"]]
     if not pairs:
         return None
+    groups: dict[str, list[int]] = {}
+    for i, (x, _) in enumerate(pairs):
+        groups.setdefault(x["uid"], []).append(i)
     ea = np.array([x["err"] for x, _ in pairs], np.float64)
     eb = np.array([y["err"] for _, y in pairs], np.float64)
     n = np.array([x["words"] for x, _ in pairs], np.float64)
+    ga, gb, gn = (np.array([v[ix].sum() for ix in groups.values()]) for v in (ea, eb, n))
     diff = 100 * (ea.sum() - eb.sum()) / n.sum()
-    idx = np.random.default_rng(seed).integers(0, len(pairs), size=(draws, len(pairs)))
-    boot = 100 * (ea[idx].sum(1) - eb[idx].sum(1)) / n[idx].sum(1)
-    return {"clips": len(pairs), "diffPoints": round(float(diff), 2),
+    idx = np.random.default_rng(seed).integers(0, len(ga), size=(draws, len(ga)))
+    boot = 100 * (ga[idx].sum(1) - gb[idx].sum(1)) / gn[idx].sum(1)
+    return {"clips": len(pairs), "utterances": len(ga), "diffPoints": round(float(diff), 2),
             "ci95": [round(float(np.percentile(boot, 2.5)), 2), round(float(np.percentile(boot, 97.5)), 2)],
             "fewerErrors": int((ea < eb).sum()), "moreErrors": int((ea > eb).sum()), "same": int((ea == eb).sum())}
 

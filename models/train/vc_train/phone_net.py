@@ -66,11 +66,13 @@ def phone_loss(net: PhoneNet, front: SphinxMfcc, mag: torch.Tensor, labels: torc
     return frame_cross_entropy(net(front.mfcc(mag[..., :t])), labels)
 
 
-def frame_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of phone logits [B, P, T] against labels [B, T], -1 ignored; a graph-connected zero when no
-    frame is labelled (so a batch without transcripts still backpropagates)."""
+def frame_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
+                        weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Cross-entropy of phone logits [B, P, T] against labels [B, T], -1 ignored, frames weighted by their label's
+    `weight` [P] if given (a weighted mean); a graph-connected zero when no frame is labelled (so a batch without
+    transcripts still backpropagates)."""
     if bool((labels >= 0).any()):
-        return F.cross_entropy(logits, labels.long(), ignore_index=-1)
+        return F.cross_entropy(logits, labels.long(), weight=weight, ignore_index=-1)
     return logits.sum() * 0.0
 
 

@@ -251,31 +251,45 @@ def labels_at_frames(labels: torch.Tensor, n_frames: int, stride: int = 1) -> to
 
 
 def am_phone_loss(am: SphinxAM, y: torch.Tensor, labels: torch.Tensor, temperature: float,
-                  stride: int = 2) -> torch.Tensor:
+                  stride: int = 2, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Cross-entropy of the judge's phone posteriors (log-likelihoods / `temperature`) of waveform [B, L] against
     log-mel frame labels [B, T_mel] (-1: unlabelled, ignored), on every `stride`-th 10 ms frame (neighbours are
-    nearly alike; half the frames halve the cost)."""
+    nearly alike; half the frames halve the cost); frames weighted by their phone's `weight` [P] if given
+    (class_weights)."""
     from .phone_net import frame_cross_entropy
     logits = am.phone_loglik(y, stride) / temperature
-    return frame_cross_entropy(logits, labels_at_frames(labels, logits.shape[-1], stride))
+    return frame_cross_entropy(logits, labels_at_frames(labels, logits.shape[-1], stride), weight)
 
 
-def _frame_scores(am: SphinxAM, y: np.ndarray, mel_labels: np.ndarray,
-                  decoder_features: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """(phone log-likelihoods [P, T], labels [T]) of one waveform, on our front end or the decoder's own cepstra."""
+def _frame_scores(am: SphinxAM, y: np.ndarray, mel_labels: np.ndarray, decoder_features: bool = False,
+                  vuv: Optional[np.ndarray] = None) -> tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
+    """(phone log-likelihoods [P, T], labels [T], voiced flags [T] from the log-mel frames' `vuv` if given) of one
+    waveform, on our front end or the decoder's own cepstra."""
     with torch.no_grad():
         if decoder_features:
             c = torch.tensor(decoder_cepstra(y))[None]
             ll = am.score(am.features(c - c.mean(dim=-1, keepdim=True)))[0]
         else:
             ll = am.phone_loglik(torch.tensor(y, dtype=torch.float32)[None])[0]
-    return ll, labels_at_frames(torch.tensor(mel_labels).long()[None], ll.shape[-1])[0]
+    at = lambda v: labels_at_frames(torch.tensor(v).long()[None], ll.shape[-1])[0]  # noqa: E731
+    return ll, at(mel_labels), None if vuv is None else at(vuv > 0.5) > 0
 
 
 # Broad manner classes of phone_align's ARPAbet set: where a vocoder loses phones (a stop's burst, a fricative's noise)
 # points at what in its synthesis to change.
 PHONE_CLASSES = {"vowel": "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW", "stop": "B D G K P T", "affricate": "CH JH",
                  "fricative": "DH F HH S SH TH V Z ZH", "nasal": "M N NG", "liquid/glide": "L R W Y", "silence": "SIL"}
+
+
+def class_weights(phones: list[str], weights: dict[str, float]) -> torch.Tensor:
+    """Per-phone loss weights [P]: each phone of a PHONE_CLASSES class named in `weights` gets that weight, others 1
+    (e.g. {"stop": 4}: train harder where a vocoder loses stops)."""
+    w = torch.ones(len(phones))
+    for name, value in weights.items():
+        for p in PHONE_CLASSES[name].split():
+            if p in phones:
+                w[phones.index(p)] = value
+    return w
 
 
 def _cross_entropy(ll: torch.Tensor, lab: torch.Tensor, m: torch.Tensor, temperature: float) -> float:
@@ -288,28 +302,34 @@ def _accuracy(ll: torch.Tensor, lab: torch.Tensor, m: torch.Tensor) -> float:
     return (ll.argmax(0)[m] == lab[m]).float().mean().item()
 
 
-def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], temperature: float) -> dict[str, dict]:
+def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], temperature: float,
+                 voiced: Optional[torch.Tensor] = None) -> dict[str, dict]:
     """Per PHONE_CLASSES class: labelled frames, cross-entropy at `temperature` and accuracy of the frames whose label
-    is in the class."""
+    is in the class; with `voiced` [T] also the frames and cross-entropy of its voiced and unvoiced frames (a stop's
+    closure and release next to a vowel are voiced by the pitch tracker, its burst is not)."""
     out = {}
     for name, members in PHONE_CLASSES.items():
         m = torch.isin(lab, torch.tensor([phones.index(p) for p in members.split() if p in phones]))
         if m.any():
             out[name] = {"frames": int(m.sum()), "ce": round(_cross_entropy(ll, lab, m, temperature), 3),
                          "acc": round(_accuracy(ll, lab, m), 3)}
+            for part, mv in (() if voiced is None else (("voiced", m & voiced), ("unvoiced", m & ~voiced))):
+                if mv.any():
+                    out[name][part] = {"frames": int(mv.sum()), "ce": round(_cross_entropy(ll, lab, mv, temperature), 3)}
     return out
 
 
-def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor]], temperature: float,
+def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]], temperature: float,
             phones: Optional[list[str]] = None) -> None:
     ll = torch.cat([s[0] for s in scores], dim=1)
     lab = torch.cat([s[1] for s in scores])
+    voiced = torch.cat([s[2] for s in scores]) if all(s[2] is not None for s in scores) else None
     keep, speech = lab >= 0, lab > 0
     ce, acc = _cross_entropy(ll, lab, keep, temperature), _accuracy(ll, lab, speech)
     print(f"{name}: {int(keep.sum())} frames, cross-entropy {ce:.3f} at temperature {temperature:g}, "
           f"phone accuracy on speech frames {acc:.3f}", flush=True)
     if phones:
-        print(f"{name} by class: {json.dumps(class_scores(ll, lab, phones, temperature))}", flush=True)
+        print(f"{name} by class: {json.dumps(class_scores(ll, lab, phones, temperature, voiced))}", flush=True)
 
 
 def _f0_stats(lf0: np.ndarray, vuv: np.ndarray) -> tuple[float, float]:
@@ -330,7 +350,8 @@ def _check(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--senones", default="ci", choices=["ci", "cd"])
     ap.add_argument("--decoder-features", action="store_true",
                     help="score the decoder's own cepstra (its feature log) instead of this module's front end")
-    ap.add_argument("--by-class", action="store_true", help="also report each broad phone class (PHONE_CLASSES)")
+    ap.add_argument("--by-class", action="store_true", help="also report each broad phone class (PHONE_CLASSES), "
+                    "split into the frames the source's pitch tracker voiced and the rest")
     ap.add_argument("--resynthesis", action="store_true",
                     help="also score each of --vocoders on the recordings' own log-mels (no conversion)")
     args = ap.parse_args(argv)
@@ -342,7 +363,7 @@ def _check(argv: Optional[list[str]] = None) -> int:
     pick = [keys[i] for i in rng.choice(len(keys), size=min(args.clips, len(keys)), replace=False)]
     from .vocoder_net import load_clip
     clips = [(p, c) for p, c in ((p, load_clip(p, d["labels"][p])) for p in pick) if c is not None]
-    real = [_frame_scores(am, c.audio, c.phones, args.decoder_features) for _, c in clips]
+    real = [_frame_scores(am, c.audio, c.phones, args.decoder_features, c.vuv) for _, c in clips]
     by_class = d["phones"] if args.by_class else None
     for t in args.temperature:
         _report("recordings", real, t, by_class)
@@ -351,7 +372,7 @@ def _check(argv: Optional[list[str]] = None) -> int:
     if args.resynthesis:
         for spec in args.vocoders:
             _report(f"{spec} resynthesis", [_frame_scores(am, vocode(spec, c.mel, c.lf0, c.vuv, _f0_stats(c.lf0, c.vuv)),
-                                                          c.phones, args.decoder_features) for _, c in clips],
+                                                          c.phones, args.decoder_features, c.vuv) for _, c in clips],
                     args.temperature[0], by_class)
     if not args.converter:
         return 0
@@ -363,7 +384,7 @@ def _check(argv: Optional[list[str]] = None) -> int:
         mel, lt = conv.convert(a, b, 0, a.mel.shape[1])
         converted.append((mel, lt, a.vuv, _f0_stats(lt, a.vuv), a.phones))
     for spec in args.vocoders:
-        _report(spec, [_frame_scores(am, vocode(spec, m, lt, vv, tgt), ph, args.decoder_features)
+        _report(spec, [_frame_scores(am, vocode(spec, m, lt, vv, tgt), ph, args.decoder_features, vv)
                        for m, lt, vv, tgt, ph in converted],
                 args.temperature[0], by_class)
     return 0

@@ -347,13 +347,14 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
                     front: Optional[SphinxMfcc] = None, phones: Optional[PhoneNet] = None,
                     labels: Optional[torch.Tensor] = None,
                     phone_weight: float = 0.0, am: Optional[SphinxAM] = None, am_weight: float = 0.0,
-                    am_temperature: float = 5.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                    am_temperature: float = 5.0,
+                    am_class_weight: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
     and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
     the synthesis and of the requested mel: the words, not the exact envelope), and, weighted by `mfcc_weight`, by the
     recogniser's cepstra of both (asr_front: what the word-error meter hears), and, weighted by `phone_weight`, by
     whether a frozen phone classifier (phone_net) hears the source's phones in it, and, weighted by `am_weight`, by
-    whether the recogniser's own Gaussians (sphinx_am) do. `front` is needed by the MFCC and phone_net terms. Returns
+    whether the recogniser's own Gaussians (sphinx_am) do, frames weighted per phone by `am_class_weight`. `front` is needed by the MFCC and phone_net terms. Returns
     (total, content, MFCC term, phone terms summed unweighted)."""
     mag = synth_magnitude(y)
     ly = magnitude_log_mel(mag, fb, mel.shape[-1])
@@ -370,7 +371,7 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
     total = lm + content_weight * cc + mfcc_weight * mf + phone_weight * ph
     if am is not None and labels is not None and am_weight > 0:
         from .sphinx_am import am_phone_loss
-        amp = am_phone_loss(am, y, labels, am_temperature)
+        amp = am_phone_loss(am, y, labels, am_temperature, weight=am_class_weight)
         total, ph = total + am_weight * amp, ph + amp
     return total, cc, mf, ph
 
@@ -426,12 +427,14 @@ def train(args: argparse.Namespace) -> int:
         raise SystemExit("--phone-loss needs --phone-net (phone_net's checkpoint) and --phone-labels (phone_align's)")
     from .phone_net import load_phone_net
     phones = load_phone_net(args.phone_net) if args.phone_loss > 0 else None
-    am = None
+    am, am_class_weight = None, None
     if args.am_loss > 0:
         if not labels:
             raise SystemExit("--am-loss needs --phone-labels (phone_align's)")
-        from .sphinx_am import SphinxAM
+        from .sphinx_am import SphinxAM, class_weights
         am = SphinxAM(phone_names)
+        if args.am_stop_weight != 1:
+            am_class_weight = class_weights(phone_names, {"stop": args.am_stop_weight})
     pema = None
     synth = TorchSynth()
     deadline = time.time() + args.minutes * 60
@@ -462,6 +465,8 @@ def train(args: argparse.Namespace) -> int:
                 s["phoneLossWeight"], s["phoneNet"] = args.phone_loss, args.phone_net
             if args.am_loss > 0:
                 s["amLossWeight"], s["amTemperature"] = args.am_loss, args.am_temperature
+                if args.am_stop_weight != 1:
+                    s["amStopWeight"] = args.am_stop_weight
         if args.free_voicing:
             s["freeVoicing"] = True
         if args.envelope:
@@ -479,7 +484,8 @@ def train(args: argparse.Namespace) -> int:
         y = synth(env, vuv, ap, det, h, z, ker, length, args.iterations, args.free_voicing)
         if converting:
             loss, cc, mf, ph = conversion_loss(y, mel, conv, synth.fb, args.content_loss, args.mfcc_loss, front,
-                                               phones, lab, args.phone_loss, am, args.am_loss, args.am_temperature)
+                                               phones, lab, args.phone_loss, am, args.am_loss, args.am_temperature,
+                                               am_class_weight)
             cema = cc.item() if cema is None else 0.9 * cema + 0.1 * cc.item()
             mema = mf.item() if mema is None else 0.9 * mema + 0.1 * mf.item()
             pema = ph.item() if pema is None else 0.9 * pema + 0.1 * ph.item()
@@ -654,6 +660,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     t.add_argument("--am-loss", type=float, default=0.0,
                    help="weight of the recogniser's own acoustic model's phone cross-entropy (sphinx_am) on conversion steps")
     t.add_argument("--am-temperature", type=float, default=5.0, help="its log-likelihoods are divided by this")
+    t.add_argument("--am-stop-weight", type=float, default=1.0,
+                   help="weight of stop frames in that cross-entropy (the class the neural vocoder loses to Griffin-Lim)")
     t.add_argument("--phone-net", default="", help="phone_net checkpoint (the classifier, frozen)")
     t.add_argument("--phone-labels", default="", help="phone_align's pickle (frame phone labels of the training clips)")
     t.add_argument("--estoi-loss", type=float, default=0.0, help="weight of 1 - ESTOI (differentiable, estoi_loss) against the original")
