@@ -45,31 +45,43 @@ class WerProbeTest(unittest.TestCase):
 
     def test_several_trial_draws_are_reported_one_by_one_then_pooled_from_their_clip_files(self) -> None:
         clip = lambda uid, err: {"dir": "F->M", "uid": uid, "tgt": "x", "err": err, "words": 10}  # noqa: E731
-        files = {7: {"gl": [clip("a", 2), clip("b", 4)], "nv": [clip("a", 1), clip("b", 4)]},
-                 8: {"gl": [clip("c", 6)], "nv": [clip("c", 3)]}}
+        files = {"7": {"gl": [clip("a", 2), clip("b", 4)], "nv": [clip("a", 1), clip("b", 4)]},
+                 "8_enrol": {"gl": [clip("c", 6)], "nv": [clip("c", 3)]}}  # a draw of sources from the enrol half
         with tempfile.TemporaryDirectory() as d:
             out = Path(d)
             (out / "metadata.tsv").write_text("voice\tpath\ttext\n", encoding="utf-8")
-            for seed, runs in files.items():
-                with open(out / f"converted_4_{seed}.pkl", "wb") as f:
+            for name, runs in files.items():
+                with open(out / f"converted_4_{name}.pkl", "wb") as f:
                     pickle.dump([], f)  # cached trials: nothing is converted or decoded
                 for v, clips in runs.items():
-                    (out / f"clips_generic_4_{seed}_{v}.json").write_text(json.dumps(clips))
+                    (out / f"clips_generic_4_{name}_{v}.json").write_text(json.dumps(clips))
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed):
-                main(["--per-dir", "4", "--lm", "generic", "--corpus", d, "--out", d, "--seed", "7,8", "gl", "nv"])
+                main(["--per-dir", "4", "--lm", "generic", "--corpus", d, "--out", d, "--seed", "7,8:enrol",
+                      "gl", "nv"])
         lines = [json.loads(x) for x in printed.getvalue().splitlines()]
         self.assertEqual([(x["variant"], x.get("draw"), x["wer"]) for x in lines[:4]],
-                         [("gl", 7, 30.0), ("nv", 7, 25.0), ("gl", 8, 60.0), ("nv", 8, 30.0)])
+                         [("gl", "7", 30.0), ("nv", "7", 25.0), ("gl", "8:enrol", 60.0), ("nv", "8:enrol", 30.0)])
         pooled = lines[5]
-        self.assertEqual((pooled["draws"], pooled["wer"]), ([7, 8], 26.7))  # 8 errors in 30 words
+        self.assertEqual((pooled["draws"], pooled["wer"]), (["7", "8:enrol"], 26.7))  # 8 errors in 30 words
         self.assertEqual((pooled["vsFirst"]["clips"], pooled["vsFirst"]["diffPoints"]), (3, -13.33))
+
+    def test_draws_name_their_seed_and_source_half(self) -> None:
+        from vc_train.wer_probe import draw_label, draw_name, parse_draws
+        draws = parse_draws("7,11:enrol,8:test")
+        self.assertEqual(draws, [(7, "test"), (11, "enrol"), (8, "test")])
+        self.assertEqual([draw_label(d) for d in draws], ["7", "11:enrol", "8"])
+        # test-half draws keep round 16's file names
+        self.assertEqual([draw_name(256, d) for d in draws], ["256_7", "256_11_enrol", "256_8"])
+        with self.assertRaises(Exception):
+            parse_draws("7:train")
 
     def test_repeats_of_an_utterance_do_not_narrow_the_paired_interval(self) -> None:
         rng = np.random.default_rng(3)
         errs = rng.integers(0, 6, size=(40, 2))
         clip = lambda uid, e: {"dir": "F->M", "uid": uid, "tgt": "x", "err": int(e), "words": 8}  # noqa: E731
-        once = paired_wer([clip(f"u{i}", e[0]) for i, e in enumerate(errs)], [clip(f"u{i}", e[1]) for i, e in enumerate(errs)])
+        once = paired_wer([clip(f"u{i}", e[0]) for i, e in enumerate(errs)],
+                          [clip(f"u{i}", e[1]) for i, e in enumerate(errs)])
         # the same 40 utterances four times over (four draws of the same held-out set), errors unchanged
         a = [clip(f"u{i}", e[0]) for _ in range(4) for i, e in enumerate(errs)]
         b = [clip(f"u{i}", e[1]) for _ in range(4) for i, e in enumerate(errs)]

@@ -315,7 +315,8 @@ def class_scores(ll: torch.Tensor, lab: torch.Tensor, phones: list[str], tempera
                          "acc": round(_accuracy(ll, lab, m), 3)}
             for part, mv in (() if voiced is None else (("voiced", m & voiced), ("unvoiced", m & ~voiced))):
                 if mv.any():
-                    out[name][part] = {"frames": int(mv.sum()), "ce": round(_cross_entropy(ll, lab, mv, temperature), 3)}
+                    out[name][part] = {"frames": int(mv.sum()),
+                                       "ce": round(_cross_entropy(ll, lab, mv, temperature), 3)}
     return out
 
 

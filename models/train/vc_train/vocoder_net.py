@@ -347,15 +347,15 @@ def conversion_loss(y: torch.Tensor, mel: torch.Tensor, conv: Converter, fb: tor
                     front: Optional[SphinxMfcc] = None, phones: Optional[PhoneNet] = None,
                     labels: Optional[torch.Tensor] = None,
                     phone_weight: float = 0.0, am: Optional[SphinxAM] = None, am_weight: float = 0.0,
-                    am_temperature: float = 5.0,
-                    am_class_weight: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                    am_temperature: float = 5.0, am_class_weight: Optional[torch.Tensor] = None
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Conversions have no recording to match: the synthesis is scored against the mel it was asked for (log-mel L1)
     and, weighted by `content_weight`, against what that mel says (L1 between the frozen content encoder's codes of
     the synthesis and of the requested mel: the words, not the exact envelope), and, weighted by `mfcc_weight`, by the
     recogniser's cepstra of both (asr_front: what the word-error meter hears), and, weighted by `phone_weight`, by
     whether a frozen phone classifier (phone_net) hears the source's phones in it, and, weighted by `am_weight`, by
-    whether the recogniser's own Gaussians (sphinx_am) do, frames weighted per phone by `am_class_weight`. `front` is needed by the MFCC and phone_net terms. Returns
-    (total, content, MFCC term, phone terms summed unweighted)."""
+    whether the recogniser's own Gaussians (sphinx_am) do, frames weighted per phone by `am_class_weight`. `front` is
+    needed by the MFCC and phone_net terms. Returns (total, content, MFCC term, phone terms summed unweighted)."""
     mag = synth_magnitude(y)
     ly = magnitude_log_mel(mag, fb, mel.shape[-1])
     lm = (ly - mel.clamp_min(math.log(LOG_FLOOR))).abs().mean()

@@ -7,7 +7,8 @@ seeded draw as eval_real, `draw_trials`), caching the converted log-mels, and ru
 Each variant's clips are kept, so a later run adds variants without redoing earlier ones; the summary pairs every
 variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
 own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two. Draws are
-too: `--seed 7,8` scores two trial draws one by one and then pools their clips into one larger paired comparison.
+too: `--seed 7,8` scores two trial draws one by one and then pools their clips into one larger paired comparison
+(`11:enrol`: a draw whose sources are the other half of the held-out speakers' clips, new utterances).
 
 Variant grammar: `kind[:key=value]...`
   src                     the source recording itself, unconverted (the recogniser's floor on these speakers)
@@ -124,18 +125,45 @@ class Vocoders:
         return voicing_gate(y, z, vuv) if p["gate"] else z
 
 
-def converted_trials(args: argparse.Namespace, out: Path, rows: list[dict]) -> dict[int, list[dict]]:
-    """Per trial seed of `args.seed`: its transcribed trials with v2.3's converted log-mel (3 s references), cached in
-    `out`. The converter and the held-out voices are loaded once, and only when some draw is not cached yet."""
-    draws: dict[int, list[dict]] = {}
+Draw = tuple[int, str]  # (eval_real's trial seed, the half of the held-out speakers' clips the sources come from)
+HALVES = ("test", "enrol")
+
+
+def parse_draws(spec: str) -> list[Draw]:
+    """`7,8,11:enrol` -> [(7, "test"), (8, "test"), (11, "enrol")]. Sources come from the `test` half of the held-out
+    speakers' clips (eval_real's) unless a draw names `enrol`: the other half, about as many utterances again, never
+    trained on (the one-shot references are enrol clips of the target speaker, never of the source's)."""
+    draws = []
+    for part in spec.split(","):
+        seed, _, half = part.partition(":")
+        if (half or "test") not in HALVES:
+            raise argparse.ArgumentTypeError(f"unknown source half {half!r} in {part!r} ({', '.join(HALVES)})")
+        draws.append((int(seed), half or "test"))
+    return draws
+
+
+def draw_label(draw: Draw) -> str:
+    """`7` for a test-half draw, `11:enrol` otherwise (as --seed takes it)."""
+    return str(draw[0]) if draw[1] == "test" else f"{draw[0]}:{draw[1]}"
+
+
+def draw_name(per_dir: int, draw: Draw) -> str:
+    """A draw's part of its cache file names: trials per direction, trial seed, and the source half if not `test`."""
+    return f"{per_dir}_{draw[0]}" + ("" if draw[1] == "test" else f"_{draw[1]}")
+
+
+def converted_trials(args: argparse.Namespace, out: Path, rows: list[dict]) -> dict[Draw, list[dict]]:
+    """Per draw of `args.seed`: its transcribed trials with v2.3's converted log-mel (3 s references), cached in `out`.
+    The converter and the held-out voices are loaded once, and only when some draw is not cached yet."""
+    draws: dict[Draw, list[dict]] = {}
     missing = []
-    for seed in args.seed:
-        cache = out / f"converted_{args.per_dir}_{seed}.pkl"
+    for d in args.seed:
+        cache = out / f"converted_{draw_name(args.per_dir, d)}.pkl"
         if cache.exists():
             with open(cache, "rb") as f:
-                draws[seed] = pickle.load(f)
+                draws[d] = pickle.load(f)
         else:
-            missing.append(seed)
+            missing.append(d)
     if not missing:
         return draws
     corpus = Path(args.corpus)
@@ -143,21 +171,21 @@ def converted_trials(args: argparse.Namespace, out: Path, rows: list[dict]) -> d
     model, _ = load_model(args.ckpt)
     gender = {s.voice: s.gender for s in read_split() if s.role == "heldout"}
     voices = sorted(gender)
-    enrol = {v: load_voice(corpus, v, {"enrol"}) for v in voices}
-    test = {v: load_voice(corpus, v, {"test"}) for v in voices}
-    refs = {v: one_shot(model, reference(enrol[v], 3.0)) for v in voices}
-    for seed in missing:
+    halves = sorted({h for _, h in missing} | {"enrol"})  # enrol: the references
+    clips = {half: {v: load_voice(corpus, v, {half}) for v in voices} for half in halves}
+    refs = {v: one_shot(model, reference(clips["enrol"][v], 3.0)) for v in voices}
+    for d in missing:
         items = []
-        for dn, s, t, su in draw_trials(gender, test, args.per_dir, seed):
+        for dn, s, t, su in draw_trials(gender, clips[d[1]], args.per_dir, d[0]):
             text = text_of[(s, su.uid)]
             if text:
                 e, f0s = refs[t]
                 items.append({"dir": dn, "src": s, "tgt": t, "uid": su.uid, "text": text, "lf0": su.lf0,
                               "vuv": su.vuv, "f0s": f0s, "mel": convert(model, su.mel, su.lf0, su.vuv, e, f0s)})
-        with open(out / f"converted_{args.per_dir}_{seed}.pkl", "wb") as f:
+        with open(out / f"converted_{draw_name(args.per_dir, d)}.pkl", "wb") as f:
             pickle.dump(items, f)
-        draws[seed] = items
-    return {seed: draws[seed] for seed in args.seed}  # in the order asked
+        draws[d] = items
+    return {d: draws[d] for d in args.seed}  # in the order asked
 
 
 def wer(clips: list[dict], dn: Optional[str] = None) -> float:
@@ -209,10 +237,10 @@ class Scorer:
         self.vocode = Vocoders()
         self.front = SphinxMfcc()
 
-    def __call__(self, seed: int, v: str, items: list[dict]) -> list[dict]:
+    def __call__(self, draw: Draw, v: str, items: list[dict]) -> list[dict]:
         a = self.args
         tag = "" if a.lm == "heldout" else f"{a.lm}_"
-        path = self.out / f"clips_{tag}{a.per_dir}_{seed}_{v.replace('/', '_')}.json"
+        path = self.out / f"clips_{tag}{draw_name(a.per_dir, draw)}_{v.replace('/', '_')}.json"
         if path.exists():
             return json.loads(path.read_text())
         if self.asr is None:
@@ -241,8 +269,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="the converter (default: the shipped one, restored from its graphs by vc_train.onnx_import)")
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--per-dir", type=int, default=64)
-    ap.add_argument("--seed", type=lambda s: [int(x) for x in s.split(",")], default=[7],
-                    help="eval_real's trial seed; several (`7,8`) are several draws, scored one by one and then pooled "
+    ap.add_argument("--seed", type=parse_draws, default=[(7, "test")],
+                    help="eval_real's trial seed, `:enrol` after it for sources from the enrol half (parse_draws); "
+                    "several (`7,8,11:enrol`) are several draws, scored one by one and then pooled "
                     "(their clips concatenated) into one larger paired comparison")
     ap.add_argument("--out", default="/tmp/wer_probe")
     ap.add_argument("--lm", default="heldout", choices=["heldout", "generic"],
@@ -260,16 +289,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows = list(csv.DictReader(f, delimiter="\t"))
     score = Scorer(args, out, rows)
     runs: dict[str, list[dict]] = {v: [] for v in args.variants}
-    for seed, items in converted_trials(args, out, rows).items():
+    for d, items in converted_trials(args, out, rows).items():
         draw: dict[str, list[dict]] = {}
         for v in args.variants:
-            draw[v] = score(seed, v, items)
-            print(json.dumps({"variant": v, "draw": seed, **wer_table(draw[v], draw[args.variants[0]])}), flush=True)
+            draw[v] = score(d, v, items)
+            print(json.dumps({"variant": v, "draw": draw_label(d), **wer_table(draw[v], draw[args.variants[0]])}),
+                  flush=True)
             runs[v] += draw[v]
     if len(args.seed) > 1:
         for v in args.variants:
-            print(json.dumps({"variant": v, "draws": args.seed, **wer_table(runs[v], runs[args.variants[0]])}),
-                  flush=True)
+            print(json.dumps({"variant": v, "draws": [draw_label(d) for d in args.seed],
+                              **wer_table(runs[v], runs[args.variants[0]])}), flush=True)
     if args.pool_seeds:
         pooled = pool_seeds(runs)
         first = next(iter(pooled.values()), None)
