@@ -5,7 +5,7 @@ held-out trials while winning resynthesis. eval_real answers "how much" with a f
 ID and all); this probe answers "which synthesis change moves it" by converting the transcribed trials once (the same
 seeded draw as eval_real, `draw_trials`), caching the converted log-mels, and running only vocoder + ASR per variant.
 Each variant's clips are kept, so a later run adds variants without redoing earlier ones; the summary pairs every
-variant with the first (bootstrap interval over clips, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
+variant with the first (bootstrap interval over utterances, eval_vocoder.paired_wer). Seeds are variants too: the vocoder's
 own randomness (Griffin-Lim's initial phase, the source-filter noise) moves pocketsphinx by a point or two. Draws are
 too: `--seed 7,8` scores two trial draws one by one and then pools their clips into one larger paired comparison
 (`11:enrol`: a draw whose sources are the other half of the held-out speakers' clips, new utterances).
