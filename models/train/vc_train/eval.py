@@ -266,11 +266,16 @@ def embed(model: VCModel, mels: list[np.ndarray]) -> torch.Tensor:
     return m / m.norm()
 
 
+def f0_stats(lf0: np.ndarray, vuv: np.ndarray, fallback: tuple[float, float]) -> tuple[float, float]:
+    """Mean and spread (+ 1e-3) of the voiced frames' log-F0; `fallback` with fewer than three voiced frames."""
+    v = vuv > 0.5
+    return (float(lf0[v].mean()), float(lf0[v].std()) + 1e-3) if v.sum() > 2 else (fallback[0], fallback[1])
+
+
 def map_f0(lf0: np.ndarray, vuv: np.ndarray, tgt_f0: tuple[float, float]) -> np.ndarray:
     """Source log-F0 moved to the target's mean and spread (what the decoder and the vocoder are given)."""
-    v = vuv > 0.5
-    ms, ss = (float(lf0[v].mean()), float(lf0[v].std()) + 1e-3) if v.sum() > 2 else (tgt_f0[0], tgt_f0[1])
-    return np.where(v, (lf0 - ms) / ss * tgt_f0[1] + tgt_f0[0], 0.0).astype(np.float32)
+    ms, ss = f0_stats(lf0, vuv, tgt_f0)
+    return np.where(vuv > 0.5, (lf0 - ms) / ss * tgt_f0[1] + tgt_f0[0], 0.0).astype(np.float32)
 
 
 @torch.no_grad()

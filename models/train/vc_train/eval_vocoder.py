@@ -48,7 +48,7 @@ import soundfile as sf
 import torch
 
 from .data import Utt, load_voice
-from .eval import ASR, build_lm, convert, mcd, mcep, word_errors
+from .eval import ASR, build_lm, convert, map_f0, mcd, mcep, word_errors
 from .eval_real import DIRS, one_shot, reference
 from .f0 import f0_yin
 from .features import HOP, log_mel
@@ -407,10 +407,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for dn, s, t, su in trials:
         e, f0s = refs[t]
         ymel = convert(model, su.mel, su.lf0, su.vuv, e, f0s)
-        # the decoder's F0 input, exactly as eval.convert builds it (source log-F0 moved to the target's statistics)
-        v = su.vuv > 0.5
-        ms_, ss_ = (float(su.lf0[v].mean()), float(su.lf0[v].std()) + 1e-3) if v.sum() > 2 else f0s
-        lf = np.where(v, (su.lf0 - ms_) / ss_ * f0s[1] + f0s[0], 0.0).astype(np.float32)
+        lf = map_f0(su.lf0, su.vuv, f0s)  # the decoder's F0 input, as eval.convert builds it
         length = (ymel.shape[1] - 1) * HOP
         text = text_of.get((s, su.uid), "")
         if asr is not None and text:

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .eval import PS_MODEL
+from .eval import PS_MODEL, f0_stats
 from .features import HOP, SAMPLE_RATE
 
 MODEL_DIR = Path(PS_MODEL) / "en-us"
@@ -335,8 +335,7 @@ def _report(name: str, scores: list[tuple[torch.Tensor, torch.Tensor, Optional[t
 
 def _f0_stats(lf0: np.ndarray, vuv: np.ndarray) -> tuple[float, float]:
     """Mean and spread of a clip's voiced log-F0: the target statistics wer_probe's Vocoders map the F0 onto."""
-    v = lf0[vuv > 0.5]
-    return (float(v.mean()), float(v.std()) + 1e-3) if len(v) > 2 else (5.0, 0.1)
+    return f0_stats(lf0, vuv, (5.0, 0.1))
 
 
 def _check(argv: Optional[list[str]] = None) -> int:
